@@ -1,0 +1,1006 @@
+"""Contacts model layer (SPEC 3.1–3.5, CommentLine 3.2, SalesHistoryLine 9.1).
+
+Rules live in ``services.py``; this module holds fields, constraints and indexes only.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Upper
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import TimeStampedModel, normalize_code
+from setup.models import ContactType, CorrespondenceType, LinkType
+
+# --------------------------------------------------------------------------------------------
+# Choices (module level: Meta cannot see class-body names)
+# --------------------------------------------------------------------------------------------
+
+
+class BusinessRelationSummary(models.TextChoices):
+    """CON-44: summary of a contact's business relations (own rows plus its company's)."""
+
+    NONE = "none", _("None")
+    CUSTOMER = "customer", _("Customer")
+    VENDOR = "vendor", _("Vendor")
+    BANK_ACCOUNT = "bank_account", _("Bank account")
+    EMPLOYEE = "employee", _("Employee")
+    OTHER = "other", _("Other")
+    MULTIPLE = "multiple", _("Multiple")
+
+
+class MasterSide(models.TextChoices):
+    """CON-49: which side's shared fields win first when linking with an existing record."""
+
+    CONTACT = "contact", _("Contact")
+    EXTERNAL = "external", _("Business system")
+
+
+class PickupStatus(models.TextChoices):
+    """SPEC 12.3: whether the business system has picked up a link."""
+
+    PENDING = "pending", _("Pending")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+
+
+class DuplicateField(models.TextChoices):
+    """SPEC 3.5: contact fields that can feed duplicate search strings."""
+
+    NAME = "name", _("Name")
+    NAME_2 = "name_2", _("Name 2")
+    ADDRESS = "address", _("Address")
+    ADDRESS_2 = "address_2", _("Address 2")
+    CITY = "city", _("City")
+    POST_CODE = "post_code", _("Post code")
+    COUNTY = "county", _("County")
+    PHONE = "phone", _("Phone")
+    MOBILE_PHONE = "mobile_phone", _("Mobile phone")
+    FAX = "fax", _("Fax")
+    EMAIL = "email", _("E-mail")
+    EMAIL_2 = "email_2", _("E-mail 2")
+    HOME_PAGE = "home_page", _("Home page")
+    VAT_REGISTRATION_NUMBER = "vat_registration_number", _("VAT registration no.")
+    REGISTRATION_NUMBER = "registration_number", _("Registration no.")
+    EXTERNAL_ID = "external_id", _("External ID")
+
+
+class DuplicatePart(models.TextChoices):
+    FIRST = "first", _("First")
+    LAST = "last", _("Last")
+
+
+class CommentTargetKind(models.TextChoices):
+    """SPEC 3.2: the kinds of record a CommentLine can hang off."""
+
+    CONTACT = "contact", _("Contact")
+    CAMPAIGN = "campaign", _("Campaign")
+    TASK = "task", _("Task")
+    WEB_SOURCE = "web_source", _("Web source")
+    SALES_CYCLE = "sales_cycle", _("Sales cycle")
+    SALES_CYCLE_STAGE = "sales_cycle_stage", _("Sales cycle stage")
+    OPPORTUNITY = "opportunity", _("Opportunity")
+
+
+class SalesEntryKind(models.TextChoices):
+    SALE = "sale", _("Sale")
+    PURCHASE = "purchase", _("Purchase")
+
+
+class SalesHistoryLinkType(models.TextChoices):
+    """SPEC 9.1: the party of a history line is a linked customer/vendor, or a contact."""
+
+    NONE = "", _("(none)")
+    CUSTOMER = "customer", _("Customer")
+    VENDOR = "vendor", _("Vendor")
+
+
+DUPLICATE_SEARCH_LENGTH_MIN = 2
+DUPLICATE_SEARCH_LENGTH_MAX = 10
+
+# SPEC 3.5: the shipped setup rows (each field with first and last, length 5).
+DEFAULT_DUPLICATE_SEARCH_FIELDS = [
+    DuplicateField.NAME,
+    DuplicateField.ADDRESS,
+    DuplicateField.CITY,
+    DuplicateField.PHONE,
+    DuplicateField.VAT_REGISTRATION_NUMBER,
+    DuplicateField.POST_CODE,
+    DuplicateField.EMAIL,
+    DuplicateField.MOBILE_PHONE,
+]
+
+
+def _money(verbose_name: str) -> models.DecimalField:
+    return models.DecimalField(verbose_name, max_digits=18, decimal_places=2, default=0)
+
+
+def _trigram_index(field: str) -> GinIndex:
+    """GIN trigram index on ``UPPER(field)``: matches what ``icontains`` emits on PostgreSQL."""
+    return GinIndex(
+        OpClass(Upper(field), name="gin_trgm_ops"), name=f"contact_{field}_trgm_idx"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Contact (SPEC 3.1)
+# --------------------------------------------------------------------------------------------
+
+
+class Contact(TimeStampedModel):
+    number = models.CharField(_("no."), max_length=20, unique=True)
+    number_series = models.ForeignKey(
+        "setup.NumberSeries",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("number series"),
+    )
+    type = models.CharField(
+        _("type"), max_length=10, choices=ContactType, default=ContactType.COMPANY
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    name_2 = models.CharField(_("name 2"), max_length=50, blank=True)
+    search_name = models.CharField(_("search name"), max_length=100, blank=True)
+    first_name = models.CharField(_("first name"), max_length=30, blank=True)
+    middle_name = models.CharField(_("middle name"), max_length=30, blank=True)
+    surname = models.CharField(_("surname"), max_length=30, blank=True)
+    initials = models.CharField(_("initials"), max_length=30, blank=True)
+    job_title = models.CharField(_("job title"), max_length=30, blank=True)
+    # A company points to itself (CON-4); a person to its employer, or nothing when independent.
+    # The reverse accessor therefore includes the company itself.
+    company = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="persons",
+        verbose_name=_("company"),
+    )
+    company_name = models.CharField(_("company name"), max_length=100, blank=True)
+    salesperson = models.ForeignKey(
+        "setup.Salesperson",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("salesperson"),
+    )
+    salutation = models.ForeignKey(
+        "setup.Salutation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("salutation"),
+    )
+    organizational_level = models.ForeignKey(
+        "setup.OrganizationalLevel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("organizational level"),
+    )
+    correspondence_type = models.CharField(
+        _("correspondence type"),
+        max_length=10,
+        choices=CorrespondenceType,
+        default=CorrespondenceType.BLANK,
+        blank=True,
+    )
+    language = models.ForeignKey(
+        "setup.Language",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("language"),
+    )
+    territory = models.ForeignKey(
+        "setup.Territory",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("territory"),
+    )
+    currency = models.ForeignKey(
+        "setup.Currency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("currency"),
+    )
+    country = models.ForeignKey(
+        "setup.Country",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("country/region"),
+    )
+    vat_registration_number = models.CharField(
+        _("VAT registration no."), max_length=20, blank=True
+    )
+    registration_number = models.CharField(_("registration no."), max_length=50, blank=True)
+    external_id = models.CharField(_("external ID"), max_length=20, blank=True)
+    image = models.ImageField(_("image"), upload_to="contacts/", blank=True)
+    address = models.CharField(_("address"), max_length=100, blank=True)
+    address_2 = models.CharField(_("address 2"), max_length=50, blank=True)
+    city = models.CharField(_("city"), max_length=30, blank=True)
+    post_code = models.CharField(_("post code"), max_length=20, blank=True)
+    county = models.CharField(_("county"), max_length=30, blank=True)
+    phone = models.CharField(_("phone no."), max_length=30, blank=True)
+    mobile_phone = models.CharField(_("mobile phone no."), max_length=30, blank=True)
+    fax = models.CharField(_("fax no."), max_length=30, blank=True)
+    pager = models.CharField(_("pager"), max_length=30, blank=True)
+    extension = models.CharField(_("extension no."), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=80, blank=True)
+    email_2 = models.EmailField(_("e-mail 2"), max_length=80, blank=True)
+    search_email = models.CharField(_("search e-mail"), max_length=80, blank=True, editable=False)
+    home_page = models.CharField(_("home page"), max_length=80, blank=True)
+    exclude_from_segment = models.BooleanField(_("exclude from segment"), default=False)
+    is_privacy_blocked = models.BooleanField(_("privacy blocked"), default=False)
+    is_minor = models.BooleanField(_("minor"), default=False)
+    has_parental_consent = models.BooleanField(_("parental consent received"), default=False)
+    business_relation_summary = models.CharField(
+        _("business relation"),
+        max_length=20,
+        choices=BusinessRelationSummary,
+        default=BusinessRelationSummary.NONE,
+        editable=False,
+    )
+    last_modified_at = models.DateTimeField(
+        _("last date modified"), default=timezone.now, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["search_name", "id"]
+        permissions = [("merge_contact", "Can merge contacts")]
+        indexes = [
+            # List page sort; its leading column also serves SPEC 3.1's search_name index.
+            models.Index(fields=["search_name", "id"], name="contact_search_name_id_idx"),
+            models.Index(fields=["search_email"], name="contact_search_email_idx"),
+            models.Index(fields=["post_code"], name="contact_post_code_idx"),
+            models.Index(fields=["last_modified_at", "id"], name="contact_last_modified_idx"),
+            # `company` and `salesperson` are indexed by their foreign keys, `number` by its
+            # unique constraint.
+            _trigram_index("name"),
+            _trigram_index("company_name"),
+            _trigram_index("email"),
+            _trigram_index("phone"),
+            _trigram_index("city"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(number=""), name="contact_number_not_blank"),
+            models.CheckConstraint(
+                condition=Q(type__in=ContactType.values), name="contact_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(correspondence_type__in=CorrespondenceType.values),
+                name="contact_correspondence_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(business_relation_summary__in=BusinessRelationSummary.values),
+                name="contact_business_relation_summary_valid",
+            ),
+            # CON-4 / SPEC 3.1: a company references nothing (just inserted) or itself; a
+            # person never references itself.
+            models.CheckConstraint(
+                condition=(
+                    Q(type=ContactType.COMPANY)
+                    & (Q(company__isnull=True) | Q(company=F("pk")))
+                )
+                | (Q(type=ContactType.PERSON) & ~Q(company=F("pk"))),
+                name="contact_company_self_check",
+            ),
+            # CON-51: parental consent only on a minor.
+            models.CheckConstraint(
+                condition=Q(has_parental_consent=False) | Q(is_minor=True),
+                name="contact_parental_consent_minor_check",
+            ),
+            # CON-50/51: a minor without parental consent stays privacy-blocked.
+            models.CheckConstraint(
+                condition=Q(is_minor=False)
+                | Q(has_parental_consent=True)
+                | Q(is_privacy_blocked=True),
+                name="contact_minor_privacy_blocked_check",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:contact-detail", args=[self.pk])
+
+    @property
+    def is_company(self) -> bool:
+        return self.type == ContactType.COMPANY
+
+    @property
+    def is_person(self) -> bool:
+        return self.type == ContactType.PERSON
+
+
+# --------------------------------------------------------------------------------------------
+# Satellite entities (SPEC 3.2)
+# --------------------------------------------------------------------------------------------
+
+
+class ContactAltAddress(TimeStampedModel):
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="alt_addresses",
+        verbose_name=_("contact"),
+    )
+    code = models.CharField(_("code"), max_length=10)
+    company_name = models.CharField(_("company name"), max_length=100, blank=True)
+    company_name_2 = models.CharField(_("company name 2"), max_length=50, blank=True)
+    address = models.CharField(_("address"), max_length=100, blank=True)
+    address_2 = models.CharField(_("address 2"), max_length=50, blank=True)
+    city = models.CharField(_("city"), max_length=30, blank=True)
+    post_code = models.CharField(_("post code"), max_length=20, blank=True)
+    county = models.CharField(_("county"), max_length=30, blank=True)
+    country = models.ForeignKey(
+        "setup.Country",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("country/region"),
+    )
+    phone = models.CharField(_("phone no."), max_length=30, blank=True)
+    mobile_phone = models.CharField(_("mobile phone no."), max_length=30, blank=True)
+    fax = models.CharField(_("fax no."), max_length=30, blank=True)
+    pager = models.CharField(_("pager"), max_length=30, blank=True)
+    extension = models.CharField(_("extension no."), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=80, blank=True)
+    search_email = models.CharField(_("search e-mail"), max_length=80, blank=True, editable=False)
+    home_page = models.CharField(_("home page"), max_length=80, blank=True)
+    last_modified_at = models.DateTimeField(
+        _("last date modified"), default=timezone.now, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("contact alternate address")
+        verbose_name_plural = _("contact alternate addresses")
+        ordering = ["contact", "code", "id"]
+        indexes = [
+            models.Index(fields=["search_email"], name="contactaltaddress_email_idx")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "code"], name="contactaltaddress_contact_code_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(code=""), name="contactaltaddress_code_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=Q(code=Upper(models.functions.Trim("code"))),
+                name="contactaltaddress_code_upper",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}/{self.code}"
+
+    def clean(self) -> None:
+        super().clean()
+        self.code = normalize_code(self.code)
+
+
+class ContactAltAddressDateRange(TimeStampedModel):
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="alt_address_date_ranges",
+        verbose_name=_("contact"),
+    )
+    starting_date = models.DateField(_("starting date"))
+    ending_date = models.DateField(_("ending date"), null=True, blank=True)
+    alt_address = models.ForeignKey(
+        ContactAltAddress,
+        on_delete=models.CASCADE,
+        related_name="date_ranges",
+        verbose_name=_("alternate address"),
+    )
+
+    class Meta:
+        verbose_name = _("contact alternate address date range")
+        verbose_name_plural = _("contact alternate address date ranges")
+        ordering = ["contact", "starting_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "starting_date"],
+                name="contactaltaddressdaterange_contact_start_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(ending_date__isnull=True) | Q(ending_date__gte=F("starting_date")),
+                name="contactaltaddressdaterange_dates_order_check",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}: {self.starting_date}…{self.ending_date or ''}"
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.alt_address_id is not None
+            and self.contact_id is not None
+            and self.alt_address.contact_id != self.contact_id
+        ):
+            raise ValidationError(
+                {"alt_address": _("The alternate address must belong to the same contact.")}
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Business relations and links (SPEC 3.4)
+# --------------------------------------------------------------------------------------------
+
+
+class ContactBusinessRelation(TimeStampedModel):
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="business_relations",
+        verbose_name=_("contact"),
+    )
+    business_relation = models.ForeignKey(
+        "setup.BusinessRelation",
+        on_delete=models.PROTECT,
+        related_name="contact_business_relations",
+        verbose_name=_("business relation"),
+    )
+    link_type = models.CharField(
+        _("link type"), max_length=20, choices=LinkType, default=LinkType.NONE, blank=True
+    )
+    external_number = models.CharField(_("external no."), max_length=20, blank=True)
+    template = models.ForeignKey(
+        "setup.CustomerTemplate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("template"),
+    )
+    master_side = models.CharField(
+        _("master side"), max_length=10, choices=MasterSide, default=MasterSide.CONTACT
+    )
+    pickup_status = models.CharField(
+        _("pickup status"),
+        max_length=20,
+        choices=PickupStatus,
+        default=PickupStatus.PENDING,
+        editable=False,
+    )
+    acknowledged_at = models.DateTimeField(
+        _("acknowledged at"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("contact business relation")
+        verbose_name_plural = _("contact business relations")
+        ordering = ["contact", "business_relation", "id"]
+        indexes = [
+            # The business system's pickup feed (SPEC 12.3) reads pending links.
+            models.Index(
+                fields=["pickup_status", "id"],
+                condition=Q(pickup_status=PickupStatus.PENDING),
+                name="contactbusrel_pending_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "business_relation"],
+                name="contactbusinessrelation_contact_relation_unique",
+            ),
+            # CON-43: one external record is linked to at most one contact …
+            models.UniqueConstraint(
+                fields=["link_type", "external_number"],
+                condition=~Q(link_type=LinkType.NONE),
+                name="contactbusinessrelation_external_number_unique",
+            ),
+            # … and a contact has at most one link per link type.
+            models.UniqueConstraint(
+                fields=["contact", "link_type"],
+                condition=~Q(link_type=LinkType.NONE),
+                name="contactbusinessrelation_contact_link_type_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(link_type__in=LinkType.values),
+                name="contactbusinessrelation_link_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(master_side__in=MasterSide.values),
+                name="contactbusinessrelation_master_side_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(pickup_status__in=PickupStatus.values),
+                name="contactbusinessrelation_pickup_status_valid",
+            ),
+            # external_number is required for a link and blank for a plain relation.
+            models.CheckConstraint(
+                condition=(Q(link_type=LinkType.NONE) & Q(external_number=""))
+                | (~Q(link_type=LinkType.NONE) & ~Q(external_number="")),
+                name="contactbusinessrelation_external_number_check",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.link_type:
+            return f"{self.contact_id}: {self.get_link_type_display()} {self.external_number}"
+        return f"{self.contact_id}: {self.business_relation_id}"
+
+    @property
+    def is_link(self) -> bool:
+        return self.link_type != LinkType.NONE
+
+
+# --------------------------------------------------------------------------------------------
+# Segmentation data (SPEC 3.2)
+# --------------------------------------------------------------------------------------------
+
+
+class ContactIndustryGroup(TimeStampedModel):
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="industry_groups",
+        verbose_name=_("contact"),
+    )
+    industry_group = models.ForeignKey(
+        "setup.IndustryGroup",
+        on_delete=models.PROTECT,
+        related_name="contact_industry_groups",
+        verbose_name=_("industry group"),
+    )
+
+    class Meta:
+        verbose_name = _("contact industry group")
+        verbose_name_plural = _("contact industry groups")
+        ordering = ["contact", "industry_group", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "industry_group"], name="contactindustrygroup_pair_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}/{self.industry_group_id}"
+
+
+class ContactMailingGroup(TimeStampedModel):
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="mailing_groups",
+        verbose_name=_("contact"),
+    )
+    mailing_group = models.ForeignKey(
+        "setup.MailingGroup",
+        on_delete=models.PROTECT,
+        related_name="contact_mailing_groups",
+        verbose_name=_("mailing group"),
+    )
+
+    class Meta:
+        verbose_name = _("contact mailing group")
+        verbose_name_plural = _("contact mailing groups")
+        ordering = ["contact", "mailing_group", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "mailing_group"], name="contactmailinggroup_pair_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}/{self.mailing_group_id}"
+
+
+class ContactJobResponsibility(TimeStampedModel):
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="job_responsibilities",
+        verbose_name=_("contact"),
+    )
+    job_responsibility = models.ForeignKey(
+        "setup.JobResponsibility",
+        on_delete=models.PROTECT,
+        related_name="contact_job_responsibilities",
+        verbose_name=_("job responsibility"),
+    )
+
+    class Meta:
+        verbose_name = _("contact job responsibility")
+        verbose_name_plural = _("contact job responsibilities")
+        ordering = ["contact", "job_responsibility", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "job_responsibility"],
+                name="contactjobresponsibility_pair_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}/{self.job_responsibility_id}"
+
+
+class ContactWebSource(TimeStampedModel):
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="web_sources",
+        verbose_name=_("contact"),
+    )
+    web_source = models.ForeignKey(
+        "setup.WebSource",
+        on_delete=models.PROTECT,
+        related_name="contact_web_sources",
+        verbose_name=_("web source"),
+    )
+    search_word = models.CharField(_("search word"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("contact web source")
+        verbose_name_plural = _("contact web sources")
+        ordering = ["contact", "web_source", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "web_source"], name="contactwebsource_pair_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}/{self.web_source_id} {self.search_word}".strip()
+
+
+# --------------------------------------------------------------------------------------------
+# Comments (SPEC 3.2; shared by every area)
+# --------------------------------------------------------------------------------------------
+
+
+class CommentLine(TimeStampedModel):
+    target_kind = models.CharField(_("target kind"), max_length=20, choices=CommentTargetKind)
+    target_id = models.BigIntegerField(_("target id"))
+    sub_id = models.IntegerField(_("sub id"), default=0)
+    line_no = models.PositiveIntegerField(_("line no."))
+    date = models.DateField(_("date"), default=timezone.localdate)
+    code = models.CharField(_("code"), max_length=10, blank=True)
+    comment = models.CharField(_("comment"), max_length=80, blank=True)
+    last_modified_at = models.DateTimeField(
+        _("last date modified"), default=timezone.now, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("comment line")
+        verbose_name_plural = _("comment lines")
+        ordering = ["target_kind", "target_id", "sub_id", "line_no", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target_kind", "target_id", "sub_id", "line_no"],
+                name="commentline_target_line_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_kind__in=CommentTargetKind.values),
+                name="commentline_target_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(code=Upper(models.functions.Trim("code"))),
+                name="commentline_code_upper",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_kind}#{self.target_id}/{self.sub_id} {self.line_no}: {self.comment}"
+
+    def clean(self) -> None:
+        super().clean()
+        self.code = normalize_code(self.code)
+
+
+# --------------------------------------------------------------------------------------------
+# Duplicate detection (SPEC 3.5)
+# --------------------------------------------------------------------------------------------
+
+
+class DuplicateSearchStringSetup(TimeStampedModel):
+    field = models.CharField(_("field"), max_length=30, choices=DuplicateField)
+    part = models.CharField(_("part of field"), max_length=5, choices=DuplicatePart)
+    length = models.PositiveSmallIntegerField(
+        _("length"),
+        default=5,
+        validators=[
+            MinValueValidator(DUPLICATE_SEARCH_LENGTH_MIN),
+            MaxValueValidator(DUPLICATE_SEARCH_LENGTH_MAX),
+        ],
+    )
+
+    class Meta:
+        verbose_name = _("duplicate search string setup")
+        verbose_name_plural = _("duplicate search string setup")
+        ordering = ["field", "part", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["field", "part"], name="duplicatesearchstringsetup_field_part_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(field__in=DuplicateField.values),
+                name="duplicatesearchstringsetup_field_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(part__in=DuplicatePart.values),
+                name="duplicatesearchstringsetup_part_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    length__gte=DUPLICATE_SEARCH_LENGTH_MIN,
+                    length__lte=DUPLICATE_SEARCH_LENGTH_MAX,
+                ),
+                name="duplicatesearchstringsetup_length_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} ({self.get_part_display()}, {self.length})"
+
+
+class ContactDuplicateSearchString(TimeStampedModel):
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="duplicate_search_strings",
+        verbose_name=_("contact"),
+    )
+    field = models.CharField(_("field"), max_length=30, choices=DuplicateField)
+    part = models.CharField(_("part of field"), max_length=5, choices=DuplicatePart)
+    search_string = models.CharField(_("search string"), max_length=10)
+
+    class Meta:
+        verbose_name = _("contact duplicate search string")
+        verbose_name_plural = _("contact duplicate search strings")
+        ordering = ["contact", "field", "part", "id"]
+        indexes = [
+            models.Index(
+                fields=["field", "part", "search_string"],
+                name="contactdupstring_lookup_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "field", "part"],
+                name="contactduplicatesearchstring_contact_field_part_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(field__in=DuplicateField.values),
+                name="contactduplicatesearchstring_field_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(part__in=DuplicatePart.values),
+                name="contactduplicatesearchstring_part_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(search_string=""),
+                name="contactduplicatesearchstring_search_string_not_blank",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.field}/{self.part}: {self.search_string}"
+
+
+class ContactDuplicate(TimeStampedModel):
+    """A pair of possible duplicates; only the direction with the lower id first is stored."""
+
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="duplicate_pairs",
+        verbose_name=_("contact"),
+    )
+    duplicate = models.ForeignKey(
+        Contact,
+        on_delete=models.CASCADE,
+        related_name="duplicate_of_pairs",
+        verbose_name=_("duplicate contact"),
+    )
+    is_separate = models.BooleanField(_("separate contacts"), default=False)
+    matching_string_count = models.PositiveIntegerField(
+        _("no. of matching strings"), default=0, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("contact duplicate")
+        verbose_name_plural = _("contact duplicates")
+        ordering = ["contact", "duplicate", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "duplicate"], name="contactduplicate_pair_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(contact__lt=F("duplicate")),
+                name="contactduplicate_lower_id_first_check",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} ↔ {self.duplicate_id}"
+
+
+class ContactMergeLog(TimeStampedModel):
+    """Audit row of a merge (CON-66)."""
+
+    kept_contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merge_logs",
+        verbose_name=_("kept contact"),
+    )
+    kept_number = models.CharField(_("kept contact no."), max_length=20)
+    duplicate_number = models.CharField(_("duplicate contact no."), max_length=20)
+    duplicate_name = models.CharField(_("duplicate contact name"), max_length=100, blank=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged by"),
+    )
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now)
+    field_overrides = models.JSONField(
+        _("field overrides"),
+        default=dict,
+        blank=True,
+        help_text=_("Fields that took the duplicate's value: {field: [kept value, new value]}."),
+    )
+    references_moved = models.JSONField(
+        _("references moved"),
+        default=dict,
+        blank=True,
+        help_text=_("Number of re-pointed rows per related table."),
+    )
+
+    class Meta:
+        verbose_name = _("contact merge log entry")
+        verbose_name_plural = _("contact merge log")
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.duplicate_number} → {self.kept_number}"
+
+
+class DeletedContactTombstone(TimeStampedModel):
+    """What is left of a deleted contact, for the business-system feed (CON-39, CON-56)."""
+
+    contact_id = models.BigIntegerField(_("former contact id"), null=True, blank=True)
+    number = models.CharField(_("no."), max_length=20)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    deleted_at = models.DateTimeField(_("deleted at"), default=timezone.now)
+    link_rows = models.JSONField(
+        _("links"),
+        default=list,
+        blank=True,
+        help_text=_("The contact's links when deleted: [{link_type, external_number, "
+                    "business_relation}]."),
+    )
+
+    class Meta:
+        verbose_name = _("deleted contact")
+        verbose_name_plural = _("deleted contacts")
+        ordering = ["-deleted_at", "-id"]
+        indexes = [
+            models.Index(fields=["deleted_at", "id"], name="deletedcontact_deleted_at_idx"),
+            models.Index(fields=["number"], name="deletedcontact_number_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}".strip()
+
+
+# --------------------------------------------------------------------------------------------
+# Sales history (SPEC 9.1, 12.4; adapted)
+# --------------------------------------------------------------------------------------------
+
+
+class SalesHistoryLine(TimeStampedModel):
+    entry_kind = models.CharField(
+        _("entry kind"), max_length=10, choices=SalesEntryKind, default=SalesEntryKind.SALE
+    )
+    link_type = models.CharField(
+        _("link type"),
+        max_length=10,
+        choices=SalesHistoryLinkType,
+        default=SalesHistoryLinkType.NONE,
+        blank=True,
+    )
+    external_number = models.CharField(_("external no."), max_length=20, blank=True)
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sales_history_lines",
+        verbose_name=_("contact"),
+    )
+    item_code = models.CharField(_("item no."), max_length=20, blank=True)
+    variant_code = models.CharField(_("variant code"), max_length=10, blank=True)
+    item_group = models.CharField(_("item group"), max_length=20, blank=True)
+    posting_date = models.DateField(_("posting date"))
+    document_number = models.CharField(_("document no."), max_length=20, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=5, default=0)
+    amount = _money(_("amount"))
+    cost_amount = _money(_("cost amount"))
+    discount_amount = _money(_("discount amount"))
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    source_id = models.CharField(
+        _("source id"),
+        max_length=50,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The business system's id of the line; makes imports idempotent."),
+    )
+
+    class Meta:
+        verbose_name = _("sales history line")
+        verbose_name_plural = _("sales history lines")
+        ordering = ["-posting_date", "-id"]
+        indexes = [
+            models.Index(
+                fields=["link_type", "external_number", "posting_date"],
+                name="saleshistory_link_date_idx",
+            ),
+            models.Index(fields=["contact", "posting_date"], name="saleshistory_contact_date_idx"),
+            models.Index(fields=["item_code", "posting_date"], name="saleshistory_item_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(entry_kind__in=SalesEntryKind.values),
+                name="saleshistoryline_entry_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(link_type__in=SalesHistoryLinkType.values),
+                name="saleshistoryline_link_type_valid",
+            ),
+            # Exactly one party: a linked customer/vendor (link type + external number) or a
+            # contact. The contact side also accepts NULL so that deleting a contact (SET_NULL)
+            # keeps its history as an orphan; services refuse to insert a line without a party.
+            models.CheckConstraint(
+                condition=(
+                    ~Q(link_type=SalesHistoryLinkType.NONE)
+                    & ~Q(external_number="")
+                    & Q(contact__isnull=True)
+                )
+                | (Q(link_type=SalesHistoryLinkType.NONE) & Q(external_number="")),
+                name="saleshistoryline_one_party_check",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        party = f"{self.link_type} {self.external_number}" if self.link_type else self.contact_id
+        return f"{self.posting_date} {party} {self.item_code} {self.amount}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.link_type and self.contact_id is None:
+            raise ValidationError(
+                _("A sales history line needs a customer/vendor number or a contact.")
+            )

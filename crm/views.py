@@ -1,0 +1,37 @@
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+
+def home(request):
+    return render(request, "home.html")
+
+
+@login_not_required
+@require_POST
+def set_language(request):
+    """Django's set_language, reachable from the login page too."""
+    return django_set_language(request)
+
+
+def area_placeholder(title, coming):
+    """A page for an area that a later issue builds: it says what will come."""
+
+    def view(request):
+        return render(
+            request, "area_placeholder.html", {"area_title": title, "area_coming": coming}
+        )
+
+    return view
+
+
+REPORTS_COMING = _(
+    "Printable reports with CSV export: contact list, company and person summaries, salesperson "
+    "tasks and opportunities, campaign details, sales cycle analysis, segment contacts and labels."
+)
+
+
+def reports(request):
+    return area_placeholder(_("Reports"), REPORTS_COMING)(request)

@@ -1,0 +1,67 @@
+import os
+
+import pytest
+from django.contrib.auth.models import Group
+
+# Playwright's sync API runs an event loop in the test thread; the ORM must still work.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+_skipped: list[str] = []
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip a test whose service is missing on a developer machine; fail it in CI."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available", pytrace=False)
+    pytest.skip(f"{what} is not available on this machine")
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if IN_CI and _skipped and exitstatus == 0:
+        session.exitstatus = 1
+        print(f"\nCI does not allow skipped tests; skipped: {', '.join(_skipped[:20])}")
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    def make(username="user", *, groups=(), is_staff=False, is_superuser=False, **extra):
+        user = django_user_model.objects.create_user(
+            username=username,
+            password="pw-" + username,
+            is_staff=is_staff,
+            is_superuser=is_superuser,
+            **extra,
+        )
+        if groups:
+            user.groups.set(Group.objects.filter(name__in=groups))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin_user_(make_user):
+    return make_user("admin", groups=["Administrators"], is_staff=True)
+
+
+@pytest.fixture
+def sales_user(make_user):
+    return make_user("sales", groups=["Sales"])
+
+
+@pytest.fixture
+def marketing_user(make_user):
+    return make_user("marketing", groups=["Marketing"])
+
+
+@pytest.fixture
+def user(sales_user):
+    return sales_user
