@@ -85,6 +85,7 @@ def run(argv: list[str]) -> int:
         env["CELERY_TASK_ALWAYS_EAGER"] = "true"
         log(f"Background tasks: Redis not reachable at {redis_url}; tasks run in-process.")
 
+    manage("compiletranslations", env=env)
     manage("migrate", "--no-input", "-v", "0", env=env)
     manage("seed_demo", "--contacts", str(args.contacts), env=env)
 
@@ -132,6 +133,7 @@ def test(argv: list[str]) -> int:
     else:
         log(f"Redis: not reachable at {env['REDIS_URL']} (worker tests fail in CI, skip elsewhere)")
     steps = [
+        [sys.executable, "manage.py", "compiletranslations"],
         [str(VENV_BIN / "ruff"), "check", "."],
         [str(VENV_BIN / "ruff"), "format", "--check", "."],
         [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
