@@ -1,4 +1,4 @@
-"""Contacts model layer (SPEC 3.1–3.5, CommentLine 3.2, SalesHistoryLine 9.1).
+"""Contacts model layer (SPEC 3.1-3.5, CommentLine 3.2, SalesHistoryLine 9.1).
 
 Rules live in ``services.py``; this module holds fields, constraints and indexes only.
 """
@@ -121,9 +121,7 @@ def _money(verbose_name: str) -> models.DecimalField:
 
 def _trigram_index(field: str) -> GinIndex:
     """GIN trigram index on ``UPPER(field)``: matches what ``icontains`` emits on PostgreSQL."""
-    return GinIndex(
-        OpClass(Upper(field), name="gin_trgm_ops"), name=f"contact_{field}_trgm_idx"
-    )
+    return GinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=f"contact_{field}_trgm_idx")
 
 
 # --------------------------------------------------------------------------------------------
@@ -154,10 +152,12 @@ class Contact(TimeStampedModel):
     initials = models.CharField(_("initials"), max_length=30, blank=True)
     job_title = models.CharField(_("job title"), max_length=30, blank=True)
     # A company points to itself (CON-4); a person to its employer, or nothing when independent.
-    # The reverse accessor therefore includes the company itself.
+    # The reverse accessor therefore includes the company itself. RESTRICT rather than PROTECT:
+    # it still refuses to delete a company that has persons, but lets a company be deleted
+    # despite its self-reference (and together with its persons in one delete, CON-37).
     company = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="persons",
@@ -227,9 +227,7 @@ class Contact(TimeStampedModel):
         related_name="contacts",
         verbose_name=_("country/region"),
     )
-    vat_registration_number = models.CharField(
-        _("VAT registration no."), max_length=20, blank=True
-    )
+    vat_registration_number = models.CharField(_("VAT registration no."), max_length=20, blank=True)
     registration_number = models.CharField(_("registration no."), max_length=50, blank=True)
     external_id = models.CharField(_("external ID"), max_length=20, blank=True)
     image = models.ImageField(_("image"), upload_to="contacts/", blank=True)
@@ -298,8 +296,7 @@ class Contact(TimeStampedModel):
             # person never references itself.
             models.CheckConstraint(
                 condition=(
-                    Q(type=ContactType.COMPANY)
-                    & (Q(company__isnull=True) | Q(company=F("pk")))
+                    Q(type=ContactType.COMPANY) & (Q(company__isnull=True) | Q(company=F("pk")))
                 )
                 | (Q(type=ContactType.PERSON) & ~Q(company=F("pk"))),
                 name="contact_company_self_check",
@@ -377,16 +374,12 @@ class ContactAltAddress(TimeStampedModel):
         verbose_name = _("contact alternate address")
         verbose_name_plural = _("contact alternate addresses")
         ordering = ["contact", "code", "id"]
-        indexes = [
-            models.Index(fields=["search_email"], name="contactaltaddress_email_idx")
-        ]
+        indexes = [models.Index(fields=["search_email"], name="contactaltaddress_email_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["contact", "code"], name="contactaltaddress_contact_code_unique"
             ),
-            models.CheckConstraint(
-                condition=~Q(code=""), name="contactaltaddress_code_not_blank"
-            ),
+            models.CheckConstraint(condition=~Q(code=""), name="contactaltaddress_code_not_blank"),
             models.CheckConstraint(
                 condition=Q(code=Upper(models.functions.Trim("code"))),
                 name="contactaltaddress_code_upper",
@@ -897,8 +890,9 @@ class DeletedContactTombstone(TimeStampedModel):
         _("links"),
         default=list,
         blank=True,
-        help_text=_("The contact's links when deleted: [{link_type, external_number, "
-                    "business_relation}]."),
+        help_text=_(
+            "The contact's links when deleted: [{link_type, external_number, business_relation}]."
+        ),
     )
 
     class Meta:

@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ('has_parental_consent', models.BooleanField(default=False, verbose_name='parental consent received')),
                 ('business_relation_summary', models.CharField(choices=[('none', 'None'), ('customer', 'Customer'), ('vendor', 'Vendor'), ('bank_account', 'Bank account'), ('employee', 'Employee'), ('other', 'Other'), ('multiple', 'Multiple')], default='none', editable=False, max_length=20, verbose_name='business relation')),
                 ('last_modified_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='last date modified')),
-                ('company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='contacts.contact', verbose_name='company')),
+                ('company', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='persons', to='contacts.contact', verbose_name='company')),
                 ('country', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='setup.country', verbose_name='country/region')),
                 ('currency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='setup.currency', verbose_name='currency')),
                 ('language', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='setup.language', verbose_name='language')),
