@@ -53,8 +53,9 @@ class BulkJob(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(status__in=BulkJobStatus.values), name="bulkjob_status_valid"
             ),
-            models.CheckConstraint(condition=Q(done__lte=F("total")) | Q(total=0),
-                                   name="bulkjob_done_lte_total"),
+            models.CheckConstraint(
+                condition=Q(done__lte=F("total")) | Q(total=0), name="bulkjob_done_lte_total"
+            ),
         ]
 
     def __str__(self) -> str:

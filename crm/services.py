@@ -59,8 +59,12 @@ def bulk_job_progress(*, job_id: int, done: int) -> None:
 def bulk_job_finish(*, job_id: int, result: dict | None = None, error: str = "") -> None:
     now = timezone.now()
     status = BulkJobStatus.FAILED if error else BulkJobStatus.SUCCEEDED
-    updates: dict[str, Any] = {"status": status, "error": error, "finished_at": now,
-                               "updated_at": now}
+    updates: dict[str, Any] = {
+        "status": status,
+        "error": error,
+        "finished_at": now,
+        "updated_at": now,
+    }
     if result is not None:
         updates["result"] = result
     job = BulkJob.objects.filter(pk=job_id)

@@ -91,16 +91,56 @@ def run(argv: list[str]) -> int:
 
     children: list[subprocess.Popen] = []
     if use_worker:
-        children.append(subprocess.Popen(
-            [str(VENV_BIN / "celery"), "-A", "crm", "worker", "-l", "info",
-             "-Q", "default,bulk", "--concurrency", "2"], cwd=ROOT, env=env))
-        children.append(subprocess.Popen(
-            [str(VENV_BIN / "celery"), "-A", "crm", "beat", "-l", "info",
-             "--schedule", str(ROOT / ".data" / "celerybeat-schedule")], cwd=ROOT, env=env))
-    children.append(subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "crm.wsgi:application", "--bind",
-         f"{args.host}:{args.port}", "--workers", "3", "--access-logfile", "-"],
-        cwd=ROOT, env=env))
+        children.append(
+            subprocess.Popen(
+                [
+                    str(VENV_BIN / "celery"),
+                    "-A",
+                    "crm",
+                    "worker",
+                    "-l",
+                    "info",
+                    "-Q",
+                    "default,bulk",
+                    "--concurrency",
+                    "2",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
+        children.append(
+            subprocess.Popen(
+                [
+                    str(VENV_BIN / "celery"),
+                    "-A",
+                    "crm",
+                    "beat",
+                    "-l",
+                    "info",
+                    "--schedule",
+                    str(ROOT / ".data" / "celerybeat-schedule"),
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
+    children.append(
+        subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "crm.wsgi:application",
+                "--bind",
+                f"{args.host}:{args.port}",
+                "--workers",
+                "3",
+                "--access-logfile",
+                "-",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+    )
     log(f"CRM running at http://{args.host}:{args.port}/  (Ctrl+C to stop)")
 
     def stop(*_args: object) -> None:

@@ -111,9 +111,7 @@ class CustomerTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(models.MarketingSetup)
 class MarketingSetupAdmin(admin.ModelAdmin):
-    fieldsets = [
-        (title, {"fields": names}) for title, names in models.MARKETING_SETUP_GROUPS
-    ]
+    fieldsets = [(title, {"fields": names}) for title, names in models.MARKETING_SETUP_GROUPS]
 
     def has_add_permission(self, request):
         return False

@@ -130,9 +130,7 @@ class NumberSeriesLine(TimeStampedModel):
 
 
 class NumberSeriesRelationship(models.Model):
-    series = models.ForeignKey(
-        NumberSeries, on_delete=models.CASCADE, related_name="relationships"
-    )
+    series = models.ForeignKey(NumberSeries, on_delete=models.CASCADE, related_name="relationships")
     related = models.ForeignKey(NumberSeries, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
@@ -497,7 +495,9 @@ class CustomerTemplate(TimeStampedModel):
         self.code = normalize_code(self.code)
         pairs = self.extra_defaults or []
         if not isinstance(pairs, list) or not all(
-            isinstance(p, list | tuple) and len(p) == 2 and len(str(p[0])) <= 50
+            isinstance(p, list | tuple)
+            and len(p) == 2
+            and len(str(p[0])) <= 50
             and len(str(p[1])) <= 250
             for p in pairs
         ):
@@ -615,9 +615,7 @@ class MarketingSetup(TimeStampedModel):
             if value is None:
                 continue
             if value in seen:
-                errors[field] = _(
-                    "Business relation %(code)s is already used for %(other)s."
-                ) % {
+                errors[field] = _("Business relation %(code)s is already used for %(other)s.") % {
                     "code": getattr(self, field).code,
                     "other": self._meta.get_field(seen[value]).verbose_name,
                 }
@@ -636,8 +634,12 @@ class MarketingSetup(TimeStampedModel):
         return obj
 
 
-RELATION_FIELDS = ["customer_relation", "vendor_relation", "bank_account_relation",
-                   "employee_relation"]
+RELATION_FIELDS = [
+    "customer_relation",
+    "vendor_relation",
+    "bank_account_relation",
+    "employee_relation",
+]
 
 MARKETING_SETUP_GROUPS: list[tuple[str, list[str]]] = [
     (

@@ -117,9 +117,9 @@ def series_choices(*, setup_field: str) -> list[NumberSeries]:
     base = getattr(setup, setup_field)
     if base is None:
         return []
-    related = NumberSeries.objects.filter(
-        pk__in=base.relationships.values("related")
-    ).order_by("code")
+    related = NumberSeries.objects.filter(pk__in=base.relationships.values("related")).order_by(
+        "code"
+    )
     return [base, *related]
 
 
@@ -158,8 +158,10 @@ def number_assign(
     if typed_number:
         if not series.manual_numbers:
             raise ValidationError(
-                {"number": _("Series %(code)s does not allow manual numbers.")
-                 % {"code": series.code}},
+                {
+                    "number": _("Series %(code)s does not allow manual numbers.")
+                    % {"code": series.code}
+                },
                 code="manual_not_allowed",
             )
         if model._default_manager.filter(number=typed_number).exists():
@@ -211,14 +213,18 @@ def salesperson_link_user(*, salesperson: Salesperson, user: AbstractBaseUser | 
         other = Salesperson.objects.filter(user=user).exclude(pk=salesperson.pk).first()
         if other is not None:
             raise ValidationError(
-                {"user": _("User %(user)s is already linked to salesperson %(code)s.")
-                 % {"user": user.get_username(), "code": other.code}},
+                {
+                    "user": _("User %(user)s is already linked to salesperson %(code)s.")
+                    % {"user": user.get_username(), "code": other.code}
+                },
                 code="user_linked",
             )
         if salesperson.user_id and salesperson.user_id != user.pk:
             raise ValidationError(
-                {"user": _("Salesperson %(code)s is already linked to user %(user)s.")
-                 % {"code": salesperson.code, "user": salesperson.user.get_username()}},
+                {
+                    "user": _("Salesperson %(code)s is already linked to user %(user)s.")
+                    % {"code": salesperson.code, "user": salesperson.user.get_username()}
+                },
                 code="salesperson_linked",
             )
     model_update(instance=salesperson, fields=["user"], data={"user": user})
@@ -239,8 +245,10 @@ def salesperson_validate_choosable(
         return
     if salesperson.is_privacy_blocked:
         raise ValidationError(
-            {field: _("Salesperson %(code)s is blocked due to privacy.")
-             % {"code": salesperson.code}},
+            {
+                field: _("Salesperson %(code)s is blocked due to privacy.")
+                % {"code": salesperson.code}
+            },
             code="salesperson_privacy_blocked",
         )
     if salesperson.is_blocked:

@@ -46,5 +46,7 @@ class MarketingSetupView(PermissionRequiredMixin, FormView):
         messages.success(self.request, _("Marketing setup saved."))
         if rebuild:
             duplicate_index_rebuild_requested.send(sender=MarketingSetup, user=self.request.user)
-            messages.info(self.request, _("The duplicate index is being rebuilt in the background."))
+            messages.info(
+                self.request, _("The duplicate index is being rebuilt in the background.")
+            )
         return redirect(self.get_success_url())

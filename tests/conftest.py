@@ -27,7 +27,7 @@ def pytest_runtest_logreport(report):
 def pytest_sessionfinish(session, exitstatus):
     if IN_CI and _skipped and exitstatus == 0:
         session.exitstatus = 1
-        print(f"\nCI does not allow skipped tests; skipped: {', '.join(_skipped[:20])}")
+        print(f"\nCI does not allow skipped tests; skipped: {', '.join(_skipped[:20])}")  # noqa: T201
 
 
 @pytest.fixture

@@ -44,11 +44,26 @@ def real_worker(*, concurrency: int = 1):
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
-                str(Path(sys.executable).parent / "celery"), "-A", "crm", "worker",
-                "-P", "solo", "-Q", queue, "-n", f"{queue}@%h", "--without-gossip",
-                "--without-mingle", "--without-heartbeat", "-l", "info",
+                str(Path(sys.executable).parent / "celery"),
+                "-A",
+                "crm",
+                "worker",
+                "-P",
+                "solo",
+                "-Q",
+                queue,
+                "-n",
+                f"{queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "info",
             ],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         process.queue = queue  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool, env_list
+from .base import SECRET_KEY, env, env_bool, env_list
 
 DEBUG = False
 if not SECRET_KEY or len(SECRET_KEY) < 50:

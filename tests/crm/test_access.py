@@ -44,8 +44,12 @@ def all_routes():
 def test_every_url_requires_a_login(client):
     checked = 0
     for route, name in all_routes():
-        if name in PUBLIC or route.startswith("admin/") or route.startswith("static/") \
-                or route.startswith("media/"):
+        if (
+            name in PUBLIC
+            or route.startswith("admin/")
+            or route.startswith("static/")
+            or route.startswith("media/")
+        ):
             continue
         path = _sample_path(route)
         response = client.get(path)
@@ -84,7 +88,11 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -94,8 +102,12 @@ def test_production_refuses_an_empty_secret():
     env = dict(os.environ)
     env.update(DJANGO_SETTINGS_MODULE="crm.settings.production", SECRET_KEY="")
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True,
-        text=True, check=False,
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr

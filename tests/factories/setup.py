@@ -32,10 +32,14 @@ class NumberSeriesLineFactory(factory.django.DjangoModelFactory):
 
 
 def series_with_line(code: str, starting_number: str, **line_fields) -> NumberSeries:
-    series = NumberSeriesFactory(code=code, **{
-        k: line_fields.pop(k) for k in ("manual_numbers", "default_numbers", "date_order")
-        if k in line_fields
-    })
+    series = NumberSeriesFactory(
+        code=code,
+        **{
+            k: line_fields.pop(k)
+            for k in ("manual_numbers", "default_numbers", "date_order")
+            if k in line_fields
+        },
+    )
     NumberSeriesLineFactory(series=series, starting_number=starting_number, **line_fields)
     return series
 

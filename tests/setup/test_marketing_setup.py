@@ -13,8 +13,7 @@ def test_s4_fresh_installation_defaults_and_hit_percent_range():
     setup = MarketingSetup.load()
     assert all(
         getattr(setup, f"inherit_{name}")
-        for name in ("salesperson", "territory", "country", "language", "address",
-                     "communication")
+        for name in ("salesperson", "territory", "country", "language", "address", "communication")
     )
     assert setup.maintain_duplicate_strings and setup.autosearch_duplicates
     assert setup.duplicate_hit_percent == 60

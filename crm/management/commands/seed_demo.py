@@ -35,8 +35,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {area}: {summary or 'ok'} ({time.monotonic() - area_started:.1f} s)"
             )
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready in {time.monotonic() - started:.1f} s. Log in as "
-            "admin / admin-demo (administrator), sales / sales-demo (sales rep) or "
-            "marketing / marketing-demo (marketing)."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready in {time.monotonic() - started:.1f} s. Log in as "
+                "admin / admin-demo (administrator), sales / sales-demo (sales rep) or "
+                "marketing / marketing-demo (marketing)."
+            )
+        )
