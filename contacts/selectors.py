@@ -1,0 +1,304 @@
+"""Reads of the contacts area: list scoping, the card, company look-up, statistics."""
+
+import datetime as dt
+from urllib.parse import quote
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+
+from setup.models import ContactType, MarketingSetup, SalutationFormula, SalutationType
+from setup.salutations import render_salutation_formula
+
+from .models import (
+    CommentLine,
+    CommentTargetKind,
+    Contact,
+    ContactAltAddress,
+    ContactAltAddressDateRange,
+    ContactBusinessRelation,
+    ContactIndustryGroup,
+    ContactJobResponsibility,
+    ContactMailingGroup,
+    ContactWebSource,
+)
+
+LIST_COLUMNS = [
+    "id",
+    "number",
+    "type",
+    "name",
+    "search_name",
+    "company_id",
+    "company_name",
+    "city",
+    "post_code",
+    "phone",
+    "email",
+    "salesperson_id",
+    "salesperson__code",
+    "salesperson__name",
+    "is_privacy_blocked",
+    "business_relation_summary",
+    "last_modified_at",
+]
+
+
+def contact_list(*, user: AbstractBaseUser) -> QuerySet[Contact]:
+    """Every contact the user may see (all, for holders of the view permission), list columns."""
+    return Contact.objects.select_related("salesperson").only(*LIST_COLUMNS)
+
+
+def contact_search(queryset: QuerySet[Contact], text: str) -> QuerySet[Contact]:
+    """Fragment search over name, company name, e-mail, phone and city.
+
+    Each ``icontains`` compiles to ``UPPER(col::text) LIKE UPPER('%x%')``, served by the
+    ``contact_<col>_trgm_idx`` GIN trigram indexes (a BitmapOr of five index scans).
+    """
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    return queryset.filter(
+        Q(name__icontains=text)
+        | Q(company_name__icontains=text)
+        | Q(email__icontains=text)
+        | Q(phone__icontains=text)
+        | Q(city__icontains=text)
+    )
+
+
+def contact_get(*, user: AbstractBaseUser, pk: int) -> Contact:
+    """The card's contact with everything its general sections show (one query)."""
+    return get_object_or_404(
+        Contact.objects.select_related(
+            "salesperson",
+            "salutation",
+            "organizational_level",
+            "language",
+            "territory",
+            "currency",
+            "country",
+            "number_series",
+        ),
+        pk=pk,
+    )
+
+
+def company_persons(*, company: Contact) -> QuerySet[Contact]:
+    return Contact.objects.filter(company=company, type=ContactType.PERSON).only(
+        "id", "number", "name", "job_title", "phone", "email"
+    )
+
+
+def company_candidates(*, text: str) -> list[QuerySet[Contact]]:
+    """CON-20: the match levels, tried in order (exact, starts with, contains)."""
+    companies = Contact.objects.filter(type=ContactType.COMPANY).order_by("search_name", "id")
+    return [
+        companies.filter(Q(name__iexact=text) | Q(number__iexact=text)),
+        companies.filter(name__istartswith=text),
+        companies.filter(
+            Q(number__icontains=text)
+            | Q(name__icontains=text)
+            | Q(city__icontains=text)
+            | Q(phone__icontains=text)
+            | Q(post_code__icontains=text)
+        ),
+    ]
+
+
+def contact_salutations(*, contact: Contact) -> dict[str, str]:
+    """CON-55 / SET-40: formal and informal text (or the SET-41 message), in one query."""
+    result = {}
+    language = contact.language
+    if contact.salutation_id is None:
+        return {"formal": "", "informal": ""}
+    language_id = contact.language_id
+    if language_id is None:
+        language = MarketingSetup.load().default_language
+        language_id = language.pk if language else None
+    formulas = {
+        f.salutation_type: f
+        for f in SalutationFormula.objects.filter(
+            salutation_id=contact.salutation_id, language_id=language_id
+        )
+    }
+    values = {
+        "job_title": contact.job_title,
+        "first_name": contact.first_name,
+        "middle_name": contact.middle_name,
+        "surname": contact.surname,
+        "initials": contact.initials,
+        "company_name": contact.company_name,
+    }
+    for kind in (SalutationType.FORMAL, SalutationType.INFORMAL):
+        formula = formulas.get(kind)
+        if formula is None:
+            result[kind.value] = _(
+                "No %(type)s salutation formula for %(salutation)s in %(language)s."
+            ) % {
+                "type": kind.label.lower(),
+                "salutation": contact.salutation.code,
+                "language": language.code if language else _("(no language)"),
+            }
+        else:
+            result[kind.value] = render_salutation_formula(formula, values)
+    return result
+
+
+def contact_statistics(*, contact: Contact) -> dict[str, object]:
+    """SPEC 10.2 side panel. Interaction, opportunity and task figures stay 0 until those
+    areas register their statistics; segmentation counts come from one query (CON-40)."""
+    company_id = contact.company_id if contact.company_id else contact.pk
+    # One round trip for the four counts.
+    row = (
+        Contact.objects.filter(pk=contact.pk)
+        .annotate(
+            n_job=_subcount(ContactJobResponsibility, "pk"),
+            n_mail=_subcount(ContactMailingGroup, "pk"),
+        )
+        .values("n_job", "n_mail")
+        .first()
+    )
+    company_row = (
+        Contact.objects.filter(pk=company_id)
+        .annotate(
+            n_ind=_subcount(ContactIndustryGroup, "pk"),
+            n_rel=_subcount(ContactBusinessRelation, "pk"),
+        )
+        .values("n_ind", "n_rel")
+        .first()
+    ) or {"n_ind": 0, "n_rel": 0}
+    return {
+        "interactions": 0,
+        "cost": 0,
+        "duration_min": 0,
+        "last_date_attempted": None,
+        "last_interaction_on": None,
+        "next_task_on": None,
+        "opportunities": 0,
+        "estimated_value": 0,
+        "tasks": 0,
+        "job_responsibilities": row["n_job"],
+        "mailing_groups": row["n_mail"],
+        "industry_groups": company_row["n_ind"],
+        "business_relations": company_row["n_rel"],
+    }
+
+
+def _subcount(model, outer: str):
+    sub = (
+        model.objects.filter(contact=OuterRef(outer))
+        .order_by()
+        .values("contact")
+        .annotate(c=Count("pk"))
+        .values("c")
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
+
+
+def contact_active_alt_address(*, contact: Contact, on_date: dt.date) -> ContactAltAddress | None:
+    """CON-41: the range with the latest start ≤ D whose end is blank or ≥ D; else None."""
+    date_range = (
+        ContactAltAddressDateRange.objects.filter(contact=contact, starting_date__lte=on_date)
+        .order_by("-starting_date")
+        .select_related("alt_address")
+        .first()
+    )
+    if date_range is None:
+        return None
+    if date_range.ending_date is not None and date_range.ending_date < on_date:
+        return None
+    return date_range.alt_address
+
+
+def web_source_url(*, row: ContactWebSource) -> str:
+    """CON-42: the source's URL with %1 replaced by the URL-encoded search word."""
+    return row.web_source.url.replace("%1", quote(row.search_word or "", safe=""))
+
+
+def contact_comments(*, contact: Contact) -> QuerySet[CommentLine]:
+    return CommentLine.objects.filter(
+        target_kind=CommentTargetKind.CONTACT, target_id=contact.pk
+    ).order_by("sub_id", "line_no", "id")
+
+
+# Sections of the card loaded as fragments (STYLE §2: pages compose fragments).
+SECTION_QUERIES = {
+    "industry-groups": lambda c: c.industry_groups.select_related("industry_group"),
+    "mailing-groups": lambda c: c.mailing_groups.select_related("mailing_group"),
+    "job-responsibilities": lambda c: c.job_responsibilities.select_related("job_responsibility"),
+    "web-sources": lambda c: c.web_sources.select_related("web_source"),
+    "business-relations": lambda c: c.business_relations.select_related("business_relation"),
+    "alt-addresses": lambda c: c.alt_addresses.select_related("country").prefetch_related(
+        "date_ranges"
+    ),
+    "comments": lambda c: contact_comments(contact=c),
+}
+
+
+def contact_section_rows(*, contact: Contact, section: str) -> QuerySet:
+    """Rows of one card section; for a person, industry groups and relations are the
+    company's (read-only, CON-40)."""
+    if (
+        section in {"industry-groups", "business-relations"}
+        and contact.type == ContactType.PERSON
+        and contact.company_id
+    ):
+        company = Contact(pk=contact.company_id, type=ContactType.COMPANY)
+        rows = SECTION_QUERIES[section](company)
+        if section == "business-relations":
+            return rows | SECTION_QUERIES[section](contact)
+        return rows
+    return SECTION_QUERIES[section](contact)
+
+
+# -- pagination without COUNT(*) ----------------------------------------------------------------
+
+
+class NoCountPage(Page):
+    def __init__(self, object_list, number, paginator, *, has_next: bool):
+        super().__init__(object_list, number, paginator)
+        self._has_next = has_next
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def end_index(self) -> int:
+        return self.start_index() + len(self.object_list) - 1
+
+
+class NoCountPaginator(Paginator):
+    """Fetches one row more than a page to know whether a next page exists: no COUNT(*) over
+    the whole table. ``count`` and ``num_pages`` are None (the pager shows no total)."""
+
+    @cached_property
+    def count(self):  # type: ignore[override]
+        return None
+
+    @cached_property
+    def num_pages(self):  # type: ignore[override]
+        return None
+
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as exc:
+            raise EmptyPage("That page number is not an integer") from exc
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage("That page contains no results")
+        return NoCountPage(rows[: self.per_page], number, self, has_next=len(rows) > self.per_page)
