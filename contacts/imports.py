@@ -1,0 +1,928 @@
+"""Contact import and export: CSV import with column mapping, import from business-system
+records (CON-58/59), CSV and vCard export.
+
+Imports are set-based: each batch validates its rows, drops the rows that already exist, takes
+its contact numbers from the series in one locked block and inserts with ``bulk_create``.
+Re-importing a file creates no duplicates: a row matches an existing contact by its number when
+the file has one, else by its external ID, else by name + post code (case-insensitive), and a
+matching row is skipped.
+"""
+
+import csv
+import io
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.validators import EmailValidator
+from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Upper
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crm.exceptions import ApplicationError
+from crm.models import BulkJob
+from crm.services import bulk_job_create, bulk_job_finish, bulk_job_progress, bulk_job_start
+from setup.models import (
+    ContactType,
+    Country,
+    Currency,
+    Language,
+    LinkType,
+    MarketingSetup,
+    NumberSeriesLine,
+    Salesperson,
+    Territory,
+)
+from setup.numbering import increment, numeric_part
+from setup.services import number_assign, number_series_issue
+
+from .dedupe import contact_duplicate_strings_rebuild
+from .links import contact_business_relation_summary_recompute
+from .models import Contact, ContactBusinessRelation, PickupStatus
+
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+IMPORT_BATCH_SIZE = 500  # rows per task message and per bulk_create
+BS_IMPORT_BATCH_SIZE = 200  # SPEC 3.7
+MAX_REPORTED_ERRORS = 500
+CSV_JOB_KIND = "contact_import_csv"
+BS_JOB_KIND = "contact_import_from_business_system"
+MATCH_RULE = gettext_lazy(
+    "A row matches an existing contact by its number when the file has one, else by its "
+    "external ID, else by name and post code (case-insensitive). Matching rows are skipped, "
+    "so importing the same file twice creates no duplicates."
+)
+
+PHONE_RE = re.compile(r"^[0-9 +\-()/.]*$")  # CON-14
+_email = EmailValidator()
+
+# Columns a CSV file can be mapped to (target -> label). Code columns hold code-table codes.
+IMPORT_FIELDS: dict[str, str] = {
+    "number": gettext_lazy("No."),
+    "type": gettext_lazy("Type (company/person)"),
+    "name": gettext_lazy("Name"),
+    "name_2": gettext_lazy("Name 2"),
+    "company_number": gettext_lazy("Company no. (persons)"),
+    "address": gettext_lazy("Address"),
+    "address_2": gettext_lazy("Address 2"),
+    "city": gettext_lazy("City"),
+    "post_code": gettext_lazy("Post code"),
+    "county": gettext_lazy("County"),
+    "country": gettext_lazy("Country code"),
+    "phone": gettext_lazy("Phone no."),
+    "mobile_phone": gettext_lazy("Mobile phone no."),
+    "email": gettext_lazy("E-mail"),
+    "email_2": gettext_lazy("E-mail 2"),
+    "home_page": gettext_lazy("Home page"),
+    "vat_registration_number": gettext_lazy("VAT registration no."),
+    "registration_number": gettext_lazy("Registration no."),
+    "external_id": gettext_lazy("External ID"),
+    "job_title": gettext_lazy("Job title"),
+    "salesperson": gettext_lazy("Salesperson code"),
+    "territory": gettext_lazy("Territory code"),
+    "language": gettext_lazy("Language code"),
+    "currency": gettext_lazy("Currency code"),
+}
+CODE_FIELDS = {
+    "country": Country,
+    "territory": Territory,
+    "language": Language,
+    "currency": Currency,
+}
+ADDRESS_BLOCK = ("address", "address_2", "post_code", "city", "county")
+COMMUNICATION = (
+    "phone",
+    "fax",
+    "email",
+    "home_page",
+    "extension",
+    "mobile_phone",
+    "pager",
+    "correspondence_type",
+)
+
+# CON-58 record columns.
+BS_COLUMNS = (
+    "link_type",
+    "external_number",
+    "name",
+    "name_2",
+    "address",
+    "address_2",
+    "city",
+    "post_code",
+    "county",
+    "country",
+    "phone",
+    "email",
+    "home_page",
+    "vat_registration_number",
+    "currency",
+    "language",
+    "salesperson",
+    "contact_person",
+)
+BS_LINK_TYPES = (LinkType.CUSTOMER, LinkType.VENDOR, LinkType.BANK_ACCOUNT)
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+# --------------------------------------------------------------------------------------------
+
+
+def import_file_store(*, uploaded_file) -> str:
+    """Check an upload (size, type, encoding) and keep it in storage; return its name."""
+    name = getattr(uploaded_file, "name", "") or ""
+    if not name.lower().endswith(".csv"):
+        raise ValidationError({"file": _("Upload a .csv file.")})
+    if uploaded_file.size > IMPORT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": _("The file is larger than %(size)d MB.")
+                % {"size": IMPORT_MAX_BYTES // 2**20}
+            }
+        )
+    content = uploaded_file.read()
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError({"file": _("The file must be UTF-8 text.")}) from exc
+    if "\x00" in text:
+        raise ValidationError({"file": _("The file is not a text file.")})
+    headers, _rows = _parse(text)
+    if not headers:
+        raise ValidationError({"file": _("The file has no header row.")})
+    return default_storage.save(f"imports/contacts/{uuid.uuid4().hex}.csv", ContentFile(content))
+
+
+def _parse(text: str) -> tuple[list[str], list[list[str]]]:
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    rows = [row for row in reader if any(cell.strip() for cell in row)]
+    if not rows:
+        return [], []
+    return [h.strip() for h in rows[0]], rows[1:]
+
+
+def import_file_read(*, path: str) -> tuple[list[str], list[list[str]]]:
+    if not path.startswith("imports/contacts/") or ".." in path:
+        raise ApplicationError(_("Unknown import file."))
+    with default_storage.open(path, "rb") as fh:
+        return _parse(fh.read().decode("utf-8-sig"))
+
+
+def mapping_guess(headers: list[str]) -> dict[str, str]:
+    """Pre-select the target of each column whose header names a field."""
+    labels = {str(label).lower(): key for key, label in IMPORT_FIELDS.items()}
+    out: dict[str, str] = {}
+    for header in headers:
+        norm = header.strip().lower()
+        key = norm.replace(" ", "_")
+        if key in IMPORT_FIELDS:
+            out[header] = key
+        elif norm in labels:
+            out[header] = labels[norm]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Row preparation (validation, defaults, matching)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PreparedRow:
+    line: int
+    data: dict = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    key: tuple = ()
+    existing: str = ""  # number of the existing contact this row matches
+    company: Contact | None = None
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+def name_split(name: str) -> tuple[str, str, str]:
+    """CON-10: first name(s) / middle name / surname."""
+    parts = [p for p in (name or "").split(" ") if p]
+    if not parts:
+        return "", "", ""
+    if len(parts) == 1:
+        return parts[0], "", ""
+    if len(parts) == 2:
+        return parts[0], "", parts[1]
+    return " ".join(parts[:-2]), parts[-2], parts[-1]
+
+
+def _lookups(rows: list[dict]) -> dict:
+    """Code tables and companies used by the rows, one query each."""
+    wanted: dict[str, set[str]] = {k: set() for k in (*CODE_FIELDS, "salesperson", "company")}
+    for row in rows:
+        for key in wanted:
+            col = "company_number" if key == "company" else key
+            if row.get(col):
+                wanted[key].add(row[col].strip().upper() if key != "company" else row[col].strip())
+    out: dict[str, dict] = {}
+    for key, model in CODE_FIELDS.items():
+        out[key] = {o.code: o for o in model.objects.filter(code__in=wanted[key])}
+    out["salesperson"] = {
+        o.code: o for o in Salesperson.objects.filter(code__in=wanted["salesperson"])
+    }
+    out["company"] = {
+        o.number: o
+        for o in Contact.objects.filter(
+            number__in=wanted["company"], type=ContactType.COMPANY
+        ).select_related("salesperson", "territory", "country", "language")
+    }
+    return out
+
+
+def _inherit(data: dict, company: Contact, setup: MarketingSetup) -> None:
+    """CON-21…23 for a new person of ``company`` (its own values count as 'previous': none)."""
+    data["company"] = company
+    data["company_name"] = company.name
+    for name in ("salesperson", "territory", "country", "language"):
+        if getattr(setup, f"inherit_{name}"):
+            data[name] = getattr(company, name)
+    if setup.inherit_address and not any(data.get(f) for f in ADDRESS_BLOCK):
+        for f in ADDRESS_BLOCK:
+            data[f] = getattr(company, f)
+    if setup.inherit_communication:
+        for f in COMMUNICATION:
+            if not data.get(f):
+                data[f] = getattr(company, f)
+
+
+def _row_prepare(
+    line: int, raw: dict, lookups: dict, setup: MarketingSetup, *, defaults: bool
+) -> PreparedRow:
+    row = PreparedRow(line=line)
+    data: dict = {}
+    ctype = (raw.get("type") or ContactType.COMPANY).strip().lower()
+    if ctype not in ContactType.values:
+        row.errors.append(_("Type must be company or person."))
+        ctype = ContactType.COMPANY
+    data["type"] = ctype
+    for name in IMPORT_FIELDS:
+        if name in ("type", "company_number") or name in CODE_FIELDS or name == "salesperson":
+            continue
+        value = (raw.get(name) or "").strip()
+        if not value:
+            continue
+        model_field = Contact._meta.get_field(name)
+        if model_field.max_length and len(value) > model_field.max_length:
+            row.errors.append(
+                _("%(field)s is longer than %(max)d characters.")
+                % {"field": model_field.verbose_name, "max": model_field.max_length}
+            )
+            continue
+        data[name] = value
+    if not data.get("name"):
+        row.errors.append(_("Name is required."))
+    for name in ("phone", "mobile_phone"):
+        if data.get(name) and not PHONE_RE.match(data[name]):
+            row.errors.append(
+                _("%(field)s may contain digits, spaces and + - ( ) / . only.")
+                % {"field": Contact._meta.get_field(name).verbose_name}
+            )
+    for name in ("email", "email_2"):
+        if data.get(name):
+            try:
+                _email(data[name])
+            except ValidationError:
+                row.errors.append(
+                    _("%(value)s is not a valid e-mail address.") % {"value": data[name]}
+                )
+    for name in (*CODE_FIELDS, "salesperson"):
+        code = (raw.get(name) or "").strip().upper()
+        if not code:
+            continue
+        obj = lookups[name].get(code)
+        if obj is None:
+            row.errors.append(
+                _("Unknown %(field)s code %(code)s.")
+                % {"field": Contact._meta.get_field(name).verbose_name, "code": code}
+            )
+        elif name == "salesperson" and obj.is_privacy_blocked:
+            row.errors.append(_("Salesperson %(code)s is blocked due to privacy.") % {"code": code})
+        else:
+            data[name] = obj
+    if data.get("vat_registration_number"):
+        data["vat_registration_number"] = data["vat_registration_number"].upper()
+    if ctype == ContactType.PERSON:
+        data["first_name"], data["middle_name"], data["surname"] = name_split(data.get("name", ""))
+        company_no = (raw.get("company_number") or "").strip()
+        if company_no:
+            company = lookups["company"].get(company_no)
+            if company is None:
+                row.errors.append(_("No company %(number)s.") % {"number": company_no})
+            else:
+                row.company = company
+                _inherit(data, company, setup)
+    elif raw.get("job_title"):
+        data.pop("job_title", None)
+        row.warnings.append(_("Job title is ignored on companies."))
+    if defaults:  # CON-2 / CON-3
+        for name in ("salesperson", "territory", "country", "language"):
+            if data.get(name) is None:
+                data[name] = getattr(setup, f"default_{name}")
+        data.setdefault("correspondence_type", setup.default_correspondence_type or "")
+        data["salutation"] = (
+            setup.default_company_salutation
+            if ctype == ContactType.COMPANY
+            else setup.default_person_salutation
+        )
+    data["search_name"] = data.get("name", "").upper()
+    data["search_email"] = data.get("email", "").upper()
+    row.data = data
+    if data.get("number"):
+        row.key = ("number", data["number"])
+    elif data.get("external_id"):
+        row.key = ("external_id", data["external_id"])
+    else:
+        row.key = ("natural", f"{data.get('name', '').upper()}|{data.get('post_code', '').upper()}")
+    return row
+
+
+def _match_existing(rows: list[PreparedRow]) -> None:
+    """Mark rows matching an existing contact (number, else external ID, else natural key)."""
+    by_kind: dict[str, set[str]] = {"number": set(), "external_id": set(), "natural": set()}
+    for row in rows:
+        if row.key:
+            by_kind[row.key[0]].add(row.key[1])
+    found: dict[tuple, str] = {}
+    if by_kind["number"]:
+        for number in Contact.objects.filter(number__in=by_kind["number"]).values_list(
+            "number", flat=True
+        ):
+            found[("number", number)] = number
+    if by_kind["external_id"]:
+        for ext, number in Contact.objects.filter(
+            external_id__in=by_kind["external_id"]
+        ).values_list("external_id", "number"):
+            found.setdefault(("external_id", ext), number)
+    if by_kind["natural"]:
+        for key, number in (
+            Contact.objects.annotate(natural=Concat(Upper("name"), Value("|"), Upper("post_code")))
+            .filter(natural__in=by_kind["natural"])
+            .values_list("natural", "number")
+        ):
+            found.setdefault(("natural", key), number)
+    seen: set[tuple] = set()
+    for row in rows:
+        if row.key in found:
+            row.existing = found[row.key]
+            row.warnings.append(
+                _("Matches existing contact %(number)s: skipped.") % {"number": row.existing}
+            )
+        elif row.key in seen:
+            row.existing = "-"
+            row.warnings.append(_("Same contact as an earlier row of the file: skipped."))
+        seen.add(row.key)
+
+
+def _mapped(header: list[str], cells: list[str], mapping: dict[str, str]) -> dict:
+    raw: dict[str, str] = {}
+    for index, column in enumerate(header):
+        target = mapping.get(column)
+        if target and target in IMPORT_FIELDS and index < len(cells):
+            raw[target] = cells[index]
+    return raw
+
+
+def rows_prepare(
+    *,
+    header: list[str],
+    rows: list[list[str]],
+    mapping: dict[str, str],
+    first_line: int = 2,
+    defaults: bool = True,
+) -> list[PreparedRow]:
+    setup = MarketingSetup.load()
+    raws = [_mapped(header, cells, mapping) for cells in rows]
+    lookups = _lookups(raws)
+    prepared = [
+        _row_prepare(first_line + i, raw, lookups, setup, defaults=defaults)
+        for i, raw in enumerate(raws)
+    ]
+    _match_existing([r for r in prepared if r.is_valid])
+    return prepared
+
+
+@dataclass
+class ImportPreview:
+    total: int
+    valid: int
+    to_create: int
+    matched: int
+    rows: list[PreparedRow]
+
+    @property
+    def rejected(self) -> list[PreparedRow]:
+        return [r for r in self.rows if r.errors]
+
+    @property
+    def warned(self) -> list[PreparedRow]:
+        return [r for r in self.rows if r.warnings and not r.errors]
+
+
+def contact_import_preview(*, path: str, mapping: dict[str, str]) -> ImportPreview:
+    """Dry run: per-row errors and duplicate warnings; nothing is written."""
+    if "name" not in mapping.values():
+        raise ValidationError(_("Map a column to Name."))
+    header, rows = import_file_read(path=path)
+    prepared = rows_prepare(header=header, rows=rows, mapping=mapping)
+    valid = [r for r in prepared if r.is_valid]
+    matched = [r for r in valid if r.existing]
+    return ImportPreview(
+        total=len(prepared),
+        valid=len(valid),
+        to_create=len(valid) - len(matched),
+        matched=len(matched),
+        rows=prepared,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers in one locked block
+# --------------------------------------------------------------------------------------------
+
+
+def contact_numbers_issue_block(*, count: int) -> list[tuple[str, int | None]]:
+    """``count`` numbers from ``contact_series`` in the caller's transaction (SET-15/16).
+
+    The first issue locks the line in effect; the rest of the block is computed from it and
+    written with one UPDATE. A block that reaches the line's end falls back to single issues
+    (which move to the next line or fail with "no more numbers").
+    """
+    if count <= 0:
+        return []
+    first = number_assign(setup_field="contact_series", model=Contact)
+    series = first.series
+    numbers = [first.number]
+    line = (
+        NumberSeriesLine.objects.select_for_update()
+        .filter(series=series, last_number_used=first.number)
+        .order_by("-id")
+        .first()
+    )
+    if line is not None and line.is_open:
+        current, block = first.number, []
+        while len(numbers) + len(block) < count:
+            nxt = increment(current, line.increment_by)
+            if nxt is None or (
+                line.ending_number and numeric_part(nxt) > numeric_part(line.ending_number)
+            ):
+                break
+            block.append(nxt)
+            current = nxt
+        if block:
+            closed = bool(line.ending_number) and numeric_part(block[-1]) == numeric_part(
+                line.ending_number
+            )
+            NumberSeriesLine.objects.filter(pk=line.pk).update(
+                last_number_used=block[-1], is_open=not closed, updated_at=timezone.now()
+            )
+            numbers += block
+    while len(numbers) < count:
+        numbers.append(number_series_issue(series=series).number)
+    return [(n, series.pk if series else None) for n in numbers]
+
+
+def _bulk_insert(rows: list[PreparedRow]) -> list[Contact]:
+    """Insert prepared rows (companies self-linked, CON-4); typed numbers keep no series."""
+    auto = [r for r in rows if not r.data.get("number")]
+    issued = iter(contact_numbers_issue_block(count=len(auto)))
+    now = timezone.now()
+    objs = []
+    for row in rows:
+        data = dict(row.data)
+        if not data.get("number"):
+            data["number"], data["number_series_id"] = next(issued)
+        if data["type"] == ContactType.COMPANY:
+            data["company_name"] = data.get("name", "")
+        objs.append(Contact(last_modified_at=now, **data))
+    created = Contact.objects.bulk_create(objs, batch_size=IMPORT_BATCH_SIZE)
+    company_ids = [c.pk for c in created if c.type == ContactType.COMPANY]
+    Contact.objects.filter(pk__in=company_ids).update(company=F("pk"))
+    return created
+
+
+def _typed_numbers_check(rows: list[PreparedRow]) -> None:
+    """SET-17 for rows with a number: the series must allow manual numbers."""
+    if not any(r.data.get("number") for r in rows if r.is_valid):
+        return
+    series = MarketingSetup.load().contact_series
+    if series is None or not series.manual_numbers:
+        message = _("Series %(code)s does not allow manual numbers.") % {
+            "code": series.code if series else "-"
+        }
+        for row in rows:
+            if row.data.get("number") and not row.existing:
+                row.errors.append(message)
+
+
+# --------------------------------------------------------------------------------------------
+# CSV import job
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_import_csv_start(
+    *, path: str, mapping: dict[str, str], skip_rejected: bool, user=None, enqueue: bool = True
+) -> BulkJob:
+    """Confirm an import: a file with any invalid row imports nothing unless the user chose
+    to skip rejected rows. The job then runs in batches on the worker."""
+    from .tasks import contact_import_csv_task
+
+    preview = contact_import_preview(path=path, mapping=mapping)
+    _typed_numbers_check(preview.rows)
+    rejected = [r for r in preview.rows if r.errors]
+    if rejected and not skip_rejected:
+        raise ApplicationError(
+            _(
+                "%(count)d row(s) are invalid; nothing was imported. Fix the file or tick "
+                '"skip rejected rows".'
+            )
+            % {"count": len(rejected)}
+        )
+    job = bulk_job_create(
+        kind=CSV_JOB_KIND,
+        user=user,
+        total=preview.total,
+        params={"path": path, "mapping": mapping, "skip_rejected": skip_rejected, "offset": 0},
+    )
+    if enqueue:
+        contact_import_csv_task.delay_on_commit(job.pk)
+    return job
+
+
+def _result_add(
+    result: dict,
+    *,
+    created=0,
+    skipped=0,
+    rejected: Iterable[PreparedRow] = (),
+    contact_ids: Iterable[int] = (),
+) -> dict:
+    result = dict(result or {})
+    result["created"] = int(result.get("created", 0)) + created
+    result["skipped"] = int(result.get("skipped", 0)) + skipped
+    errors = list(result.get("errors", []))
+    for row in rejected:
+        result["rejected"] = int(result.get("rejected", 0)) + 1
+        if len(errors) < MAX_REPORTED_ERRORS:
+            errors.append({"line": row.line, "errors": row.errors})
+    result.setdefault("rejected", 0)
+    result["errors"] = errors
+    return result
+
+
+def contact_import_csv_batch(*, job_id: int, batch_size: int = IMPORT_BATCH_SIZE) -> bool:
+    """Import the next batch of the file; return True when more rows are left."""
+    with transaction.atomic():
+        job = BulkJob.objects.select_for_update().get(pk=job_id)
+        if job.is_finished:
+            return False
+        bulk_job_start(job_id=job_id)
+        params = job.params
+        offset = int(params.get("offset", 0))
+        header, rows = import_file_read(path=params["path"])
+        chunk = rows[offset : offset + batch_size]
+        prepared = rows_prepare(
+            header=header, rows=chunk, mapping=params["mapping"], first_line=offset + 2
+        )
+        _typed_numbers_check(prepared)
+        rejected = [r for r in prepared if r.errors]
+        if rejected and not params.get("skip_rejected"):
+            transaction.set_rollback(True)
+        else:
+            fresh = [r for r in prepared if r.is_valid and not r.existing]
+            created = _bulk_insert(fresh)
+            if MarketingSetup.load().maintain_duplicate_strings:
+                contact_duplicate_strings_rebuild(
+                    contact_ids=[c.pk for c in created if c.type == ContactType.COMPANY]
+                )
+            result = _result_add(
+                job.result,
+                created=len(created),
+                skipped=len([r for r in prepared if r.is_valid and r.existing]),
+                rejected=rejected,
+            )
+            done = offset + len(chunk)
+            BulkJob.objects.filter(pk=job_id).update(
+                params={**params, "offset": done}, result=result
+            )
+            bulk_job_progress(job_id=job_id, done=min(done, job.total))
+            if done < len(rows):
+                return True
+            bulk_job_finish(job_id=job_id, result=result)
+            return False
+    bulk_job_finish(
+        job_id=job_id,
+        error=_("%(count)d row(s) are invalid; nothing was imported.") % {"count": len(rejected)},
+        result=_result_add({}, rejected=rejected),
+    )
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Import from business-system records (CON-58, CON-59)
+# --------------------------------------------------------------------------------------------
+
+
+def _bs_setup_check(link_types: Iterable[str], setup: MarketingSetup) -> None:
+    for link_type in sorted(set(link_types)):
+        if link_type not in BS_LINK_TYPES:
+            continue
+        if getattr(setup, f"{link_type}_relation_id") is None:
+            raise ApplicationError(
+                _("Set %(field)s in Marketing setup.")
+                % {"field": MarketingSetup._meta.get_field(f"{link_type}_relation").verbose_name}
+            )
+
+
+def _bs_import_rows(records: list[dict], *, first_line: int = 1) -> dict:
+    """Create companies (no setup defaults), their acknowledged links and contact persons."""
+    setup = MarketingSetup.load()
+    _bs_setup_check([(r.get("link_type") or "").strip().lower() for r in records], setup)
+    raws, errors_pre = [], {}
+    for i, rec in enumerate(records):
+        link_type = (rec.get("link_type") or "").strip().lower()
+        external = (rec.get("external_number") or "").strip().upper()
+        problems = []
+        if link_type not in BS_LINK_TYPES:
+            problems.append(_("Link type must be customer, vendor or bank_account."))
+        if not external:
+            problems.append(_("External number is required."))
+        errors_pre[i] = problems
+        raws.append(
+            {
+                **{k: (rec.get(k) or "") for k in BS_COLUMNS if k != "link_type"},
+                "link_type": link_type,
+                "external_number": external,
+                "type": ContactType.COMPANY,
+            }
+        )
+    linked = set(
+        ContactBusinessRelation.objects.filter(
+            external_number__in=[r["external_number"] for r in raws],
+            link_type__in=BS_LINK_TYPES,
+        ).values_list("link_type", "external_number")
+    )
+    lookups = _lookups(raws)
+    prepared, skipped, seen = [], 0, set()
+    for i, raw in enumerate(raws):
+        key = (raw["link_type"], raw["external_number"])
+        if key in linked or key in seen:
+            skipped += 1
+            continue
+        seen.add(key)
+        row = _row_prepare(first_line + i, raw, lookups, setup, defaults=False)
+        row.errors = errors_pre[i] + row.errors
+        row.key = key
+        prepared.append(row)
+    valid = [r for r in prepared if r.is_valid]
+    companies = _bulk_insert(valid)
+    now = timezone.now()
+    ContactBusinessRelation.objects.bulk_create(
+        [
+            ContactBusinessRelation(
+                contact=company,
+                business_relation_id=getattr(setup, f"{row.key[0]}_relation_id"),
+                link_type=row.key[0],
+                external_number=row.key[1],
+                pickup_status=PickupStatus.ACKNOWLEDGED,
+                acknowledged_at=now,
+            )
+            for row, company in zip(valid, companies, strict=True)
+        ]
+    )
+    person_rows = []
+    for row, company in zip(valid, companies, strict=True):
+        name = (raws[row.line - first_line].get("contact_person") or "").strip()[:100]
+        if not name:
+            continue
+        company.company_id = company.pk
+        first, middle, last = name_split(name)
+        data = {
+            "type": ContactType.PERSON,
+            "name": name,
+            "search_name": name.upper(),
+            "first_name": first[:30],
+            "middle_name": middle[:30],
+            "surname": last[:30],
+        }
+        _inherit(data, company, setup)
+        data["search_email"] = (data.get("email") or "").upper()
+        person_rows.append(PreparedRow(line=row.line, data=data))
+    persons = _bulk_insert(person_rows) if person_rows else []
+    company_ids = [c.pk for c in companies]
+    contact_duplicate_strings_rebuild(contact_ids=company_ids)
+    contact_business_relation_summary_recompute(contact_ids=company_ids)
+    return {
+        "created": len(companies),
+        "persons": len(persons),
+        "skipped": skipped,
+        "rejected": [r for r in prepared if r.errors],
+        "contact_ids": company_ids,
+    }
+
+
+@transaction.atomic
+def contact_import_from_business_system_start(
+    *, records: list[dict], user=None, enqueue: bool = True
+) -> BulkJob:
+    """CON-58: start the import; a missing setup relation code fails before writing anything."""
+    from .tasks import contact_import_from_business_system_task
+
+    setup = MarketingSetup.load()
+    _bs_setup_check([(r.get("link_type") or "").strip().lower() for r in records], setup)
+    job = bulk_job_create(
+        kind=BS_JOB_KIND, user=user, total=len(records), params={"records": records, "offset": 0}
+    )
+    if enqueue:
+        contact_import_from_business_system_task.delay_on_commit(job.pk)
+    return job
+
+
+def contact_import_from_business_system_batch(
+    *, job_id: int, batch_size: int = BS_IMPORT_BATCH_SIZE
+) -> bool:
+    with transaction.atomic():
+        job = BulkJob.objects.select_for_update().get(pk=job_id)
+        if job.is_finished:
+            return False
+        bulk_job_start(job_id=job_id)
+        records = job.params.get("records", [])
+        offset = int(job.params.get("offset", 0))
+        chunk = records[offset : offset + batch_size]
+        try:
+            out = _bs_import_rows(chunk, first_line=offset + 1)
+        except ApplicationError as exc:
+            transaction.set_rollback(True)
+            error = exc.message
+        else:
+            error = ""
+            result = _result_add(
+                job.result, created=out["created"], skipped=out["skipped"], rejected=out["rejected"]
+            )
+            result["persons"] = int(result.get("persons", 0)) + out["persons"]
+            result["failed"] = result["rejected"]
+            result["duplicates_found"] = bool(result.get("duplicates_found")) or (
+                Contact.objects.filter(pk__in=out["contact_ids"])
+                .filter(
+                    Q(duplicate_pairs__is_separate=False) | Q(duplicate_of_pairs__is_separate=False)
+                )
+                .exists()
+            )
+            done = offset + len(chunk)
+            BulkJob.objects.filter(pk=job_id).update(
+                params={**job.params, "offset": done}, result=result
+            )
+            bulk_job_progress(job_id=job_id, done=min(done, job.total))
+            if done < len(records):
+                return True
+            bulk_job_finish(job_id=job_id, result=result)
+            return False
+    bulk_job_finish(job_id=job_id, error=error)
+    return False
+
+
+@transaction.atomic
+def contact_create_from_business_system(
+    *, link_type: str, external_number: str, data: dict, create_contact: bool = True
+) -> Contact | None:
+    """CON-59: the business system reports a new customer/vendor/bank account. With
+    ``create_contact`` a linked company contact is created exactly as in CON-58."""
+    if not create_contact:
+        return None
+    out = _bs_import_rows([{**data, "link_type": link_type, "external_number": external_number}])
+    if out["rejected"]:
+        raise ValidationError("; ".join(out["rejected"][0].errors))
+    if not out["contact_ids"]:
+        raise ApplicationError(
+            _("%(kind)s %(number)s is already linked.")
+            % {"kind": link_type, "number": external_number}
+        )
+    return Contact.objects.get(pk=out["contact_ids"][0])
+
+
+def business_system_records_read(*, path: str) -> list[dict]:
+    """Rows of a business-system CSV (header names = ``BS_COLUMNS``)."""
+    header, rows = import_file_read(path=path)
+    keys = [h.strip().lower() for h in header]
+    return [{k: v for k, v in zip(keys, cells, strict=False) if k in BS_COLUMNS} for cells in rows]
+
+
+# --------------------------------------------------------------------------------------------
+# Export (CSV and vCard)
+# --------------------------------------------------------------------------------------------
+
+EXPORT_FIELDS = (
+    "number",
+    "type",
+    "name",
+    "name_2",
+    "company_name",
+    "address",
+    "address_2",
+    "post_code",
+    "city",
+    "county",
+    "country",
+    "phone",
+    "mobile_phone",
+    "email",
+    "home_page",
+    "vat_registration_number",
+    "external_id",
+    "salesperson",
+)
+EXPORT_CHUNK = 2000
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _export_value(contact: Contact, name: str) -> str:
+    value = getattr(contact, name)
+    if hasattr(value, "code"):
+        return value.code
+    return "" if value is None else str(value)
+
+
+def contacts_csv_rows(queryset) -> Iterator[str]:
+    """CSV lines of ``queryset``, streamed in chunks (the header uses the field names, so the
+    file can be imported again)."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(EXPORT_FIELDS)
+    qs = queryset.select_related("country", "salesperson").order_by("pk")
+    for contact in qs.iterator(chunk_size=EXPORT_CHUNK):
+        yield writer.writerow([_export_value(contact, f) for f in EXPORT_FIELDS])
+
+
+def _vcard_escape(value: str) -> str:
+    return (
+        (value or "")
+        .replace("\\", "\\\\")
+        .replace(",", "\\,")
+        .replace(";", "\\;")
+        .replace("\n", "\\n")
+    )
+
+
+def contact_vcard(contact: Contact) -> str:
+    """One vCard 3.0 (RFC 2426) for a contact."""
+    e = _vcard_escape
+    lines = ["BEGIN:VCARD", "VERSION:3.0", f"FN:{e(contact.name)}"]
+    if contact.type == ContactType.PERSON:
+        lines.append(f"N:{e(contact.surname)};{e(contact.first_name)};{e(contact.middle_name)};;")
+        if contact.company_name:
+            lines.append(f"ORG:{e(contact.company_name)}")
+        if contact.job_title:
+            lines.append(f"TITLE:{e(contact.job_title)}")
+    else:
+        lines.append(f"N:{e(contact.name)};;;;")
+        lines.append(f"ORG:{e(contact.name)}")
+    country = contact.country.name if contact.country_id else ""
+    if any([contact.address, contact.city, contact.post_code, country]):
+        street = ", ".join(p for p in [contact.address, contact.address_2] if p)
+        lines.append(
+            f"ADR;TYPE=WORK:;;{e(street)};{e(contact.city)};{e(contact.county)};"
+            f"{e(contact.post_code)};{e(country)}"
+        )
+    if contact.phone:
+        lines.append(f"TEL;TYPE=WORK,VOICE:{e(contact.phone)}")
+    if contact.mobile_phone:
+        lines.append(f"TEL;TYPE=CELL:{e(contact.mobile_phone)}")
+    for email in (contact.email, contact.email_2):
+        if email:
+            lines.append(f"EMAIL;TYPE=INTERNET:{e(email)}")
+    if contact.home_page:
+        lines.append(f"URL:{e(contact.home_page)}")
+    lines.append(f"UID:crm-contact-{contact.number}")
+    lines.append("END:VCARD")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def contacts_vcard_stream(queryset) -> Iterator[str]:
+    for contact in (
+        queryset.select_related("country").order_by("pk").iterator(chunk_size=EXPORT_CHUNK)
+    ):
+        yield contact_vcard(contact)
