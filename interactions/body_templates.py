@@ -1,0 +1,106 @@
+"""E-mail body templates (SPEC 4.1, I-17): Django syntax limited to variables, ``if`` and the
+``default`` filter; auto-escaped; unknown variables render empty.
+
+Rendering receives plain dicts (never model instances), so a template cannot call methods.
+"""
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+from django.template import Context, Engine, TemplateSyntaxError
+from django.template.base import Lexer, TokenType
+from django.utils.translation import gettext_lazy as _
+
+ALLOWED_TAGS = {"if", "elif", "else", "endif"}
+ALLOWED_FILTERS = {"default"}
+_FILTER_RE = re.compile(r"\|\s*(\w+)")
+_STRING_RE = re.compile(r"\"[^\"]*\"|'[^']*'")
+
+_engine = Engine(autoescape=True, string_if_invalid="", libraries={}, builtins=[])
+
+
+def email_body_validate(body: str, *, field: str = "email_body") -> None:
+    """Raise ``ValidationError`` naming ``field`` when ``body`` is not an allowed template."""
+    if not body:
+        return
+    for token in Lexer(body).tokenize():
+        contents = _STRING_RE.sub('""', token.contents)
+        if token.token_type == TokenType.BLOCK:
+            tag = contents.split()[0] if contents.split() else ""
+            if tag not in ALLOWED_TAGS:
+                raise ValidationError(
+                    {
+                        field: _(
+                            "Line %(line)s: the tag “%(tag)s” is not allowed; use variables, "
+                            "if and the default filter only."
+                        )
+                        % {"line": token.lineno, "tag": tag}
+                    },
+                    code="tag_not_allowed",
+                )
+        if token.token_type in (TokenType.BLOCK, TokenType.VAR):
+            for name in _FILTER_RE.findall(contents):
+                if name not in ALLOWED_FILTERS:
+                    raise ValidationError(
+                        {
+                            field: _(
+                                "Line %(line)s: the filter “%(filter)s” is not allowed; only "
+                                "default is."
+                            )
+                            % {"line": token.lineno, "filter": name}
+                        },
+                        code="filter_not_allowed",
+                    )
+    try:
+        _engine.from_string(body)
+    except TemplateSyntaxError as exc:
+        raise ValidationError(
+            {field: _("Template syntax error: %(error)s") % {"error": exc}}, code="syntax"
+        ) from exc
+
+
+def email_body_render(body: str, context: dict) -> str:
+    if not body:
+        return ""
+    return _engine.from_string(body).render(Context(context, autoescape=True))
+
+
+def _salesperson_dict(salesperson) -> dict:
+    if salesperson is None:
+        return {}
+    return {
+        "name": salesperson.name,
+        "email": salesperson.email,
+        "phone": salesperson.phone,
+        "job_title": salesperson.job_title,
+        "code": salesperson.code,
+    }
+
+
+def email_body_context(
+    *,
+    contact,
+    salesperson=None,
+    segment: dict | None = None,
+    campaign: dict | None = None,
+    today: dt.date | None = None,
+) -> dict:
+    """The variables of SPEC 4.1 as plain values."""
+    from django.utils import timezone
+
+    contact_values = {}
+    if contact is not None:
+        for field in contact._meta.concrete_fields:
+            if field.is_relation:
+                continue
+            contact_values[field.attname] = getattr(contact, field.attname)
+    return {
+        "contact": contact_values,
+        "salutation_formal": "",
+        "salutation_informal": "",
+        "salesperson": _salesperson_dict(salesperson),
+        "campaign": campaign or {},
+        "segment": segment or {},
+        "today": today or timezone.localdate(),
+    }

@@ -1,0 +1,180 @@
+"""Every non-trivial read of the interactions area, statistics included (SPEC 10.1-10.3, 10.7)."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import Count, DecimalField, Max, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from .models import InteractionGroup, InteractionLogEntry, InteractionTemplate
+
+ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=14, decimal_places=2))
+COUNTED = Q(is_canceled=False, is_postponed=False)  # SPEC 10.1
+
+
+def interaction_entry_list(*, postponed: bool = False) -> QuerySet[InteractionLogEntry]:
+    """The log (postponed entries only on their own page, INT-12), newest first."""
+    return (
+        InteractionLogEntry.objects.filter(is_postponed=postponed)
+        .select_related("contact", "salesperson", "template", "group", "attachment")
+        .order_by("-date", "-entry_no")
+    )
+
+
+def interaction_entry_get(*, pk: int) -> InteractionLogEntry:
+    entry = (
+        InteractionLogEntry.objects.select_related(
+            "contact", "contact__company", "salesperson", "template", "group", "attachment"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    return entry
+
+
+def interaction_template_list() -> QuerySet[InteractionTemplate]:
+    return InteractionTemplate.objects.select_related("group", "default_language").order_by("code")
+
+
+def interaction_template_get(*, pk: int) -> InteractionTemplate:
+    template = (
+        InteractionTemplate.objects.select_related("group", "default_language")
+        .prefetch_related("languages__language")
+        .filter(pk=pk)
+        .first()
+    )
+    if template is None:
+        raise Http404
+    return template
+
+
+def interaction_group_list() -> QuerySet[InteractionGroup]:
+    return InteractionGroup.objects.order_by("code")
+
+
+def _dated(queryset, date_from: dt.date | None, date_to: dt.date | None):
+    if date_from:
+        queryset = queryset.filter(date__gte=date_from)
+    if date_to:
+        queryset = queryset.filter(date__lte=date_to)
+    return queryset
+
+
+def _figures(scope: Q, *, date_from=None, date_to=None) -> dict:
+    """Count, cost and duration of counted interactions in ``scope``, plus averages."""
+    figures = _dated(InteractionLogEntry.objects.filter(scope, COUNTED), date_from, date_to)
+    figures = figures.aggregate(
+        count=Count("pk"),
+        cost=Coalesce(Sum("cost"), ZERO),
+        duration=Coalesce(Sum("duration_min"), ZERO),
+    )
+    count = figures["count"]
+    figures["avg_cost"] = (figures["cost"] / count) if count else Decimal(0)
+    figures["avg_duration"] = (figures["duration"] / count) if count else Decimal(0)
+    return figures
+
+
+def contact_interaction_statistics(
+    *, contact, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> dict:
+    """SPEC 10.2 for the contact card: count, cost, duration, last date attempted, date of
+    last interaction. A company's figures include its persons (10.1); one query."""
+    scope = Q(contact_company=contact) if contact.is_company else Q(contact=contact)
+    queryset = _dated(
+        InteractionLogEntry.objects.filter(scope, is_postponed=False), date_from, date_to
+    )
+    not_canceled = Q(is_canceled=False)
+    return queryset.aggregate(
+        count=Count("pk", filter=not_canceled),
+        cost=Coalesce(Sum("cost", filter=not_canceled), ZERO),
+        duration=Coalesce(Sum("duration_min", filter=not_canceled), ZERO),
+        last_date_attempted=Max("date", filter=Q(initiated_by="us")),
+        last_interaction_date=Max("date", filter=Q(attempt_failed=False)),
+    )
+
+
+def salesperson_interaction_statistics(*, salesperson, date_from=None, date_to=None) -> dict:
+    """SPEC 10.3: count, cost, duration and averages for a salesperson."""
+    return _figures(Q(salesperson=salesperson), date_from=date_from, date_to=date_to)
+
+
+def interaction_template_statistics(*, template, date_from=None, date_to=None) -> dict:
+    """SPEC 10.7."""
+    return _figures(Q(template=template), date_from=date_from, date_to=date_to)
+
+
+def interaction_group_statistics(*, group, date_from=None, date_to=None) -> dict:
+    """SPEC 10.7."""
+    return _figures(Q(group=group), date_from=date_from, date_to=date_to)
+
+
+def interaction_statistics_by(*, dimension: str, date_from=None, date_to=None) -> list[dict]:
+    """One GROUP BY over counted interactions: rows of {key, count, cost, duration}.
+
+    ``dimension`` is one of salesperson, template, group.
+    """
+    if dimension not in {"salesperson", "template", "group"}:
+        raise ValueError(dimension)
+    queryset = _dated(InteractionLogEntry.objects.filter(COUNTED), date_from, date_to)
+    return list(
+        queryset.values(f"{dimension}__pk", f"{dimension}__code")
+        .annotate(
+            count=Count("pk"),
+            cost=Coalesce(Sum("cost"), ZERO),
+            duration=Coalesce(Sum("duration_min"), ZERO),
+        )
+        .order_by(f"{dimension}__code")
+    )
+
+
+class CountlessPage(Page):
+    """A page that knows only whether a next page exists (no COUNT(*) at 5M rows)."""
+
+    def __init__(self, object_list, number, paginator, *, has_next: bool):
+        super().__init__(object_list, number, paginator)
+        self._has_next = has_next
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def start_index(self) -> int:
+        return (self.number - 1) * self.paginator.per_page + 1 if self.object_list else 0
+
+    def end_index(self) -> int:
+        return self.start_index() + len(self.object_list) - 1
+
+
+class CountlessPaginator(Paginator):
+    """Fetches ``per_page + 1`` rows to learn whether a next page exists; never counts.
+
+    ``count`` and ``num_pages`` are None, so the shared pager shows no total and no "Last"
+    link; the oldest entries are one click away through the "oldest first" order, which
+    reads the same index backwards.
+    """
+
+    count = None  # type: ignore[assignment]
+    num_pages = None  # type: ignore[assignment]
+
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError) as exc:
+            raise InvalidPage("not a page number") from exc
+        if number < 1:
+            raise InvalidPage("not a page number")
+        return number
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        return CountlessPage(
+            rows[: self.per_page], number, self, has_next=len(rows) > self.per_page
+        )

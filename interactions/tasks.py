@@ -1,0 +1,27 @@
+from celery import shared_task
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def interactions_bulk_log_task(job_id: int) -> None:
+    """Bulk logging (idempotent, resumable); long jobs continue in a new message."""
+    from .services import BULK_LOG_BATCHES_PER_MESSAGE, interactions_bulk_log
+
+    more_left = interactions_bulk_log(job_id=job_id, max_batches=BULK_LOG_BATCHES_PER_MESSAGE)
+    if more_left:
+        request = interactions_bulk_log_task.request
+        queue = (request.delivery_info or {}).get("routing_key")
+        interactions_bulk_log_task.apply_async(args=[job_id], queue=queue)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def interactions_delete_canceled_task(job_id: int) -> None:
+    from .services import interactions_delete_canceled
+
+    interactions_delete_canceled(job_id=job_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def interaction_deliver_task(entry_id: int) -> None:
+    from .services import interaction_deliver
+
+    interaction_deliver(entry_id=entry_id)
