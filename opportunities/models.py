@@ -685,6 +685,14 @@ class Task(TimeStampedModel):
     recurring_from = models.CharField(
         _("calc. due date from"), max_length=20, choices=RecurringFrom, default="", blank=True
     )
+    template = models.ForeignKey(
+        "interactions.InteractionTemplate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("interaction template"),
+    )
     language = models.ForeignKey(
         "setup.Language",
         on_delete=models.PROTECT,

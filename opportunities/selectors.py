@@ -1,0 +1,277 @@
+"""Reads of the opportunities area: lists, cards, pipeline board, forecast, statistics."""
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    FilteredRelation,
+    Min,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
+from django.shortcuts import get_object_or_404
+
+from contacts.models import Contact
+from setup.models import Salesperson
+from setup.services import salesperson_for_user
+
+from .models import (
+    OPEN_ENTRY,
+    Attendee,
+    Opportunity,
+    OpportunityEntry,
+    SalesCycle,
+    SalesCycleStage,
+    Task,
+    TaskType,
+)
+
+BOARD_CARDS_PER_STAGE = 25
+ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=18, decimal_places=2))
+
+
+def _with_active_entry(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
+    """Derived fields of SPEC 7.1 read from the active entry, in the same query."""
+    return queryset.annotate(
+        active=FilteredRelation("entries", condition=Q(entries__is_active=True))
+    ).annotate(
+        current_stage=F("active__stage"),
+        estimated_value=F("active__estimated_value"),
+        calculated_current_value=F("active__calculated_current_value"),
+        chances_percent=F("active__chances_percent"),
+        completed_percent=F("active__completed_percent"),
+        probability_percent=F("active__probability_percent"),
+        estimated_close_date=F("active__estimated_close_date"),
+    )
+
+
+def opportunity_list(*, user=None) -> QuerySet[Opportunity]:
+    return _with_active_entry(
+        Opportunity.objects.select_related("salesperson", "contact", "sales_cycle")
+    ).order_by("-creation_date", "-id")
+
+
+def opportunity_get(*, pk: int, user=None) -> Opportunity:
+    return get_object_or_404(opportunity_list(user=user), pk=pk)
+
+
+def opportunity_entries(*, opportunity: Opportunity) -> QuerySet[OpportunityEntry]:
+    return (
+        OpportunityEntry.objects.filter(opportunity=opportunity)
+        .select_related("salesperson", "close_code")
+        .order_by("entry_no")
+    )
+
+
+def opportunity_statistics(*, opportunity: Opportunity) -> dict:
+    """SPEC 10.5 (interaction count waits for the interactions area's selector)."""
+    entry = OpportunityEntry.objects.filter(opportunity=opportunity, is_active=True).first()
+    return {
+        "current_stage": entry.stage if entry else None,
+        "estimated_value": entry.estimated_value if entry else Decimal(0),
+        "chances_percent": entry.chances_percent if entry else Decimal(0),
+        "completed_percent": entry.completed_percent if entry else Decimal(0),
+        "probability_percent": entry.probability_percent if entry else Decimal(0),
+        "calculated_current_value": entry.calculated_current_value if entry else Decimal(0),
+    }
+
+
+def contact_opportunity_statistics(*, contact: Contact) -> dict:
+    """SPEC 10.2 (O-19): active entries in contact scope (a company includes its persons)."""
+    scope = Q(contact_company=contact) if contact.is_company else Q(contact=contact)
+    return OpportunityEntry.objects.filter(scope, is_active=True).aggregate(
+        count=Count("id"),
+        estimated_value=Coalesce(Sum("estimated_value"), ZERO),
+        calculated_current_value=Coalesce(Sum("calculated_current_value"), ZERO),
+    )
+
+
+def salesperson_opportunity_statistics(*, salesperson: Salesperson) -> dict:
+    """SPEC 10.3: active entries of the salesperson."""
+    return OpportunityEntry.objects.filter(salesperson=salesperson, is_active=True).aggregate(
+        count=Count("id"),
+        estimated_value=Coalesce(Sum("estimated_value"), ZERO),
+        calculated_current_value=Coalesce(Sum("calculated_current_value"), ZERO),
+    )
+
+
+def sales_cycle_statistics(*, cycle: SalesCycle) -> dict:
+    """SPEC 10.6: the cycle's open active entries, and per stage figures (one query each)."""
+    totals = OpportunityEntry.objects.filter(OPEN_ENTRY, sales_cycle=cycle).aggregate(
+        count=Count("id"),
+        estimated_value=Coalesce(Sum("estimated_value"), ZERO),
+        calculated_current_value=Coalesce(Sum("calculated_current_value"), ZERO),
+    )
+    per_stage = {
+        row["stage"]: row
+        for row in OpportunityEntry.objects.filter(sales_cycle=cycle)
+        .values("stage")
+        .annotate(
+            count=Count("id", filter=Q(is_active=True)),
+            estimated_value=Coalesce(Sum("estimated_value", filter=Q(is_active=True)), ZERO),
+            calculated_current_value=Coalesce(
+                Sum("calculated_current_value", filter=Q(is_active=True)), ZERO
+            ),
+            days_sum=Coalesce(Sum("days_open", filter=Q(is_active=False)), 0),
+            days_count=Count("id", filter=Q(is_active=False)),
+        )
+        .order_by("stage")
+    }
+    stages = []
+    for stage in SalesCycleStage.objects.filter(sales_cycle=cycle).order_by("stage"):
+        row = per_stage.get(stage.stage, {})
+        days_count = row.get("days_count", 0)
+        stages.append(
+            {
+                "stage": stage,
+                "count": row.get("count", 0),
+                "estimated_value": row.get("estimated_value", Decimal(0)),
+                "calculated_current_value": row.get("calculated_current_value", Decimal(0)),
+                "average_days": round(row.get("days_sum", 0) / days_count, 1) if days_count else 0,
+            }
+        )
+    return {**totals, "stages": stages}
+
+
+def pipeline_board(*, cycle: SalesCycle, salesperson: Salesperson | None = None) -> list[dict]:
+    """Columns by stage of a cycle: totals and the top cards of each (3 queries)."""
+    scope = Q(sales_cycle=cycle) & OPEN_ENTRY
+    if salesperson is not None:
+        scope &= Q(salesperson=salesperson)
+    totals = {
+        row["stage"]: row
+        for row in OpportunityEntry.objects.filter(scope)
+        .values("stage")
+        .annotate(
+            count=Count("id"),
+            estimated_value=Sum("estimated_value"),
+            calculated_current_value=Sum("calculated_current_value"),
+        )
+        .order_by()
+    }
+    ranked = (
+        OpportunityEntry.objects.filter(scope)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("stage")],
+                order_by=[F("estimated_value").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=BOARD_CARDS_PER_STAGE)
+        .select_related("opportunity", "contact")
+        .order_by("stage", "rank")
+    )
+    cards: dict[int, list[OpportunityEntry]] = {}
+    for entry in ranked:
+        cards.setdefault(entry.stage, []).append(entry)
+    return [
+        {
+            "stage": stage,
+            "count": totals.get(stage.stage, {}).get("count", 0),
+            "estimated_value": totals.get(stage.stage, {}).get("estimated_value") or 0,
+            "calculated_current_value": totals.get(stage.stage, {}).get("calculated_current_value")
+            or 0,
+            "cards": cards.get(stage.stage, []),
+        }
+        for stage in SalesCycleStage.objects.filter(sales_cycle=cycle).order_by("stage")
+    ]
+
+
+def forecast_by_month(
+    *,
+    cycle: SalesCycle | None = None,
+    salesperson: Salesperson | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> list[dict]:
+    """Weighted forecast: open active entries by expected close month (one SQL aggregate)."""
+    queryset = OpportunityEntry.objects.filter(OPEN_ENTRY, estimated_close_date__isnull=False)
+    if cycle is not None:
+        queryset = queryset.filter(sales_cycle=cycle)
+    if salesperson is not None:
+        queryset = queryset.filter(salesperson=salesperson)
+    if date_from is not None:
+        queryset = queryset.filter(estimated_close_date__gte=date_from)
+    if date_to is not None:
+        queryset = queryset.filter(estimated_close_date__lte=date_to)
+    return list(
+        queryset.annotate(month=TruncMonth("estimated_close_date"))
+        .values("month")
+        .annotate(
+            count=Count("id"),
+            estimated_value=Sum("estimated_value"),
+            weighted_value=Sum("calculated_current_value"),
+        )
+        .order_by("month")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Tasks
+# --------------------------------------------------------------------------------------------
+
+
+def task_list(*, user=None) -> QuerySet[Task]:
+    return Task.objects.select_related("salesperson", "team", "contact", "opportunity").order_by(
+        "date", "start_time", "id"
+    )
+
+
+def task_get(*, pk: int, user=None) -> Task:
+    return get_object_or_404(task_list(user=user), pk=pk)
+
+
+def my_tasks(*, user) -> QuerySet[Task]:
+    """Open tasks of the user's salesperson, plus meetings it attends (TSK-21)."""
+    salesperson = salesperson_for_user(user)
+    if salesperson is None:
+        return Task.objects.none()
+    return (
+        task_list(user=user)
+        .filter(is_closed=False)
+        .filter(
+            Q(salesperson=salesperson)
+            | Q(pk__in=Subquery(Attendee.objects.filter(salesperson=salesperson).values("task_id")))
+        )
+    )
+
+
+def task_month(*, year: int, month: int, salesperson: Salesperson | None = None) -> dict:
+    """Calendar grid of a month: weeks of days, each with its tasks (one query)."""
+    first = dt.date(year, month, 1)
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    queryset = task_list().filter(date__gte=first, date__lte=last, team_task__isnull=True)
+    if salesperson is not None:
+        queryset = queryset.filter(salesperson=salesperson)
+    by_day: dict[dt.date, list[Task]] = {}
+    for task in queryset:
+        by_day.setdefault(task.date, []).append(task)
+    weeks = [
+        [(day, by_day.get(day, []) if day.month == month else []) for day in week]
+        for week in calendar.Calendar().monthdatescalendar(year, month)
+    ]
+    return {"first": first, "weeks": weeks}
+
+
+def contact_next_task_date(*, contact: Contact) -> dt.date | None:
+    """TSK-12: earliest open task of the contact (a company: its persons too) or meeting it
+    attends."""
+    scope = Q(contact_company=contact) if contact.is_company else Q(contact=contact)
+    attendee_scope = (
+        Q(attendees__contact__company=contact)
+        if contact.is_company
+        else Q(attendees__contact=contact)
+    )
+    return Task.objects.filter(
+        scope | (attendee_scope & Q(type=TaskType.MEETING)), is_closed=False
+    ).aggregate(d=Min("date"))["d"]

@@ -1,0 +1,783 @@
+"""Writes of the opportunities area: opportunities, entries, quotes (SPEC 7).
+
+Tasks, meetings and activities are in ``task_services.py``. Campaigns and segments do not
+exist yet, so OPP-5/6/21 (segment) are not implemented here.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contacts import links
+from contacts.models import CommentLine, CommentTargetKind, Contact, ContactBusinessRelation
+from crm.services import model_update
+from setup.models import CustomerTemplate, LinkType, MarketingSetup, Salesperson
+from setup.services import (
+    number_assign,
+    number_series_issue,
+    salesperson_for_user,
+    salesperson_validate_choosable,
+)
+
+from .estimates import estimates_compute, offered_actions
+from .models import (
+    ActionTaken,
+    CloseOpportunityCode,
+    CloseType,
+    Opportunity,
+    OpportunityEntry,
+    OpportunityStatus,
+    Priority,
+    QuoteStatus,
+    SalesCycle,
+    SalesCycleStage,
+    SalesDocumentKind,
+    SalesQuote,
+)
+
+MSG_CYCLE_BLOCKED = "Sales cycle %(code)s is blocked."
+MSG_NO_STAGES = "Sales cycle %(code)s has no stages."
+MSG_CLOSED = "Opportunity %(number)s is closed."
+MSG_ACTION_NOT_OFFERED = "Action %(action)s to stage %(stage)s is not possible now."
+MSG_DATE_EARLIER = "The date of change must not be earlier than %(date)s."
+MSG_VALUE = "The estimated value must be greater than 0."
+MSG_CHANCES = "The chances of success must be greater than 0."
+MSG_CLOSE_DATE = "The estimated close date must not be earlier than the date of change."
+MSG_QUOTE_REQUIRED = "Stage %(stage)s requires a sales quote."
+MSG_SALES_AMOUNT = "Sales amount must be greater than 0."
+MSG_CLOSE_CODE_TYPE = "Close code %(code)s is not of type %(type)s."
+MSG_WON_NEEDS_COMPANY = "Contact %(number)s does not belong to a company."
+MSG_DELETE_IN_PROGRESS = "Opportunity %(number)s is in progress and cannot be deleted."
+MSG_NOT_SAME_COMPANY = "Contact %(number)s does not belong to company %(company)s."
+MSG_CYCLE_CHANGE = "The sales cycle can be changed only before the first stage."
+MSG_PRIVACY = "Contact %(number)s %(name)s is blocked due to privacy."
+MSG_QUOTE_STATUS = "A sales quote needs an opportunity in progress."
+MSG_QUOTE_LINKED = "Quote %(quote)s is already linked to opportunity %(number)s."
+MSG_DOCUMENT_LINKED = "Opportunity %(number)s already has a sales document."
+MSG_QUOTE_NEEDS_COMPANY = "Contact %(number)s is neither a company nor a person of a company."
+MSG_ACCEPT_NEEDS_CUSTOMER = "Create the customer first."
+MSG_QUOTE_NOT_OPEN = "Quote %(quote)s is not open."
+MSG_SETUP_FIELD = "Set %(field)s in Marketing setup."
+MSG_CUSTOMER_EXISTS = "Contact %(number)s already has a customer link."
+
+OPPORTUNITY_UPDATE_FIELDS = [
+    "description",
+    "priority",
+    "salesperson",
+    "contact",
+    "sales_cycle",
+    "segment_number",
+    "creation_date",
+]
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def contact_company_of(contact: Contact | None) -> Contact | None:
+    """A company is its own company; a person's is its employer or none."""
+    if contact is None:
+        return None
+    if contact.is_company:
+        return contact
+    return contact.company if contact.company_id else None
+
+
+def contact_validate_not_privacy_blocked(contact: Contact, *, field: str = "contact") -> None:
+    """CON-52: a privacy-blocked contact (or person of such a company) cannot be used."""
+    company = contact_company_of(contact)
+    if contact.is_privacy_blocked or (company is not None and company.is_privacy_blocked):
+        raise ValidationError(
+            {field: _(MSG_PRIVACY) % {"number": contact.number, "name": contact.name}},
+            code="privacy_blocked",
+        )
+
+
+def _cycle_validate(cycle: SalesCycle | None) -> None:
+    if cycle is None:
+        raise ValidationError({"sales_cycle": _("A sales cycle is required.")}, code="required")
+    if cycle.is_blocked:
+        raise ValidationError(
+            {"sales_cycle": _(MSG_CYCLE_BLOCKED) % {"code": cycle.code}}, code="cycle_blocked"
+        )
+
+
+def _stages(cycle: SalesCycle) -> list[SalesCycleStage]:
+    return list(SalesCycleStage.objects.filter(sales_cycle=cycle).order_by("stage"))
+
+
+def active_entry(opportunity: Opportunity) -> OpportunityEntry | None:
+    return OpportunityEntry.objects.filter(opportunity=opportunity, is_active=True).first()
+
+
+# --------------------------------------------------------------------------------------------
+# Create and edit (OPP-1…4, OPP-7, OPP-10)
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def opportunity_create(
+    *,
+    description: str,
+    contact: Contact | None,
+    salesperson: Salesperson | None = None,
+    sales_cycle: SalesCycle | None = None,
+    user=None,
+    priority: str = Priority.NORMAL,
+    creation_date: dt.date | None = None,
+    segment_number: str = "",
+    typed_number: str = "",
+    activate_first_stage: bool = False,
+    estimated_value: Decimal = Decimal(0),
+    chances_percent: Decimal = Decimal(0),
+    estimated_close_date: dt.date | None = None,
+) -> Opportunity:
+    """OPP-1…4 and OPP-21 (without segments); ``activate_first_stage`` runs OPP-20."""
+    errors: dict[str, str] = {}
+    if not (description or "").strip():
+        errors["description"] = _("The description is required.")
+    if contact is None:
+        errors["contact"] = _("A contact is required.")
+    salesperson = salesperson or salesperson_for_user(user)
+    if salesperson is None:
+        errors["salesperson"] = _("A salesperson is required.")
+    if sales_cycle is None:  # OPP-3
+        default = MarketingSetup.load().default_sales_cycle
+        if default is not None and not default.is_blocked:
+            sales_cycle = default
+    if sales_cycle is None:
+        errors["sales_cycle"] = _("A sales cycle is required.")
+    if errors:
+        raise ValidationError(errors, code="required")
+    _cycle_validate(sales_cycle)
+    salesperson_validate_choosable(salesperson)
+    issued = number_assign(
+        setup_field="opportunity_series", model=Opportunity, typed_number=typed_number
+    )
+    opportunity = Opportunity(
+        number=issued.number,
+        number_series=issued.series,
+        description=description.strip(),
+        salesperson=salesperson,
+        contact=contact,
+        contact_company=contact_company_of(contact),
+        sales_cycle=sales_cycle,
+        creation_date=creation_date or _today(),
+        priority=priority or Priority.NORMAL,
+        segment_number=segment_number,
+    )
+    opportunity.full_clean()
+    opportunity.save()
+    if activate_first_stage:
+        opportunity_update(
+            opportunity=opportunity,
+            action="first",
+            date_of_change=opportunity.creation_date,
+            estimated_value=estimated_value,
+            chances_percent=chances_percent,
+            estimated_close_date=estimated_close_date,
+        )
+        opportunity.refresh_from_db()
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_edit(
+    *, opportunity: Opportunity, data: dict[str, Any], reassign_tasks: bool = False
+) -> Opportunity:
+    """Edit header fields: OPP-4 (contact, cycle) and OPP-7 (salesperson, open tasks)."""
+    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    data = {k: v for k, v in data.items() if k in OPPORTUNITY_UPDATE_FIELDS}
+    old_salesperson = opportunity.salesperson
+    if "sales_cycle" in data and data["sales_cycle"] != opportunity.sales_cycle:
+        if opportunity.status != OpportunityStatus.NOT_STARTED:
+            raise ValidationError({"sales_cycle": _(MSG_CYCLE_CHANGE)}, code="cycle_change")
+        _cycle_validate(data["sales_cycle"])
+    if "salesperson" in data and data["salesperson"] != old_salesperson:
+        salesperson_validate_choosable(data["salesperson"])
+    new_contact = data.get("contact")
+    if new_contact is not None and new_contact != opportunity.contact:
+        company = contact_company_of(new_contact)
+        if (
+            opportunity.status != OpportunityStatus.NOT_STARTED
+            and opportunity.contact_company_id is not None
+            and (company is None or company.pk != opportunity.contact_company_id)
+        ):
+            raise ValidationError(
+                {
+                    "contact": _(MSG_NOT_SAME_COMPANY)
+                    % {"number": new_contact.number, "company": opportunity.contact_company.number}
+                },
+                code="not_same_company",
+            )
+        data["contact_company"] = company
+    model_update(
+        instance=opportunity, fields=[*OPPORTUNITY_UPDATE_FIELDS, "contact_company"], data=data
+    )
+    entry_updates: dict[str, Any] = {}
+    if opportunity.salesperson_id != old_salesperson.pk:
+        entry_updates["salesperson"] = opportunity.salesperson
+        if reassign_tasks:  # OPP-7 (meetings keep their organizer, TSK-20)
+            from .models import Task, TaskType
+
+            Task.objects.filter(
+                opportunity=opportunity, is_closed=False, salesperson=old_salesperson
+            ).exclude(type=TaskType.MEETING).update(
+                salesperson=opportunity.salesperson, updated_at=timezone.now()
+            )
+    if new_contact is not None:
+        entry_updates["contact"] = opportunity.contact
+        entry_updates["contact_company"] = opportunity.contact_company
+        SalesQuote.objects.filter(opportunity=opportunity, status=QuoteStatus.OPEN).update(
+            contact=opportunity.contact
+        )
+    if entry_updates:
+        OpportunityEntry.objects.filter(opportunity=opportunity, is_active=True).update(
+            **entry_updates
+        )
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_delete(*, opportunity: Opportunity) -> None:
+    """OPP-10: refused while in progress; entries, comments go, the quote is unlinked."""
+    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    if opportunity.status == OpportunityStatus.IN_PROGRESS:
+        raise ValidationError(
+            _(MSG_DELETE_IN_PROGRESS) % {"number": opportunity.number}, code="in_progress"
+        )
+    _opportunities_delete(Opportunity.objects.filter(pk=opportunity.pk))
+
+
+def _opportunities_delete(queryset: QuerySet[Opportunity]) -> int:
+    ids = list(queryset.values_list("pk", flat=True))
+    CommentLine.objects.filter(
+        target_kind=CommentTargetKind.OPPORTUNITY, target_id__in=ids
+    ).delete()
+    SalesQuote.objects.filter(opportunity_id__in=ids).update(opportunity=None)
+    Opportunity.objects.filter(pk__in=ids).delete()
+    return len(ids)
+
+
+@transaction.atomic
+def opportunity_delete_closed(
+    *,
+    number: str = "",
+    salesperson: Salesperson | None = None,
+    date_closed_from: dt.date | None = None,
+    date_closed_to: dt.date | None = None,
+) -> int:
+    """OPP-10 *Delete opportunities*: only won or lost ones, with entries and comments."""
+    queryset = Opportunity.objects.filter(
+        status__in=[OpportunityStatus.WON, OpportunityStatus.LOST]
+    )
+    if number:
+        queryset = queryset.filter(number=number)
+    if salesperson is not None:
+        queryset = queryset.filter(salesperson=salesperson)
+    if date_closed_from:
+        queryset = queryset.filter(date_closed__gte=date_closed_from)
+    if date_closed_to:
+        queryset = queryset.filter(date_closed__lte=date_closed_to)
+    return _opportunities_delete(queryset)
+
+
+# --------------------------------------------------------------------------------------------
+# Update wizard (OPP-11…17, OPP-20)
+# --------------------------------------------------------------------------------------------
+
+
+def opportunity_offered_actions(*, opportunity: Opportunity) -> dict[str, list[int]]:
+    """OPP-15: the actions the update wizard offers, each with its target stages."""
+    if opportunity.is_closed:
+        return {}
+    entry = active_entry(opportunity)
+    stages = list(
+        SalesCycleStage.objects.filter(sales_cycle_id=opportunity.sales_cycle_id).values_list(
+            "stage", "allow_skip"
+        )
+    )
+    return offered_actions(stages=stages, current=entry.stage if entry else None).as_dict()
+
+
+def _action_recorded(action: str, *, target: int, offered: dict[str, list[int]]) -> str:
+    if action == "first":
+        return ActionTaken.BLANK
+    if action == "skip":
+        return ActionTaken.NEXT if offered.get("next") == [target] else ActionTaken.JUMPED
+    if action == "jump":
+        return ActionTaken.PREVIOUS if offered.get("previous") == [target] else ActionTaken.JUMPED
+    return {
+        "next": ActionTaken.NEXT,
+        "previous": ActionTaken.PREVIOUS,
+        "update": ActionTaken.UPDATED,
+    }[action]
+
+
+def _has_quote(opportunity: Opportunity) -> bool:
+    return (
+        bool(opportunity.sales_document_number)
+        or SalesQuote.objects.filter(opportunity=opportunity).exists()
+    )
+
+
+def _new_entry(
+    *, opportunity: Opportunity, previous: OpportunityEntry | None, **fields: Any
+) -> OpportunityEntry:
+    """OPP-12: deactivate the previous entry (days open) and insert the new active one."""
+    date_of_change = fields["date_of_change"]
+    if previous is not None:
+        previous.is_active = False
+        previous.days_open = (date_of_change - previous.date_of_change).days
+        previous.save(update_fields=["is_active", "days_open", "updated_at"])
+    entry = OpportunityEntry(
+        opportunity=opportunity,
+        sales_cycle_id=opportunity.sales_cycle_id,
+        contact_id=opportunity.contact_id,
+        contact_company_id=opportunity.contact_company_id,
+        salesperson_id=opportunity.salesperson_id,
+        previous_stage=previous.stage if previous is not None else None,
+        is_active=True,
+        **fields,
+    )
+    entry.full_clean(exclude=["entry_no"])
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def opportunity_update(
+    *,
+    opportunity: Opportunity,
+    action: str,
+    date_of_change: dt.date,
+    estimated_value: Decimal,
+    chances_percent: Decimal = Decimal(0),
+    estimated_close_date: dt.date | None = None,
+    to_stage: int | None = None,
+    cancel_old_tasks: bool = False,
+) -> OpportunityEntry:
+    """The update wizard (OPP-15/16): first, next, previous, skip, jump or update."""
+    from .task_services import activity_assign, tasks_cancel_open_of_opportunity
+
+    opportunity = (
+        Opportunity.objects.select_for_update().select_related("sales_cycle").get(pk=opportunity.pk)
+    )
+    if opportunity.is_closed:
+        raise ValidationError(_(MSG_CLOSED) % {"number": opportunity.number}, code="closed")
+    offered = opportunity_offered_actions(opportunity=opportunity)
+    if action == "first" and not offered.get("first") and not offered.get("update"):
+        raise ValidationError(
+            _(MSG_NO_STAGES) % {"code": opportunity.sales_cycle.code}, code="no_stages"
+        )
+    targets = offered.get(action, [])
+    if to_stage is None and len(targets) == 1:
+        to_stage = targets[0]
+    if to_stage is None or to_stage not in targets:
+        raise ValidationError(
+            {"action": _(MSG_ACTION_NOT_OFFERED) % {"action": action, "stage": to_stage or "-"}},
+            code="not_offered",
+        )
+    previous = active_entry(opportunity)
+    stage = SalesCycleStage.objects.select_related("activity").get(
+        sales_cycle_id=opportunity.sales_cycle_id, stage=to_stage
+    )
+    errors: dict[str, str] = {}
+    if previous is not None and date_of_change < previous.date_of_change:
+        errors["date_of_change"] = _(MSG_DATE_EARLIER) % {"date": previous.date_of_change}
+    if Decimal(estimated_value or 0) <= 0:
+        errors["estimated_value"] = _(MSG_VALUE)
+    estimates = estimates_compute(
+        method=opportunity.sales_cycle.probability_method,
+        stage_completed=stage.completed_percent,
+        stage_chances=stage.chances_percent,
+        stage_date_formula=stage.date_formula,
+        estimated_value=Decimal(estimated_value or 0),
+        chances_percent=Decimal(chances_percent or 0),
+        date_of_change=date_of_change,
+        estimated_close_date=estimated_close_date,
+    )
+    if estimates.chances_percent <= 0:
+        errors["chances_percent"] = _(MSG_CHANCES)
+    if estimates.estimated_close_date is None or estimates.estimated_close_date < date_of_change:
+        errors["estimated_close_date"] = _(MSG_CLOSE_DATE)
+    if action in {"next", "skip"} and stage.is_quote_required and not _has_quote(opportunity):
+        errors["to_stage"] = _(MSG_QUOTE_REQUIRED) % {"stage": stage.stage}
+    if errors:
+        raise ValidationError(errors, code="refused")
+    if cancel_old_tasks:  # OPP-17: before the move
+        tasks_cancel_open_of_opportunity(opportunity=opportunity)
+    entry = _new_entry(
+        opportunity=opportunity,
+        previous=previous,
+        stage=stage.stage,
+        date_of_change=date_of_change,
+        action_taken=_action_recorded(action, target=stage.stage, offered=offered),
+        estimated_value=Decimal(estimated_value),
+        chances_percent=estimates.chances_percent,
+        completed_percent=estimates.completed_percent,
+        probability_percent=estimates.probability_percent,
+        calculated_current_value=estimates.calculated_current_value,
+        estimated_close_date=estimates.estimated_close_date,
+        cancel_old_tasks=cancel_old_tasks,
+    )
+    if opportunity.status != OpportunityStatus.IN_PROGRESS:  # OPP-13
+        opportunity.status = OpportunityStatus.IN_PROGRESS
+        opportunity.save(update_fields=["status", "updated_at"])
+    if action != "update" and stage.activity_id:  # OPP-17
+        activity_assign(
+            activity=stage.activity,
+            start_date=date_of_change,
+            contact=opportunity.contact,
+            salesperson=opportunity.salesperson,
+            opportunity=opportunity,
+        )
+    return entry
+
+
+def opportunity_activate_first_stage(
+    *,
+    opportunity: Opportunity,
+    estimated_value: Decimal,
+    chances_percent: Decimal = Decimal(0),
+    date_of_change: dt.date | None = None,
+    estimated_close_date: dt.date | None = None,
+) -> OpportunityEntry:
+    """OPP-20: same as the wizard's *first*."""
+    return opportunity_update(
+        opportunity=opportunity,
+        action="first",
+        date_of_change=date_of_change or _today(),
+        estimated_value=estimated_value,
+        chances_percent=chances_percent,
+        estimated_close_date=estimated_close_date,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Close (OPP-14, OPP-18, OPP-19)
+# --------------------------------------------------------------------------------------------
+
+
+def _customer_link(company: Contact) -> ContactBusinessRelation | None:
+    return ContactBusinessRelation.objects.filter(
+        contact=company, link_type=LinkType.CUSTOMER
+    ).first()
+
+
+def customer_link_ensure(
+    *, company: Contact, template: CustomerTemplate | None = None
+) -> ContactBusinessRelation:
+    """The company's customer link, created (pending) when it has none.
+
+    With a template this is the contacts area's *Create as customer* (CON-47); without one it
+    is the internal creation of CON-48 (winning an opportunity), which contacts offers no
+    public service for yet: the row is written here with the setup's customer relation and
+    series, then contacts' summary recompute and ``business_link_created`` signal run.
+    """
+    existing = _customer_link(company)
+    if existing is not None:
+        return existing
+    if template is not None:
+        return links.contact_create_as(
+            contact=company, link_type=LinkType.CUSTOMER, template=template
+        )
+    setup = MarketingSetup.load()
+    if setup.customer_relation_id is None:
+        raise ValidationError(
+            _(MSG_SETUP_FIELD) % {"field": _("business relation for customers")},
+            code="setup_missing",
+        )
+    if setup.customer_series_id is None:
+        raise ValidationError(
+            _(MSG_SETUP_FIELD) % {"field": _("customer nos.")}, code="setup_missing"
+        )
+    number = number_series_issue(series=setup.customer_series).number
+    ContactBusinessRelation.objects.filter(  # CON-45: the plain row of the code goes
+        contact=company, business_relation=setup.customer_relation, link_type=LinkType.NONE
+    ).delete()
+    link = ContactBusinessRelation.objects.create(
+        contact=company,
+        business_relation=setup.customer_relation,
+        link_type=LinkType.CUSTOMER,
+        external_number=number,
+    )
+    links.contact_business_relation_summary_recompute(contact_ids=[company.pk])
+    links.business_link_created.send(sender=ContactBusinessRelation, link=link, contact=company)
+    return link
+
+
+def sales_quotes_take_customer_number(*, link: ContactBusinessRelation) -> int:
+    """OPP-63: open quotes of the company and its persons get the new customer number."""
+    if link.link_type != LinkType.CUSTOMER:
+        return 0
+    return SalesQuote.objects.filter(
+        Q(contact=link.contact_id) | Q(contact__company=link.contact_id),
+        status=QuoteStatus.OPEN,
+        customer_number="",
+    ).update(customer_number=link.external_number, updated_at=timezone.now())
+
+
+@transaction.atomic
+def opportunity_close(
+    *,
+    opportunity: Opportunity,
+    close_type: str,
+    close_code: CloseOpportunityCode | None,
+    date_of_change: dt.date | None,
+    calculated_current_value: Decimal | None = None,
+    cancel_old_tasks: bool = False,
+) -> OpportunityEntry:
+    """The close wizard (OPP-18): the final won/lost entry (OPP-14), OPP-19 for won."""
+    from .task_services import tasks_cancel_open_of_opportunity
+
+    opportunity = (
+        Opportunity.objects.select_for_update().select_related("contact").get(pk=opportunity.pk)
+    )
+    if opportunity.is_closed:
+        raise ValidationError(_(MSG_CLOSED) % {"number": opportunity.number}, code="closed")
+    errors: dict[str, str] = {}
+    if close_type not in CloseType.values:
+        errors["close_type"] = _("Choose won or lost.")
+    if close_code is None:
+        errors["close_code"] = _("A close code is required.")
+    elif close_code.type != close_type:
+        errors["close_code"] = _(MSG_CLOSE_CODE_TYPE) % {
+            "code": close_code.code,
+            "type": close_type,
+        }
+    if date_of_change is None:
+        errors["date_of_change"] = _("The date of change is required.")
+    previous = active_entry(opportunity)
+    if previous is not None and date_of_change and date_of_change < previous.date_of_change:
+        errors["date_of_change"] = _(MSG_DATE_EARLIER) % {"date": previous.date_of_change}
+    quote = SalesQuote.objects.filter(opportunity=opportunity).first()
+    value = Decimal(calculated_current_value or 0)
+    if close_type == CloseType.WON:
+        if quote is not None:
+            value = quote.amount  # OPP-14
+        if value <= 0:
+            errors["calculated_current_value"] = _(MSG_SALES_AMOUNT)
+    if errors:
+        raise ValidationError(errors, code="refused")
+    won = close_type == CloseType.WON
+    if won:  # OPP-19
+        company = contact_company_of(opportunity.contact)
+        if company is None:
+            raise ValidationError(
+                {"contact": _(MSG_WON_NEEDS_COMPANY) % {"number": opportunity.contact.number}},
+                code="no_company",
+            )
+        customer_link_ensure(company=company)
+    if cancel_old_tasks:
+        tasks_cancel_open_of_opportunity(opportunity=opportunity)
+    stage = (
+        previous.stage
+        if previous is not None
+        else (
+            SalesCycleStage.objects.filter(sales_cycle_id=opportunity.sales_cycle_id)
+            .order_by("stage")
+            .values_list("stage", flat=True)
+            .first()
+            or 1
+        )
+    )
+    entry = _new_entry(
+        opportunity=opportunity,
+        previous=previous,
+        stage=stage,
+        date_of_change=date_of_change,
+        action_taken=ActionTaken.WON if won else ActionTaken.LOST,
+        estimated_value=previous.estimated_value if previous is not None else value,
+        completed_percent=Decimal(100),
+        chances_percent=Decimal(100) if won else Decimal(0),
+        probability_percent=Decimal(100) if won else Decimal(0),
+        calculated_current_value=value if won else Decimal(0),
+        estimated_close_date=date_of_change,
+        close_code=close_code,
+        date_closed=date_of_change,
+        cancel_old_tasks=cancel_old_tasks,
+    )
+    opportunity.status = OpportunityStatus.WON if won else OpportunityStatus.LOST
+    opportunity.is_closed = True
+    opportunity.date_closed = date_of_change
+    opportunity.save(update_fields=["status", "is_closed", "date_closed", "updated_at"])
+    return entry
+
+
+# --------------------------------------------------------------------------------------------
+# Sales quotes (OPP-8, OPP-60…63, minimal)
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sales_quote_create_for_opportunity(
+    *,
+    opportunity: Opportunity,
+    amount: Decimal = Decimal(0),
+    template: CustomerTemplate | None = None,
+    create_customer_now: bool = False,
+) -> SalesQuote:
+    """OPP-60: a local quote linked to the opportunity (and the customer link if asked)."""
+    opportunity = (
+        Opportunity.objects.select_for_update().select_related("contact").get(pk=opportunity.pk)
+    )
+    if opportunity.status != OpportunityStatus.IN_PROGRESS:
+        raise ValidationError(_(MSG_QUOTE_STATUS), code="not_in_progress")
+    if (
+        opportunity.sales_document_number
+        or SalesQuote.objects.filter(opportunity=opportunity).exists()
+    ):
+        raise ValidationError(
+            _(MSG_DOCUMENT_LINKED) % {"number": opportunity.number}, code="document_linked"
+        )
+    contact = opportunity.contact
+    company = contact_company_of(contact)
+    if company is None:
+        raise ValidationError(
+            {"contact": _(MSG_QUOTE_NEEDS_COMPANY) % {"number": contact.number}},
+            code="no_company",
+        )
+    contact_validate_not_privacy_blocked(contact)
+    link = _customer_link(company)
+    if link is None and create_customer_now:
+        link = customer_link_ensure(company=company, template=template)
+    issued = number_assign(setup_field="sales_quote_series", model=SalesQuote)
+    entry = active_entry(opportunity)
+    close_date = entry.estimated_close_date if entry is not None else None
+    quote = SalesQuote(
+        number=issued.number,
+        number_series=issued.series,
+        contact=contact,
+        customer_number=link.external_number if link is not None else "",
+        template=template if link is None or create_customer_now else None,
+        opportunity=opportunity,
+        salesperson=opportunity.salesperson,
+        description=opportunity.description,
+        valid_until=close_date,
+        requested_delivery_date=close_date,
+        amount=amount,
+    )
+    quote.full_clean()
+    quote.save()
+    opportunity.sales_document_kind = SalesDocumentKind.QUOTE
+    opportunity.sales_document_number = quote.number
+    opportunity.save(update_fields=["sales_document_kind", "sales_document_number", "updated_at"])
+    return quote
+
+
+@transaction.atomic
+def sales_quote_link(*, quote: SalesQuote, opportunity: Opportunity) -> SalesQuote:
+    """OPP-61/OPP-8: assign an existing quote (same company, not linked elsewhere)."""
+    quote = SalesQuote.objects.select_for_update().select_related("contact").get(pk=quote.pk)
+    if quote.opportunity_id and quote.opportunity_id != opportunity.pk:
+        raise ValidationError(
+            _(MSG_QUOTE_LINKED) % {"quote": quote.number, "number": quote.opportunity.number},
+            code="quote_linked",
+        )
+    if opportunity.sales_document_number and opportunity.sales_document_number != quote.number:
+        raise ValidationError(
+            _(MSG_DOCUMENT_LINKED) % {"number": opportunity.number}, code="document_linked"
+        )
+    company = contact_company_of(quote.contact)
+    if company is None or company.pk != opportunity.contact_company_id:
+        raise ValidationError(
+            {
+                "quote": _(MSG_NOT_SAME_COMPANY)
+                % {
+                    "number": quote.contact.number,
+                    "company": opportunity.contact_company.number
+                    if opportunity.contact_company
+                    else "-",
+                }
+            },
+            code="not_same_company",
+        )
+    quote.opportunity = opportunity
+    quote.save(update_fields=["opportunity", "updated_at"])
+    Opportunity.objects.filter(pk=opportunity.pk).update(
+        sales_document_kind=SalesDocumentKind.QUOTE, sales_document_number=quote.number
+    )
+    return quote
+
+
+@transaction.atomic
+def sales_quote_accept(*, quote: SalesQuote) -> SalesQuote:
+    """OPP-62: accepting needs the customer number."""
+    if quote.status != QuoteStatus.OPEN:
+        raise ValidationError(_(MSG_QUOTE_NOT_OPEN) % {"quote": quote.number}, code="not_open")
+    if not quote.customer_number:
+        raise ValidationError(_(MSG_ACCEPT_NEEDS_CUSTOMER), code="no_customer")
+    model_update(instance=quote, fields=["status"], data={"status": QuoteStatus.ACCEPTED})
+    return quote
+
+
+@transaction.atomic
+def sales_quote_decline(*, quote: SalesQuote) -> SalesQuote:
+    if quote.status != QuoteStatus.OPEN:
+        raise ValidationError(_(MSG_QUOTE_NOT_OPEN) % {"quote": quote.number}, code="not_open")
+    model_update(instance=quote, fields=["status"], data={"status": QuoteStatus.DECLINED})
+    return quote
+
+
+@transaction.atomic
+def sales_quote_order_reported(*, quote: SalesQuote, order_number: str) -> SalesQuote:
+    """OPP-62: the business system's order number switches the opportunity's document."""
+    model_update(
+        instance=quote,
+        fields=["external_order_number"],
+        data={"external_order_number": order_number},
+    )
+    if quote.opportunity_id:
+        Opportunity.objects.filter(pk=quote.opportunity_id).update(
+            sales_document_kind=SalesDocumentKind.ORDER, sales_document_number=order_number
+        )
+    return quote
+
+
+@transaction.atomic
+def sales_quote_delete(*, quote: SalesQuote) -> None:
+    """OPP-62: only open quotes are deleted; the opportunity's document link is cleared."""
+    if quote.status != QuoteStatus.OPEN:
+        raise ValidationError(_(MSG_QUOTE_NOT_OPEN) % {"quote": quote.number}, code="not_open")
+    if quote.opportunity_id:
+        Opportunity.objects.filter(pk=quote.opportunity_id).update(
+            sales_document_kind=SalesDocumentKind.BLANK, sales_document_number=""
+        )
+    quote.delete()
+
+
+# --------------------------------------------------------------------------------------------
+# Setup (OPP-22)
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sales_cycle_delete(*, cycle: SalesCycle) -> None:
+    """OPP-22: refused while opportunities use it; its stages go with it."""
+    if Opportunity.objects.filter(sales_cycle=cycle).exists():
+        raise ValidationError(
+            _("Sales cycle %(code)s is used by opportunities.") % {"code": cycle.code},
+            code="in_use",
+        )
+    cycle.delete()
+
+
+@transaction.atomic
+def sales_cycle_stage_delete(*, stage: SalesCycleStage) -> None:
+    """OPP-22: refused while active entries are at it."""
+    if OpportunityEntry.objects.filter(
+        sales_cycle_id=stage.sales_cycle_id, stage=stage.stage, is_active=True
+    ).exists():
+        raise ValidationError(
+            _("Stage %(stage)s has active opportunity entries.") % {"stage": stage.stage},
+            code="in_use",
+        )
+    stage.delete()
