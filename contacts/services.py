@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Max, Q, Value, When
+from django.db.models import BigIntegerField, Case, CharField, F, Max, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
@@ -263,6 +263,10 @@ def _repoint_history(person: Contact, *, previous: Contact | None, company: Cont
             rows.update(**{ref.company_field: company.pk})
 
 
+def _output(attname: str):
+    return BigIntegerField() if attname.endswith("_id") else CharField()
+
+
 # -- CON-24 ripple --------------------------------------------------------------------------------
 
 
@@ -285,7 +289,9 @@ def _ripple_to_persons(company: Contact, *, old: dict[str, Any], setup: Marketin
         if old[attname] == new:
             continue
         condition = same(attname, old[attname])
-        updates[attname] = Case(When(condition, then=Value(new)), default=F(attname))
+        updates[attname] = Case(
+            When(condition, then=Value(new)), default=F(attname), output_field=_output(attname)
+        )
         changed_conditions.append(condition)
     if setup.inherit_address:
         new_block = [getattr(company, f) for f in ADDRESS_FIELDS]
@@ -293,7 +299,9 @@ def _ripple_to_persons(company: Contact, *, old: dict[str, Any], setup: Marketin
         if new_block != old_block:
             condition = Q(**dict(zip(ADDRESS_FIELDS, old_block, strict=True)))
             for f, value in zip(ADDRESS_FIELDS, new_block, strict=True):
-                updates[f] = Case(When(condition, then=Value(value)), default=F(f))
+                updates[f] = Case(
+                    When(condition, then=Value(value)), default=F(f), output_field=CharField()
+                )
             changed_conditions.append(condition)
     if old["name"] != company.name:
         updates["company_name"] = Value(company.name)

@@ -1,0 +1,219 @@
+"""Input parsing for the contact pages (rules live in services.py)."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from setup.models import (
+    BusinessRelation,
+    ContactType,
+    IndustryGroup,
+    JobResponsibility,
+    MailingGroup,
+    NumberSeries,
+    WebSource,
+)
+from setup.services import series_choices
+
+from .models import Contact, ContactAltAddress
+from .services import ADDRESS_FIELDS, CONTACT_EDIT_FIELDS
+
+GENERAL = [
+    "name",
+    "name_2",
+    "search_name",
+    "first_name",
+    "middle_name",
+    "surname",
+    "initials",
+    "job_title",
+    "salesperson",
+    "salutation",
+    "organizational_level",
+    "territory",
+    "language",
+    "currency",
+    "vat_registration_number",
+    "registration_number",
+    "external_id",
+]
+COMMUNICATION = [
+    *ADDRESS_FIELDS,
+    "country",
+    "phone",
+    "mobile_phone",
+    "fax",
+    "pager",
+    "extension",
+    "email",
+    "email_2",
+    "home_page",
+    "correspondence_type",
+]
+GDPR = ["exclude_from_segment", "is_privacy_blocked", "is_minor", "has_parental_consent"]
+
+
+class ContactForm(forms.ModelForm):
+    """Create and edit form. ``company_text`` is the typed company (CON-20); ``company`` carries
+    the chosen company (hidden, or a pick list after an ambiguous name)."""
+
+    company_text = forms.CharField(
+        label=_("Company"),
+        required=False,
+        max_length=100,
+        help_text=_("Company name or number; leave empty for an independent person."),
+    )
+    company = forms.ModelChoiceField(
+        queryset=Contact.objects.filter(type=ContactType.COMPANY),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    class Meta:
+        model = Contact
+        fields = ["type", "number", *CONTACT_EDIT_FIELDS]
+
+    def __init__(self, *args, creating: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creating = creating
+        self.fields["number"].required = False
+        self.fields["number"].help_text = _("Leave blank for the next number of the series.")
+        if creating:
+            choices = series_choices(setup_field="contact_series")
+            if len(choices) > 1:  # SET-18
+                self.fields["number_series"] = forms.ModelChoiceField(
+                    label=_("Number series"),
+                    queryset=NumberSeries.objects.filter(pk__in=[s.pk for s in choices]),
+                    initial=choices[0].pk,
+                    required=False,
+                )
+        else:
+            del self.fields["type"]
+            del self.fields["number"]
+            if self.instance.type == ContactType.PERSON and self.instance.company_id:
+                self.fields["company_text"].initial = self.instance.company_name
+                self.fields["company"].initial = self.instance.company_id
+        head = ["type", "number", "number_series"] if creating else []
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset(
+                _("General"),
+                *[f for f in head if f in self.fields],
+                "company_text",
+                "company",
+                *GENERAL,
+            ),
+            Fieldset(_("Communication"), *COMMUNICATION),
+            Fieldset(_("Privacy"), *GDPR),
+            Submit("save", _("Save")),
+        )
+
+    def show_pick_list(self, candidates) -> None:
+        """CON-20: an ambiguous name turns the company field into a pick list."""
+        field = self.fields["company"]
+        field.queryset = Contact.objects.filter(pk__in=[c.pk for c in candidates])
+        field.widget = forms.RadioSelect(
+            choices=[(c.pk, f"{c.number} {c.name} {c.city}") for c in candidates]
+        )
+        field.widget.choices = [(c.pk, f"{c.number} · {c.name} · {c.city}") for c in candidates]
+        field.label = _("Pick the company")
+
+    def _post_clean(self):
+        # Validation is the service's job (full_clean with the rules applied first).
+        pass
+
+    def service_data(self) -> dict:
+        data = {
+            name: self.cleaned_data[name]
+            for name in CONTACT_EDIT_FIELDS
+            if name in self.cleaned_data
+        }
+        if self.creating:
+            data["type"] = self.cleaned_data.get("type") or ContactType.COMPANY
+        if data.get("type", self.instance.type) == ContactType.PERSON or (
+            not self.creating and self.instance.type == ContactType.PERSON
+        ):
+            data["company_text"] = self.cleaned_data.get("company_text") or ""
+            data["company"] = self.cleaned_data.get("company")
+        elif self.cleaned_data.get("company_text"):
+            data["company_text"] = self.cleaned_data["company_text"]
+        return data
+
+
+class ConfirmForm(forms.Form):
+    """A POST with nothing but the CSRF token (change type, delete)."""
+
+
+def _row_form(field_name, model, label, extra=None):
+    attrs = {
+        field_name: forms.ModelChoiceField(queryset=model.objects.order_by("code"), label=label),
+        **(extra or {}),
+    }
+    return type(f"{model.__name__}AddForm", (forms.Form,), attrs)
+
+
+IndustryGroupAddForm = _row_form("industry_group", IndustryGroup, _("Industry group"))
+MailingGroupAddForm = _row_form("mailing_group", MailingGroup, _("Mailing group"))
+JobResponsibilityAddForm = _row_form(
+    "job_responsibility", JobResponsibility, _("Job responsibility")
+)
+BusinessRelationAddForm = _row_form("business_relation", BusinessRelation, _("Business relation"))
+WebSourceAddForm = _row_form(
+    "web_source",
+    WebSource,
+    _("Web source"),
+    {"search_word": forms.CharField(label=_("Search word"), max_length=30, required=False)},
+)
+
+
+class CommentAddForm(forms.Form):
+    date = forms.DateField(label=_("Date"), required=False)
+    code = forms.CharField(label=_("Code"), max_length=10, required=False)
+    comment = forms.CharField(label=_("Comment"), max_length=80)
+
+
+class AltAddressForm(forms.ModelForm):
+    class Meta:
+        model = ContactAltAddress
+        fields = ["code", "company_name", *ADDRESS_FIELDS, "country", "phone", "email"]
+
+    def _post_clean(self):
+        pass
+
+
+class AltAddressDateRangeForm(forms.Form):
+    alt_address = forms.ModelChoiceField(
+        queryset=ContactAltAddress.objects.none(), label=_("Alternate address")
+    )
+    starting_date = forms.DateField(label=_("Starting date"))
+    ending_date = forms.DateField(label=_("Ending date"), required=False)
+
+    def __init__(self, *args, contact, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["alt_address"].queryset = ContactAltAddress.objects.filter(contact=contact)
+
+
+class ContactFilterForm(forms.Form):
+    """The list's GET form: crispy, no CSRF, htmx refresh of #results (STYLE §5)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.disable_csrf = True
+        self.helper.form_id = "contact-filters"
+        self.helper.attrs = {
+            "hx-get": "",
+            "hx-target": "#results",
+            "hx-swap": "outerHTML",
+            "hx-push-url": "true",
+            "hx-trigger": "input delay:300ms, submit",
+        }
+        self.helper.layout = Layout(
+            Div(
+                *[Div(name, css_class="col-6 col-md-3 col-xl-2") for name in self.fields],
+                css_class="row g-2",
+            ),
+            Submit("filter", _("Filter"), css_class="btn-sm"),
+        )
