@@ -1,0 +1,15 @@
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def campaign_activate_task(job_id: int) -> None:
+    from .services import campaign_activate_run
+
+    campaign_activate_run(job_id=job_id)
+
+
+@shared_task(acks_late=True)
+def campaign_entries_delete_canceled_task(job_id: int) -> None:
+    from .services import campaign_entries_delete_canceled
+
+    campaign_entries_delete_canceled(job_id=job_id)
