@@ -120,8 +120,6 @@ def campaign_references(*, campaign: Campaign) -> list[str]:
             meta = model._meta
             name = meta.verbose_name_plural if count > 1 else meta.verbose_name
             found.append(f"{count} {name}")
-                f"{count} {model._meta.verbose_name_plural if count > 1 else model._meta.verbose_name}"
-            )
     return found
 
 
