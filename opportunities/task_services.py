@@ -629,7 +629,9 @@ def meeting_send_invitations(
     ``mode``: ``all`` (attendees marked *send invitation*), ``not_invited`` (those not invited
     yet), ``invited`` (those already invited: updates and cancellations) or ``none``.
     """
-    task = Task.objects.select_for_update().select_related("salesperson").get(pk=task.pk)
+    task = (
+        Task.objects.select_for_update(of=("self",)).select_related("salesperson").get(pk=task.pk)
+    )
     if mode == "none":
         return 0
     attendees = list(task.attendees.select_related("contact").order_by("line_no"))
