@@ -872,7 +872,7 @@ def contacts_csv_rows(queryset) -> Iterator[str]:
     file can be imported again)."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(EXPORT_FIELDS)
-    qs = queryset.select_related("country", "salesperson").order_by("pk")
+    qs = queryset.defer(None).select_related("country", "salesperson").order_by("pk")
     for contact in qs.iterator(chunk_size=EXPORT_CHUNK):
         yield writer.writerow([_export_value(contact, f) for f in EXPORT_FIELDS])
 

@@ -194,7 +194,7 @@ def test_set3_signal_starts_the_generate_job(dup_setup, django_capture_on_commit
 
 @pytest.fixture
 def merger(make_user):
-    user = make_user("merger")
+    user = make_user("merger", groups=["Sales"])
     user.user_permissions.add(Permission.objects.get(codename="merge_contact"))
     return user
 
