@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Case, CharField, F, Max, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from crm.services import model_update
 from setup.models import (
@@ -106,14 +106,16 @@ CONTACT_EDIT_FIELDS = [
 
 # -- messages (kept as constants for tests) -----------------------------------------------------
 
-PHONE_INVALID = N_("%(field)s may contain digits, spaces and + - ( ) / . only.")
-COMPANY_NOT_COMPANY = N_("Contact %(number)s is not a company.")
-COMPANY_AMBIGUOUS = N_("Ambiguous company name %(text)s: pick the company from the list.")
-COMPANY_NO_MATCH = N_("No company matches %(text)s.")
-PERSON_ONLY = N_("Only persons can have %(field)s.")
-COMPANY_ONLY = N_("Only companies can have %(what)s.")
-CONSENT_NOT_MINOR = N_("Parental consent can only be recorded for a minor.")
-BLOCK_NEEDS_CONSENT = N_("Privacy block cannot be cleared until parental consent is recorded.")
+PHONE_INVALID = gettext_noop("%(field)s may contain digits, spaces and + - ( ) / . only.")
+COMPANY_NOT_COMPANY = gettext_noop("Contact %(number)s is not a company.")
+COMPANY_AMBIGUOUS = gettext_noop("Ambiguous company name %(text)s: pick the company from the list.")
+COMPANY_NO_MATCH = gettext_noop("No company matches %(text)s.")
+PERSON_ONLY = gettext_noop("Only persons can have %(field)s.")
+COMPANY_ONLY = gettext_noop("Only companies can have %(what)s.")
+CONSENT_NOT_MINOR = gettext_noop("Parental consent can only be recorded for a minor.")
+BLOCK_NEEDS_CONSENT = gettext_noop(
+    "Privacy block cannot be cleared until parental consent is recorded."
+)
 
 _PHONE_RE = re.compile(r"^[0-9 +\-()/.]*$")
 
@@ -514,9 +516,9 @@ def contact_update(
 
 # -- type change (CON-30…33) ----------------------------------------------------------------------
 
-TYPE_CHANGE_HAS_HISTORY = N_("The type cannot be changed: the contact has %(what)s.")
-TO_COMPANY_REFUSED = N_("A person with %(what)s cannot become a company.")
-TO_PERSON_REFUSED = N_("A company with %(what)s cannot become a person.")
+TYPE_CHANGE_HAS_HISTORY = gettext_noop("The type cannot be changed: the contact has %(what)s.")
+TO_COMPANY_REFUSED = gettext_noop("A person with %(what)s cannot become a company.")
+TO_PERSON_REFUSED = gettext_noop("A company with %(what)s cannot become a person.")
 
 
 @transaction.atomic
@@ -580,7 +582,7 @@ def contact_change_type(*, contact: Contact, user: AbstractBaseUser | None) -> C
 
 # -- deletion (CON-35…39) -------------------------------------------------------------------------
 
-DELETE_REFUSED = N_("Contact %(number)s %(name)s cannot be deleted: it has %(what)s.")
+DELETE_REFUSED = gettext_noop("Contact %(number)s %(name)s cannot be deleted: it has %(what)s.")
 
 
 @transaction.atomic
@@ -718,8 +720,8 @@ def contact_business_relation_summary_refresh(*, contact: Contact) -> None:
 
 # -- satellite rows (CON-15, CON-16) ------------------------------------------------------------
 
-ALREADY_ASSIGNED = N_("%(code)s is already assigned to this contact.")
-RESERVED_RELATION = N_("Code %(code)s is reserved for links to %(kind)s.")
+ALREADY_ASSIGNED = gettext_noop("%(code)s is already assigned to this contact.")
+RESERVED_RELATION = gettext_noop("Code %(code)s is reserved for links to %(kind)s.")
 
 
 def _require_type(contact: Contact, contact_type: str, what: str) -> None:
@@ -853,8 +855,10 @@ ALT_ADDRESS_FIELDS = [
     "email",
     "home_page",
 ]
-RANGE_START_TAKEN = N_("A date range starting on %(date)s already exists for this contact.")
-RANGE_END_BEFORE_START = N_("The ending date must be on or after the starting date.")
+RANGE_START_TAKEN = gettext_noop(
+    "A date range starting on %(date)s already exists for this contact."
+)
+RANGE_END_BEFORE_START = gettext_noop("The ending date must be on or after the starting date.")
 
 
 @transaction.atomic
