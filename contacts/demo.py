@@ -587,6 +587,7 @@ def _insert_persons(block: NumberBlock, offset: int, n: int, base: dict, stdout)
         return u(salt, "s.id")
 
     with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS demo_company")  # a second seed in one transaction
         cursor.execute(
             "CREATE TEMP TABLE demo_company ON COMMIT DROP AS "
             "SELECT row_number() OVER (ORDER BY id) AS rn, id, name, address, address_2, "

@@ -1,0 +1,351 @@
+"""Contacts benchmark: list, search, card, create with duplicate check, CSV import.
+
+    .venv/bin/python -m bench.contacts_bench --contacts 1000000
+
+Builds (once) a demo data set of N contacts with ``manage.py seed_demo --contacts N`` in a
+database of its own (``crm_bench`` on ``DATABASE_URL``'s server, or the embedded PostgreSQL),
+then measures each operation through Django's test client. See bench/README.md.
+"""
+
+import argparse
+import importlib
+import inspect
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.measure import NotAvailable, Operation, Row, Target, measure, table, write_json
+
+PAGE_TARGET = Target(p50_ms=50, max_queries=12, max_ratio=2.5)
+CREATE_TARGET = Target(p50_ms=20)
+IMPORT_TARGET = Target(p50_ms=60_000)
+IMPORT_ROWS = 100_000
+
+
+def _attr(module: str, name: str):
+    """A function by dotted name, or NotAvailable."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise NotAvailable(f"{module}.{name} missing") from exc
+
+
+def _url(name: str, *args) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch as exc:
+        raise NotAvailable(f"URL {name} missing") from exc
+
+
+def _view(name: str):
+    try:
+        return getattr(importlib.import_module("contacts.views"), name, None)
+    except ImportError:
+        return None
+
+
+class ContactsBench:
+    def __init__(self, *, import_rows: int = IMPORT_ROWS) -> None:
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+
+        from contacts.models import Contact
+        from setup.models import Country
+
+        user_model = get_user_model()
+        self.user = (
+            user_model.objects.filter(username="admin").first()
+            or user_model.objects.filter(is_superuser=True).first()
+            or user_model.objects.create_superuser("bench-admin", password=uuid.uuid4().hex)
+        )
+        self.client = Client()
+        self.client.force_login(self.user)
+        self.import_rows = import_rows
+        companies = Contact.objects.filter(type="company")
+        # The busiest company (most persons) and one of its persons: the heaviest card.
+        self.company = Contact.objects.filter(pk=companies.order_by("pk").values("pk")[:1]).first()
+        self.person = (
+            Contact.objects.filter(type="person", company=self.company).order_by("pk").first()
+        )
+        self.france = Country.objects.filter(code="FR").first()
+        some = Contact.objects.filter(type="person").exclude(email="").order_by("-pk").first()
+        self.email_fragment = some.email.split("@")[0][-7:] if some else "info"
+        self.phone_fragment = self.company.phone[-5:] if self.company else "12 34"
+        # Page 1000 of the filtered list at full size; the last full page of a small data set.
+        listed = Contact.objects.filter(**self.list_filter()).count()
+        page_size = getattr(_view("ContactListView"), "paginate_by", None) or 50
+        self.deep_page = max(1, min(1000, listed // page_size))
+
+    # -- pages ---------------------------------------------------------------------------
+
+    def page(self, url_name: str, *args, params: dict | None = None, needs: str = "page_obj"):
+        def prepare() -> Callable[[], dict]:
+            url = _url(url_name, *args)
+
+            def run() -> dict:
+                response = self.client.get(url, params or {})
+                if response.status_code != 200:
+                    raise RuntimeError(f"GET {url} answered {response.status_code}")
+                context = response.context or {}
+                if needs and needs not in context:
+                    raise NotAvailable(f"{url_name} is a placeholder (no {needs})")
+                page = context.get("page_obj")
+                return {"rows": len(page.object_list)} if page is not None else {}
+
+            return run
+
+        return prepare
+
+    def list_filter(self) -> dict:
+        return {"type": "person", "country": self.france} if self.france else {"type": "person"}
+
+    def list_params(self, **extra) -> dict:
+        params = {"type": "person", "o": "city"}
+        if self.france:
+            params["country"] = self.france.pk
+        return {**params, **extra}
+
+    # -- writes --------------------------------------------------------------------------
+
+    def create_with_duplicate_check(self) -> Callable[[], dict]:
+        """A company resembling an existing one: contact_create plus CON-63's rebuild.
+
+        Each run is rolled back, so repetitions measure the same state.
+        """
+        from django.db import transaction
+
+        contact_create = _attr("contacts.services", "contact_create")
+        rebuild = _attr("contacts.dedupe", "contact_duplicates_rebuild")
+        services = importlib.import_module("contacts.services")
+        create_rebuilds = "contact_duplicates_rebuild" in inspect.getsource(services)
+        if self.company is None:
+            raise NotAvailable("no company in the data set")
+        source = self.company
+        data = {
+            "type": "company",
+            "name": source.name,
+            "address": source.address,
+            "city": source.city,
+            "post_code": source.post_code,
+            "phone": source.phone,
+            "email": source.email,
+            "country": source.country,
+        }
+
+        def run() -> dict:
+            with transaction.atomic():
+                contact = contact_create(user=self.user, data=data)
+                prompt = getattr(contact, "duplicate_prompt", None)
+                if not create_rebuilds:
+                    prompt = rebuild(contact_id=contact.pk)
+                transaction.set_rollback(True)
+            return {"duplicate_prompt": bool(prompt)}
+
+        return run
+
+    def csv_import(self) -> Callable[[], dict]:
+        """Preview, confirm and run every batch of an N-row CSV file, then roll back."""
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import default_storage
+        from django.db import transaction
+
+        preview = _attr("contacts.imports", "contact_import_preview")
+        start = _attr("contacts.imports", "contact_import_csv_start")
+        batch = _attr("contacts.imports", "contact_import_csv_batch")
+        lines = ["type,name,address,post_code,city,country,phone,email"]
+        for i in range(self.import_rows):
+            kind = "company" if i % 5 == 0 else "person"
+            name = f"Import {i:06d} SARL" if kind == "company" else f"Anne-Marie Import{i:06d}"
+            lines.append(
+                f"{kind},{name},{i % 200 + 1} rue de l'Import,75002,Paris,FR,"
+                f"+33 1 40 {i % 100:02d} {i // 100 % 100:02d} {i // 10000:02d},"
+                f"import{i}@bench.example"
+            )
+        content = ("\n".join(lines) + "\n").encode()
+        mapping = {h: h for h in lines[0].split(",")}
+
+        def run() -> dict:
+            path = default_storage.save(
+                f"imports/contacts/bench-{uuid.uuid4().hex}.csv", ContentFile(content)
+            )
+            try:
+                with transaction.atomic():
+                    result = preview(path=path, mapping=mapping)
+                    job = start(
+                        path=path,
+                        mapping=mapping,
+                        skip_rejected=True,
+                        user=self.user,
+                        enqueue=False,
+                    )
+                    while batch(job_id=job.pk):
+                        pass
+                    job.refresh_from_db()
+                    transaction.set_rollback(True)
+            finally:
+                default_storage.delete(path)
+            return {
+                "rows": self.import_rows,
+                "valid": result.valid,
+                "created": job.result.get("created"),
+                "status": job.status,
+            }
+
+        return run
+
+    def operations(self) -> list[Operation]:
+        sample = self.company.search_name[:4].lower() if self.company else "mart"
+        return [
+            Operation(
+                "list page 1 (filter+sort)",
+                self.page("contacts:contact-list", params=self.list_params()),
+                PAGE_TARGET,
+            ),
+            Operation(
+                f"list page {self.deep_page} (filter+sort)",
+                self.page("contacts:contact-list", params=self.list_params(page=self.deep_page)),
+                PAGE_TARGET,
+            ),
+            Operation(
+                f"search name '{sample}'",
+                self.page("contacts:contact-list", params={"q": sample}),
+                PAGE_TARGET,
+            ),
+            Operation(
+                f"search e-mail '{self.email_fragment}'",
+                self.page("contacts:contact-list", params={"q": self.email_fragment}),
+                PAGE_TARGET,
+            ),
+            Operation(
+                f"search phone '{self.phone_fragment}'",
+                self.page("contacts:contact-list", params={"q": self.phone_fragment}),
+                PAGE_TARGET,
+            ),
+            Operation(
+                "card (company)",
+                self.page("contacts:contact-detail", *self._pk(self.company), needs=""),
+                PAGE_TARGET,
+            ),
+            Operation(
+                "card (person)",
+                self.page("contacts:contact-detail", *self._pk(self.person), needs=""),
+                PAGE_TARGET,
+            ),
+            Operation(
+                "create company + duplicate check",
+                self.create_with_duplicate_check,
+                CREATE_TARGET,
+                bare_sql=False,
+            ),
+            Operation(
+                f"CSV import {self.import_rows:,} rows",
+                self.csv_import,
+                IMPORT_TARGET,
+                bare_sql=False,
+                repeat=1,
+            ),
+        ]
+
+    @staticmethod
+    def _pk(contact) -> list[int]:
+        return [contact.pk] if contact is not None else [0]
+
+
+def run_benchmark(
+    *,
+    contacts: int,
+    repeat: int = 20,
+    import_rows: int = IMPORT_ROWS,
+    seed: bool = True,
+    output_dir: Path | None = None,
+    only: list[str] | None = None,
+    stdout=sys.stdout,
+) -> tuple[list[Row], Path]:
+    """Measure against the current Django database (seeded up to ``contacts`` first)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from contacts.models import Contact
+
+    if seed and Contact.objects.count() < contacts:
+        started = time.monotonic()
+        call_command("seed_demo", contacts=contacts, stdout=stdout)
+        stdout.write(f"seeded {contacts} contacts in {time.monotonic() - started:.1f} s\n")
+    bench = ContactsBench(import_rows=import_rows)
+    rows = []
+    for op in bench.operations():
+        if only and not any(word in op.name for word in only):
+            continue
+        row = measure(op, repeat)
+        rows.append(row)
+        stdout.write(f"  {op.name}: {row.status} {row.p50_ms or ''}\n")
+    meta = {
+        "contacts": Contact.objects.count(),
+        "repeat": repeat,
+        "import_rows": import_rows,
+        "database": connection.settings_dict["NAME"],
+        "server": connection.cursor().connection.info.server_version,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    path = write_json("contacts", rows, meta, output_dir)
+    return rows, path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.contacts_bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20, help="runs per operation")
+    parser.add_argument("--import-rows", type=int, default=IMPORT_ROWS)
+    parser.add_argument(
+        "--database",
+        default="crm_bench",
+        help="database name on DATABASE_URL's server (default crm_bench)",
+    )
+    parser.add_argument(
+        "--current-db",
+        action="store_true",
+        help="use DATABASE_URL as it is instead of a separate database",
+    )
+    parser.add_argument("--no-seed", action="store_true", help="measure the data as it is")
+    parser.add_argument("--only", nargs="*", help="operations whose name contains a word")
+    parser.add_argument("--output-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.test")
+    if not args.current_db:
+        from bench.measure import bench_database_url
+
+        os.environ["DATABASE_URL"] = bench_database_url(args.database)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment(debug=False)  # testserver host, locmem mail; DEBUG stays off
+    call_command("migrate", verbosity=0, interactive=False)
+    rows, path = run_benchmark(
+        contacts=args.contacts,
+        repeat=args.repeat,
+        import_rows=args.import_rows,
+        seed=not args.no_seed,
+        output_dir=args.output_dir,
+        only=args.only,
+    )
+    print()
+    print(table(rows))
+    print(f"\nJSON: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
