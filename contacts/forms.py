@@ -114,9 +114,8 @@ class ContactForm(forms.ModelForm):
         field = self.fields["company"]
         field.queryset = Contact.objects.filter(pk__in=[c.pk for c in candidates])
         field.widget = forms.RadioSelect(
-            choices=[(c.pk, f"{c.number} {c.name} {c.city}") for c in candidates]
+            choices=[(c.pk, f"{c.number} · {c.name} · {c.city}") for c in candidates]
         )
-        field.widget.choices = [(c.pk, f"{c.number} · {c.name} · {c.city}") for c in candidates]
         field.label = _("Pick the company")
 
     def _post_clean(self):
