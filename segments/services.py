@@ -1,0 +1,859 @@
+"""Every write of the segments area (SPEC 5).
+
+Criteria actions are set-based: an add is one ``INSERT … SELECT … RETURNING`` feeding the
+history insert, a reduce/refine one ``DELETE … RETURNING`` feeding it, Go back two statements
+driven by the history. No Python loop ever walks the contacts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contacts.models import Contact, ContactAltAddressDateRange, ContactMailingGroup
+from crm.exceptions import ApplicationError
+from crm.models import BulkJob, BulkJobStatus, normalize_code
+from crm.services import (
+    bulk_job_create,
+    bulk_job_finish,
+    bulk_job_progress,
+    bulk_job_start,
+    model_update,
+)
+from interactions.models import InteractionTemplate
+from setup.models import ContactType, MailingGroup
+from setup.services import number_assign, salesperson_for_user, salesperson_validate_choosable
+
+from .criteria import CriteriaError, filter_count, matching_contacts_sql, normalize_filters
+from .models import (
+    LINE_NO_STEP,
+    CriteriaActionKind,
+    HistoryChange,
+    LoggedSegment,
+    SavedSegmentCriteria,
+    SavedSegmentCriteriaAction,
+    Segment,
+    SegmentCriteriaAction,
+    SegmentHistory,
+    SegmentInteractionLanguage,
+    SegmentLine,
+)
+
+CRITERIA_JOB_KIND = "segment_apply_criteria"
+OPTION_FIELDS = [
+    "allow_existing_contacts",
+    "expand_companies",
+    "allow_related_companies",
+    "ignore_exclusion",
+    "entire_companies",
+]
+HEADER_FIELDS = [
+    "description",
+    "salesperson",
+    "date",
+    "template",
+    "default_language",
+    "default_subject",
+    "correspondence_type",
+    "ignore_contact_correspondence_type",
+    "send_attachment_as_file",
+    "unit_cost",
+    "unit_duration_min",
+    "information_flow",
+    "initiated_by",
+    "group",
+    "is_campaign_target",
+    "is_campaign_response",
+]
+# SEG-3: header field → line field updated on "Update the lines?" = yes.
+HEADER_TO_LINE = {
+    "description": "description",
+    "salesperson": "salesperson",
+    "correspondence_type": "correspondence_type",
+    "unit_cost": "cost",
+    "unit_duration_min": "duration_min",
+    "date": "date",
+    "is_campaign_target": "is_campaign_target",
+    "is_campaign_response": "is_campaign_response",
+    "information_flow": "information_flow",
+    "initiated_by": "initiated_by",
+    "group": "group",
+}
+# SEG-2: template field → header field.
+TEMPLATE_TO_HEADER = {
+    "default_language": "default_language",
+    "group": "group",
+    "unit_cost": "unit_cost",
+    "unit_duration_min": "unit_duration_min",
+    "information_flow": "information_flow",
+    "initiated_by": "initiated_by",
+    "is_campaign_target": "is_campaign_target",
+    "is_campaign_response": "is_campaign_response",
+    "correspondence_type": "correspondence_type",
+    "ignore_contact_correspondence_type": "ignore_contact_correspondence_type",
+}
+
+
+def _msg_busy(segment: Segment) -> str:
+    return _("Segment %(number)s is busy: a background job is working on it.") % {
+        "number": segment.number
+    }
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+# -- header -------------------------------------------------------------------------------------
+
+
+def _apply_template_to_header(segment: Segment, template: InteractionTemplate | None) -> None:
+    """SEG-2: copy the template's defaults to the header."""
+    if template is None:
+        return
+    for source, target in TEMPLATE_TO_HEADER.items():
+        setattr(segment, target, getattr(template, source))
+
+
+def _copy_template_languages(segment: Segment, template: InteractionTemplate | None) -> None:
+    SegmentInteractionLanguage.objects.filter(segment=segment, line__isnull=True).delete()
+    if template is None:
+        return
+    SegmentInteractionLanguage.objects.bulk_create(
+        SegmentInteractionLanguage(
+            segment=segment,
+            language_id=row.language_id,
+            description=row.description,
+            subject=row.email_subject,
+            attachment=row.attachment,
+            email_body=row.email_body,
+            send_attachment_as_file=row.send_attachment_as_file,
+        )
+        for row in template.languages.all()
+    )
+
+
+@transaction.atomic
+def segment_create(*, user, data: dict[str, Any]) -> Segment:
+    """SEG-1/2: number from the series, today, the user's salesperson, template defaults."""
+    data = dict(data)
+    issued = number_assign(
+        setup_field="segment_series",
+        model=Segment,
+        typed_number=data.pop("number", "") or "",
+        chosen_series=data.pop("number_series", None),
+    )
+    segment = Segment(number=issued.number, number_series=issued.series, created_by=user)
+    if not data.get("date"):
+        data["date"] = timezone.localdate()
+    if "salesperson" not in data or data["salesperson"] is None:
+        data["salesperson"] = salesperson_for_user(user)
+    else:
+        salesperson_validate_choosable(data["salesperson"])
+    template = data.get("template")
+    _apply_template_to_header(segment, template)
+    for field in HEADER_FIELDS:
+        if field in data and (template is None or field not in TEMPLATE_TO_HEADER.values()):
+            setattr(segment, field, data[field])
+    segment.full_clean()
+    segment.save()
+    _copy_template_languages(segment, template)
+    return segment
+
+
+def _busy_check(segment: Segment) -> None:
+    if segment.running_job_id and not segment.running_job.is_finished:
+        raise ApplicationError(_msg_busy(segment))
+
+
+@transaction.atomic
+def segment_update(
+    *,
+    segment: Segment,
+    data: dict[str, Any],
+    update_lines: bool = False,
+    apply_template_to_lines: bool = False,
+) -> Segment:
+    """SEG-3: header changes; ``update_lines``/``apply_template_to_lines`` are the answers."""
+    segment = Segment.objects.select_for_update().get(pk=segment.pk)
+    _busy_check(segment)
+    old_template_id = segment.template_id
+    data = dict(data)
+    if "salesperson" in data and data["salesperson"] != segment.salesperson:
+        salesperson_validate_choosable(data["salesperson"])
+    template_changed = "template" in data and (
+        getattr(data["template"], "pk", None) != old_template_id
+    )
+    if template_changed:
+        probe = Segment(**{f: getattr(segment, f) for f in TEMPLATE_TO_HEADER.values()})
+        _apply_template_to_header(probe, data["template"])
+        for field in TEMPLATE_TO_HEADER.values():
+            data.setdefault(field, getattr(probe, field))
+    old = {field: getattr(segment, field) for field in HEADER_TO_LINE}
+    segment, _changed = model_update(instance=segment, fields=HEADER_FIELDS, data=data)
+    if template_changed:
+        _copy_template_languages(segment, segment.template)
+        if apply_template_to_lines:
+            segment_lines_rederive(segment=segment)
+            return segment
+    if update_lines:
+        updates = {
+            line_field: getattr(segment, header_field)
+            for header_field, line_field in HEADER_TO_LINE.items()
+            if getattr(segment, header_field) != old[header_field]
+        }
+        if updates:
+            lines = segment.lines.all()
+            lines = (
+                lines.filter(template_id=old_template_id)
+                if old_template_id
+                else lines.filter(template__isnull=True)
+            )
+            lines.update(**updates, updated_at=timezone.now())
+    return segment
+
+
+def segment_lines_rederive(*, segment: Segment) -> int:
+    """SEG-3/SEG-6: re-derive every line from the header (set-based UPDATE … FROM contacts)."""
+    columns, expressions, params = _line_values(segment, line_no_expr="l.line_no")
+    assignments = ", ".join(
+        f"{col} = {expr}"
+        for col, expr in zip(columns, expressions, strict=True)
+        if col not in {'"segment_id"', '"line_no"', '"contact_id"', '"created_at"'}
+    )
+    # Expressions read the contact as ``src``; keep the params of the skipped columns out.
+    kept_params: list = []
+    for col, expr_params in zip(columns, params, strict=True):
+        if col not in {'"segment_id"', '"line_no"', '"contact_id"', '"created_at"'}:
+            kept_params.extend(expr_params)
+    sql = f"""
+        UPDATE {_table(SegmentLine)} AS l SET {assignments}
+        FROM {_table(Contact)} AS src
+        WHERE src.id = l.contact_id AND l.segment_id = %s
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*kept_params, segment.pk])
+        return cursor.rowcount
+
+
+@transaction.atomic
+def segment_delete(*, segment: Segment) -> None:
+    """SEG-9: lines, actions, history and language rows go with it (CASCADE, set-based)."""
+    segment = Segment.objects.select_for_update().get(pk=segment.pk)
+    _busy_check(segment)
+    SegmentHistory.objects.filter(segment=segment).delete()
+    SegmentInteractionLanguage.objects.filter(segment=segment).delete()
+    SegmentLine.objects.filter(segment=segment).delete()
+    segment.delete()
+
+
+# -- line values (SEG-4/5) ----------------------------------------------------------------------
+
+
+def _language_ids(segment: Segment) -> list[int]:
+    ids = set(
+        SegmentInteractionLanguage.objects.filter(segment=segment, line__isnull=True).values_list(
+            "language_id", flat=True
+        )
+    )
+    if segment.template_id:
+        ids |= set(segment.template.languages.values_list("language_id", flat=True))
+    return sorted(ids)
+
+
+def _line_values(segment: Segment, *, line_no_expr: str) -> tuple[list[str], list[str], list]:
+    """Columns, SQL expressions over the contact ``src`` and their params (one list each).
+
+    SEG-4: header defaults, the contact's company, the language per INT-6, the active
+    alternate address on the line date, the header's salesperson else the contact's.
+    SEG-5: correspondence type.
+    """
+    template = segment.template
+    template_type = template.correspondence_type if template else segment.correspondence_type
+    template_ignores = bool(template and template.ignore_contact_correspondence_type)
+    alt_table = _table(ContactAltAddressDateRange)
+    values: list[tuple[str, str, list]] = [
+        ("segment_id", "%s::bigint", [segment.pk]),
+        ("line_no", line_no_expr, []),
+        ("contact_id", "src.id", []),
+        (
+            "contact_company_id",
+            "CASE WHEN src.type = %s THEN src.id ELSE src.company_id END",
+            [ContactType.COMPANY],
+        ),
+        ("salesperson_id", "COALESCE(%s::bigint, src.salesperson_id)", [segment.salesperson_id]),
+        (
+            "correspondence_type",
+            "CASE WHEN %s THEN %s WHEN %s OR src.correspondence_type = '' THEN %s "
+            "ELSE src.correspondence_type END",
+            [
+                segment.ignore_contact_correspondence_type,
+                segment.correspondence_type,
+                template_ignores,
+                template_type,
+            ],
+        ),
+        ("template_id", "%s::bigint", [segment.template_id]),
+        ("group_id", "%s::bigint", [segment.group_id]),
+        ("cost", "%s::numeric", [segment.unit_cost]),
+        ("duration_min", "%s::numeric", [segment.unit_duration_min]),
+        (
+            "language_id",
+            "CASE WHEN src.language_id = ANY(%s::bigint[]) THEN src.language_id "
+            "ELSE %s::bigint END",
+            [_language_ids(segment), segment.default_language_id],
+        ),
+        ("subject", "%s", [segment.default_subject]),
+        ("description", "%s", [segment.description]),
+        ("date", "%s::date", [segment.date]),
+        ("information_flow", "%s", [segment.information_flow]),
+        ("initiated_by", "%s", [segment.initiated_by]),
+        ("is_campaign_target", "%s", [segment.is_campaign_target]),
+        ("is_campaign_response", "%s", [segment.is_campaign_response]),
+        (
+            "alt_address_id",
+            f"(SELECT r.alt_address_id FROM {alt_table} r WHERE r.contact_id = src.id "  # noqa: S608
+            "AND r.starting_date <= %s::date AND (r.ending_date IS NULL OR "
+            "r.ending_date >= %s::date) ORDER BY r.starting_date DESC LIMIT 1)",
+            [segment.date, segment.date],
+        ),
+        ("created_at", "now()", []),
+        ("updated_at", "now()", []),
+    ]
+    columns = [connection.ops.quote_name(c) for c, _e, _p in values]
+    return columns, [e for _c, e, _p in values], [p for _c, _e, p in values]
+
+
+def _flat(params: list[list]) -> list:
+    return [value for group in params for value in group]
+
+
+# -- criteria actions ---------------------------------------------------------------------------
+
+
+def _next_line_no(segment: Segment) -> int:
+    last = segment.lines.aggregate(last=models.Max("line_no"))["last"]
+    return last or 0
+
+
+def _add_sql(segment: Segment, action: SegmentCriteriaAction) -> tuple[str, list]:
+    """SEG-20/21 as one INSERT … SELECT … RETURNING feeding the history insert."""
+    match_sql, match_params = matching_contacts_sql(action.filters)
+    contacts = _table(Contact)
+    candidates = ["SELECT id FROM sel"]
+    if action.expand_companies:
+        candidates.append(
+            f"SELECT p.id FROM {contacts} p WHERE p.type = 'person' "  # noqa: S608
+            "AND p.company_id IN (SELECT id FROM sel)"
+        )
+    if action.allow_related_companies:
+        candidates.append(
+            f"SELECT c.company_id FROM {contacts} c WHERE c.type = 'person' "  # noqa: S608
+            "AND c.company_id IS NOT NULL AND c.id IN (SELECT id FROM sel)"
+        )
+    conditions = ["NOT c.is_privacy_blocked", "NOT COALESCE(co.is_privacy_blocked, false)"]
+    params: list = [*match_params]
+    if not action.ignore_exclusion:
+        conditions.append("NOT c.exclude_from_segment")
+    if not action.allow_existing_contacts:
+        conditions.append(
+            f"NOT EXISTS (SELECT 1 FROM {_table(SegmentLine)} l "  # noqa: S608
+            "WHERE l.segment_id = %s AND l.contact_id = c.id)"
+        )
+        params.append(segment.pk)
+    base = _next_line_no(segment)
+    columns, expressions, value_params = _line_values(segment, line_no_expr="src.line_no")
+    sql = f"""
+        WITH sel AS ({match_sql}),
+        numbered AS (
+            SELECT c.id, c.type, c.company_id, c.salesperson_id, c.language_id,
+                   c.correspondence_type,
+                   %s::bigint + %s::bigint * row_number() OVER (
+                       ORDER BY COALESCE(co.name, c.company_name), co.number,
+                                (c.type <> 'company'), c.name, c.id
+                   ) AS line_no
+            FROM {contacts} c
+            LEFT JOIN {contacts} co ON co.id = c.company_id
+            WHERE c.id IN ({" UNION ".join(candidates)}) AND {" AND ".join(conditions)}
+        ),
+        inserted AS (
+            INSERT INTO {_table(SegmentLine)} ({", ".join(columns)})
+            SELECT {", ".join(expressions)} FROM numbered src
+            RETURNING line_no, contact_id
+        )
+        INSERT INTO {_table(SegmentHistory)} (segment_id, action_position, line_no, contact_id,
+                                              change)
+        SELECT %s, %s, line_no, contact_id, %s FROM inserted
+    """  # noqa: S608
+    # Params in textual order: sel, the numbering base/step, the conditions, the values.
+    ordered = [*match_params, base, LINE_NO_STEP, *params[len(match_params) :]]
+    ordered += [*_flat(value_params), segment.pk, action.position, HistoryChange.INSERTED]
+    return sql, ordered
+
+
+def _remove_sql(segment: Segment, action: SegmentCriteriaAction) -> tuple[str, list]:
+    """SEG-22: reduce deletes matching lines, refine the non-matching ones; one DELETE."""
+    match_sql, match_params = matching_contacts_sql(action.filters)
+    contacts = _table(Contact)
+    matched = "SELECT id FROM m"
+    if action.entire_companies:
+        matched += (
+            f" UNION SELECT p.id FROM {contacts} p "  # noqa: S608
+            "WHERE p.company_id IN (SELECT id FROM m)"
+        )
+    negate = "NOT " if action.action == CriteriaActionKind.REFINE else ""
+    sql = f"""
+        WITH m AS ({match_sql}),
+        deleted AS (
+            DELETE FROM {_table(SegmentLine)} l
+            WHERE l.segment_id = %s AND {negate}EXISTS (
+                SELECT 1 FROM ({matched}) mm WHERE mm.id = l.contact_id
+            )
+            RETURNING l.line_no, l.contact_id
+        )
+        INSERT INTO {_table(SegmentHistory)} (segment_id, action_position, line_no, contact_id,
+                                              change)
+        SELECT %s, %s, line_no, contact_id, %s FROM deleted
+    """  # noqa: S608
+    params = [*match_params, segment.pk, segment.pk, action.position, HistoryChange.DELETED]
+    return sql, params
+
+
+def criteria_action_sql(segment: Segment, action: SegmentCriteriaAction) -> tuple[str, list]:
+    if action.action == CriteriaActionKind.ADD:
+        return _add_sql(segment, action)
+    return _remove_sql(segment, action)
+
+
+def _execute(segment: Segment, action: SegmentCriteriaAction) -> int:
+    sql, params = criteria_action_sql(segment, action)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _clean_action_data(action: str, options: dict | None, filters: dict | None) -> dict:
+    if action not in CriteriaActionKind.values:
+        raise ValidationError(_("Unknown criteria action %(action)s.") % {"action": action})
+    try:
+        filters = normalize_filters(filters)
+    except CriteriaError as exc:
+        raise ValidationError(str(exc)) from exc
+    options = {k: bool((options or {}).get(k)) for k in OPTION_FIELDS}
+    if action == CriteriaActionKind.ADD:
+        options["entire_companies"] = False
+    else:
+        for key in ("allow_existing_contacts", "expand_companies", "allow_related_companies"):
+            options[key] = False
+        options["ignore_exclusion"] = False
+    return {"action": action, **options, "filters": filters, "filter_count": filter_count(filters)}
+
+
+def _lock(segment: Segment) -> Segment:
+    return (
+        Segment.objects.select_for_update(of=("self",))
+        .select_related("template")
+        .get(pk=segment.pk)
+    )
+
+
+@transaction.atomic
+def segment_criteria_apply(
+    *,
+    segment: Segment,
+    action: str,
+    user=None,
+    options: dict | None = None,
+    filters: dict | None = None,
+    job_id: int | None = None,
+) -> tuple[SegmentCriteriaAction, int]:
+    """Record the next criteria action and apply it in one statement (SEG-20..23).
+
+    Returns the action and the number of lines inserted or deleted. ``job_id`` is the bulk job
+    running it (the busy check then lets that job through).
+    """
+    segment = _lock(segment)
+    if job_id is None or segment.running_job_id != job_id:
+        _busy_check(segment)
+    data = _clean_action_data(action, options, filters)
+    position = (segment.criteria_actions.aggregate(p=models.Max("position"))["p"] or 0) + 1
+    row = SegmentCriteriaAction.objects.create(
+        segment=segment, position=position, created_by=user, **data
+    )
+    return row, _execute(segment, row)
+
+
+@transaction.atomic
+def segment_go_back(*, segment: Segment) -> SegmentCriteriaAction:
+    """SEG-24: undo the latest action exactly; raises "nothing to undo" when none is left."""
+    segment = _lock(segment)
+    _busy_check(segment)
+    action = segment.criteria_actions.order_by("-position").first()
+    if action is None:
+        raise ApplicationError(_("There is nothing to undo."))
+    lines, history, contacts = _table(SegmentLine), _table(SegmentHistory), _table(Contact)
+    columns, expressions, value_params = _line_values(segment, line_no_expr="src.line_no")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            DELETE FROM {lines} l USING {history} h
+            WHERE l.segment_id = %s AND h.segment_id = %s AND h.action_position = %s
+              AND h.change = %s AND l.line_no = h.line_no
+            """,  # noqa: S608
+            [segment.pk, segment.pk, action.position, HistoryChange.INSERTED],
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {lines} ({", ".join(columns)})
+            SELECT {", ".join(expressions)} FROM (
+                SELECT c.id, c.type, c.company_id, c.salesperson_id, c.language_id,
+                       c.correspondence_type, h.line_no
+                FROM {history} h JOIN {contacts} c ON c.id = h.contact_id
+                WHERE h.segment_id = %s AND h.action_position = %s AND h.change = %s
+            ) src
+            """,  # noqa: S608
+            [*_flat(value_params), segment.pk, action.position, HistoryChange.DELETED],
+        )
+    SegmentHistory.objects.filter(segment=segment, action_position=action.position).delete()
+    action.delete()
+    return action
+
+
+# -- manual lines (SEG-7) -----------------------------------------------------------------------
+
+
+def _contact_filter(contact: Contact) -> dict:
+    return {"contact": {"number": {"op": "in", "values": [contact.number]}}}
+
+
+def _privacy_check(contact: Contact) -> None:
+    blocked = contact.is_privacy_blocked or (
+        contact.company_id
+        and Contact.objects.filter(pk=contact.company_id, is_privacy_blocked=True).exists()
+    )
+    if blocked:
+        raise ValidationError(
+            {
+                "contact": _("Contact %(number)s %(name)s is blocked due to privacy.")
+                % {"number": contact.number, "name": contact.name}
+            },
+            code="privacy_blocked",
+        )
+
+
+@transaction.atomic
+def segment_line_add(*, segment: Segment, contact: Contact, user=None) -> SegmentLine:
+    """SEG-7: a line added by hand is an add action with a contact-number filter."""
+    _privacy_check(contact)
+    _action, _count = segment_criteria_apply(
+        segment=segment,
+        action=CriteriaActionKind.ADD,
+        user=user,
+        options={"allow_existing_contacts": True, "ignore_exclusion": True},
+        filters=_contact_filter(contact),
+    )
+    return segment.lines.filter(contact=contact).order_by("-line_no").first()
+
+
+@transaction.atomic
+def segment_line_delete(*, line: SegmentLine, user=None) -> SegmentCriteriaAction:
+    """SEG-7: deleting a line is a reduce action with that contact (only this line goes)."""
+    segment = _lock(line.segment)
+    _busy_check(segment)
+    data = _clean_action_data(CriteriaActionKind.REDUCE, {}, _contact_filter(line.contact))
+    position = (segment.criteria_actions.aggregate(p=models.Max("position"))["p"] or 0) + 1
+    action = SegmentCriteriaAction.objects.create(
+        segment=segment, position=position, created_by=user, **data
+    )
+    SegmentHistory.objects.create(
+        segment=segment,
+        action_position=position,
+        line_no=line.line_no,
+        contact_id=line.contact_id,
+        change=HistoryChange.DELETED,
+    )
+    SegmentLine.objects.filter(pk=line.pk).delete()
+    return action
+
+
+@transaction.atomic
+def segment_line_change_contact(*, line: SegmentLine, contact: Contact, user=None) -> SegmentLine:
+    """SEG-7: changing a line's contact is a reduce (old) followed by an add (new)."""
+    _privacy_check(contact)
+    segment = line.segment
+    segment_line_delete(line=line, user=user)
+    return segment_line_add(segment=segment, contact=contact, user=user)
+
+
+@transaction.atomic
+def segment_clear(*, segment: Segment, clear_criteria: bool) -> None:
+    """SEG-8: delete every line; with ``clear_criteria`` also the actions and history."""
+    segment = _lock(segment)
+    _busy_check(segment)
+    segment.lines.all().delete()
+    if clear_criteria:
+        segment.history.all().delete()
+        segment.criteria_actions.all().delete()
+
+
+# -- saved criteria (SEG-25/26) -----------------------------------------------------------------
+
+
+@transaction.atomic
+def segment_criteria_save(
+    *, segment: Segment, code: str, description: str = "", user=None, overwrite: bool = False
+) -> SavedSegmentCriteria:
+    actions = list(segment.criteria_actions.order_by("position"))
+    if not actions:
+        raise ApplicationError(
+            _("Segment %(number)s has no criteria actions to save.") % {"number": segment.number}
+        )
+    code = normalize_code(code)
+    saved = SavedSegmentCriteria.objects.select_for_update().filter(code=code).first()
+    if saved is not None and not overwrite:
+        raise ApplicationError(
+            _("Saved criteria %(code)s already exist; confirm to overwrite them.") % {"code": code}
+        )
+    if saved is None:
+        saved = SavedSegmentCriteria(code=code)
+    saved.description = description
+    saved.user = user
+    saved.full_clean()
+    saved.save()
+    saved.actions.all().delete()
+    SavedSegmentCriteriaAction.objects.bulk_create(
+        SavedSegmentCriteriaAction(
+            saved_criteria=saved,
+            position=index,
+            action=a.action,
+            filters=a.filters,
+            filter_count=a.filter_count,
+            **{k: getattr(a, k) for k in OPTION_FIELDS},
+        )
+        for index, a in enumerate(actions, start=1)
+    )
+    return saved
+
+
+def _replay_specs(saved: SavedSegmentCriteria) -> list[dict]:
+    return [
+        {
+            "action": a.action,
+            "options": {k: getattr(a, k) for k in OPTION_FIELDS},
+            "filters": a.filters,
+        }
+        for a in saved.actions.order_by("position")
+    ]
+
+
+# -- bulk jobs (SPEC 5.5) -----------------------------------------------------------------------
+
+
+def _start_job(*, segment: Segment, user, params: dict, total: int, queue: str | None) -> BulkJob:
+    from .tasks import segment_apply_criteria_task
+
+    segment = _lock(segment)
+    _busy_check(segment)
+    job = bulk_job_create(
+        kind=CRITERIA_JOB_KIND, user=user, target=segment, total=total, params=params
+    )
+    Segment.objects.filter(pk=segment.pk).update(running_job=job)
+    options = {"queue": queue} if queue else {}
+    transaction.on_commit(lambda: segment_apply_criteria_task.apply_async(args=[job.pk], **options))
+    return job
+
+
+@transaction.atomic
+def segment_criteria_start(
+    *,
+    segment: Segment,
+    user,
+    action: str,
+    options: dict | None = None,
+    filters: dict | None = None,
+    queue: str | None = None,
+) -> BulkJob:
+    """SG-28: add/reduce/refine as a bulk job; a busy segment is refused."""
+    data = _clean_action_data(action, options, filters)  # refuse bad input before queueing
+    step = {
+        "action": action,
+        "options": {k: data[k] for k in OPTION_FIELDS},
+        "filters": data["filters"],
+    }
+    return _start_job(
+        segment=segment, user=user, params={"mode": "apply", "steps": [step]}, total=1, queue=queue
+    )
+
+
+@transaction.atomic
+def segment_criteria_reuse_start(
+    *, segment: Segment, saved: SavedSegmentCriteria, user, queue: str | None = None
+) -> BulkJob:
+    """SEG-26: replay a saved set (appended after the existing actions)."""
+    steps = _replay_specs(saved)
+    return _start_job(
+        segment=segment,
+        user=user,
+        params={"mode": "apply", "steps": steps, "saved_code": saved.code},
+        total=len(steps),
+        queue=queue,
+    )
+
+
+@transaction.atomic
+def segment_reuse_logged_start(
+    *, segment: Segment, logged: LoggedSegment, user, queue: str | None = None
+) -> BulkJob:
+    """SEG-27: add the contacts of a logged segment's interactions (existing ones skipped)."""
+    step = {
+        "action": CriteriaActionKind.ADD,
+        "options": {},
+        "filters": {"logged_segment": {"entry_no": logged.entry_no}},
+    }
+    return _start_job(
+        segment=segment, user=user, params={"mode": "apply", "steps": [step]}, total=1, queue=queue
+    )
+
+
+@transaction.atomic
+def segment_refresh_start(*, segment: Segment, user, queue: str | None = None) -> BulkJob:
+    """SEG-28: clear lines and history, replay the segment's own actions in order."""
+    total = segment.criteria_actions.count() + 1
+    return _start_job(
+        segment=segment, user=user, params={"mode": "refresh"}, total=total, queue=queue
+    )
+
+
+def segment_criteria_job_run(*, job_id: int) -> None:
+    """Run a criteria job; idempotent: a finished job is left alone, and every step commits
+    together with the job's progress, so a redelivered message resumes after the last step."""
+    job = BulkJob.objects.get(pk=job_id)
+    if job.is_finished:
+        return
+    segment = Segment.objects.filter(pk=job.target_id).first()
+    if segment is None:
+        bulk_job_finish(job_id=job_id, error=_("The segment no longer exists."))
+        return
+    bulk_job_start(job_id=job_id)
+    done = job.done
+    changed = job.result.get("changed", 0)
+    try:
+        if job.params.get("mode") == "refresh":
+            positions = list(
+                segment.criteria_actions.order_by("position").values_list("pk", flat=True)
+            )
+            if done == 0:
+                with transaction.atomic():
+                    locked = _lock(segment)
+                    locked.lines.all().delete()
+                    locked.history.all().delete()
+                    done = 1
+                    bulk_job_progress(job_id=job_id, done=done)
+            for pk in positions[done - 1 :]:
+                with transaction.atomic():
+                    locked = _lock(segment)
+                    changed += _execute(locked, SegmentCriteriaAction.objects.get(pk=pk))
+                    done += 1
+                    bulk_job_progress(job_id=job_id, done=done)
+                    BulkJob.objects.filter(pk=job_id).update(result={"changed": changed})
+        else:
+            for step in job.params["steps"][done:]:
+                with transaction.atomic():
+                    _action, count = segment_criteria_apply(
+                        segment=segment, user=job.started_by, job_id=job_id, **step
+                    )
+                    changed += count
+                    done += 1
+                    bulk_job_progress(job_id=job_id, done=done)
+                    BulkJob.objects.filter(pk=job_id).update(result={"changed": changed})
+    except (ValidationError, ApplicationError) as exc:
+        segment_criteria_job_failed(job_id=job_id, error=str(getattr(exc, "message", exc)))
+        return
+    with transaction.atomic():
+        Segment.objects.filter(pk=segment.pk, running_job_id=job_id).update(running_job=None)
+        lines = SegmentLine.objects.filter(segment=segment).count()
+        bulk_job_finish(job_id=job_id, result={"changed": changed, "lines": lines})
+
+
+def segment_criteria_job_failed(*, job_id: int, error: str) -> None:
+    with transaction.atomic():
+        Segment.objects.filter(running_job_id=job_id).update(running_job=None)
+        if not BulkJob.objects.filter(pk=job_id, status=BulkJobStatus.SUCCEEDED).exists():
+            bulk_job_finish(job_id=job_id, error=error[:1000])
+
+
+# -- other actions (SEG-50) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def segment_mailing_group_apply(
+    *, segment: Segment, mailing_group: MailingGroup, remove_existing: bool = False
+) -> dict[str, int]:
+    """SEG-50, set-based: optionally strip the group from everyone, then give it to every
+    contact on the segment that lacks it. (Contacts has no bulk mailing-group service yet.)"""
+    removed = 0
+    if remove_existing:
+        removed, _detail = ContactMailingGroup.objects.filter(mailing_group=mailing_group).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {_table(ContactMailingGroup)} (contact_id, mailing_group_id, created_at,
+                                                       updated_at)
+            SELECT DISTINCT l.contact_id, %s, now(), now() FROM {_table(SegmentLine)} l
+            WHERE l.segment_id = %s
+            ON CONFLICT (contact_id, mailing_group_id) DO NOTHING
+            """,  # noqa: S608
+            [mailing_group.pk, segment.pk],
+        )
+        added = cursor.rowcount
+    return {"removed": removed, "added": added}
+
+
+# -- logging (SEG-40..42; the interaction writes are the interactions area's) -------------------
+
+
+def segment_log_check(*, segment: Segment, send: bool = False) -> None:
+    """SEG-40 preconditions; raises ValidationError naming the field or the contact."""
+    if LoggedSegment.objects.filter(segment_number=segment.number).exists():
+        raise ValidationError(
+            _("Segment %(number)s has already been logged.") % {"number": segment.number}
+        )
+    if not segment.description:
+        raise ValidationError({"description": _("You must fill in the description.")})
+    lines = segment.lines.all()
+    if not lines.exists():
+        raise ValidationError(
+            _("Segment %(number)s has no lines with a contact.") % {"number": segment.number}
+        )
+    missing = lines.filter(
+        models.Q(date__isnull=True)
+        | models.Q(template__isnull=True)
+        | models.Q(salesperson__isnull=True)
+    ).first()
+    if missing is not None:
+        raise ValidationError(
+            _("Line %(line_no)s needs a date, a template and a salesperson.")
+            % {"line_no": missing.line_no}
+        )
+    blocked = (
+        lines.filter(
+            models.Q(contact__is_privacy_blocked=True)
+            | models.Q(contact__company__is_privacy_blocked=True)
+        )
+        .select_related("contact")
+        .first()
+    )
+    if blocked is not None:
+        raise ValidationError(
+            _("Contact %(number)s %(name)s is blocked due to privacy.")
+            % {"number": blocked.contact.number, "name": blocked.contact.name}
+        )
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
