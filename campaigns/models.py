@@ -266,7 +266,7 @@ class CampaignPriceLine(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(unit_price__isnull=False) | Q(line_discount_percent__isnull=False),
                 name="campaignpriceline_price_or_discount_check",
-                violation_error_message=_("Enter a unit price, a line discount %, or both."),
+                violation_error_message=_("Enter a unit price, a line discount %%, or both."),
             ),
             models.CheckConstraint(
                 condition=Q(minimum_quantity__gte=0), name="campaignpriceline_min_qty_gte_0"

@@ -67,8 +67,16 @@ class TargetSource:
             self.condition, campaign_id__in=list(campaign_ids), contact__isnull=False
         )
 
+    def sql(self, campaign_ids, contact_ids=None) -> tuple[str, tuple]:
+        """``SELECT campaign_id, contact_id`` of the qualifying rows."""
+        rows = self.rows(campaign_ids)
+        if contact_ids is not None:
+            rows = rows.filter(contact_id__in=list(contact_ids))
+        return rows.order_by().values_list("campaign_id", "contact_id").query.sql_with_params()
 
-def target_sources() -> list[TargetSource]:
+
+def target_sources() -> list:
+    """Sources of CMP-20; each has ``label`` and ``sql(campaign_ids, contact_ids=None)``."""
     sources = []
     lines = segment_line_model()
     if lines is not None:

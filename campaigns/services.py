@@ -24,6 +24,7 @@ from crm.services import (
 from setup.models import LinkType, NumberSeries, Salesperson
 from setup.services import number_assign, salesperson_for_user, salesperson_validate_choosable
 
+from . import references
 from .models import (
     Campaign,
     CampaignEntry,
@@ -32,12 +33,7 @@ from .models import (
     CampaignTargetGroup,
     TargetKind,
 )
-from .references import (
-    NON_BLOCKING,
-    OWN_CHILDREN,
-    interaction_entry_model,
-    target_sources,
-)
+from .references import NON_BLOCKING, OWN_CHILDREN, interaction_entry_model
 
 # CMP-20 / 6.6: activation runs inline up to this many qualifying lines and interactions.
 ACTIVATE_INLINE_LIMIT = 1000
@@ -212,19 +208,18 @@ class ActivationResult:
     job: BulkJob | None = None
 
 
-def _source_contacts_sql(campaign_ids: Iterable[int], contact_ids: Iterable[int] | None = None):
-    """SQL (and params) selecting the contact ids of all qualifying rows, or None."""
+def _source_contacts_sql(
+    campaign_ids: Iterable[int], contact_ids: Iterable[int] | None = None, *, union: str = "UNION"
+):
+    """SQL (and params) selecting (campaign_id, contact_id) of all qualifying rows, or None."""
     parts, params = [], []
-    for source in target_sources():
-        rows = source.rows(campaign_ids)
-        if contact_ids is not None:
-            rows = rows.filter(contact_id__in=list(contact_ids))
-        sql, p = rows.values("campaign_id", "contact_id").query.sql_with_params()
+    for source in references.target_sources():
+        sql, p = source.sql(campaign_ids, contact_ids)
         parts.append(sql)
         params.extend(p)
     if not parts:
         return None, []
-    return " UNION ".join(f"({part})" for part in parts), params
+    return f" {union} ".join(f"({part})" for part in parts), params
 
 
 # Company of each qualifying contact; a customer link gives a customer row, else a contact row.
@@ -256,7 +251,13 @@ def _insert_targets(campaign_ids, contact_ids=None) -> int:
 
 
 def campaign_qualifying_count(*, campaign: Campaign) -> int:
-    return sum(source.rows([campaign.pk]).count() for source in target_sources())
+    """Qualifying segment lines and interactions of the campaign (CMP-20/21, 6.6)."""
+    sources, params = _source_contacts_sql([campaign.pk], union="UNION ALL")
+    if sources is None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sources}) AS src", params)  # noqa: S608
+        return cursor.fetchone()[0]
 
 
 @transaction.atomic
@@ -350,20 +351,17 @@ def campaign_targets_refresh(*, campaign_id: int, contact_ids: Iterable[int]) ->
     _insert_targets([campaign_id], contact_ids)
     companies = _company_numbers(contact_ids)
     # Which of these companies still qualify (through any of their persons)?
-    still = set()
-    for source in target_sources():
-        still |= set(
-            source.model._default_manager.filter(
-                source.condition,
-                campaign_id=campaign_id,
-                contact__company_id__in=list(companies),
-            ).values_list("contact__company_id", flat=True)
-        )
-        still |= set(
-            source.rows([campaign_id])
-            .filter(contact_id__in=list(companies))
-            .values_list("contact_id", flat=True)
-        )
+    still: set[int] = set()
+    sources, params = _source_contacts_sql([campaign_id])
+    if sources is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT COALESCE(c.company_id, c.id) FROM ({sources}) AS src "  # noqa: S608
+                "(campaign_id, contact_id) JOIN contacts_contact c ON c.id = src.contact_id "
+                "WHERE COALESCE(c.company_id, c.id) = ANY(%s)",
+                [*params, list(companies)],
+            )
+            still = {row[0] for row in cursor.fetchall()}
     gone = Q(pk__in=[])
     for pk, (number, external) in companies.items():
         if pk in still:
@@ -456,6 +454,7 @@ def _delete_entries_with_interactions(ids: list[int]) -> int:
 @transaction.atomic
 def campaign_entry_delete(*, entry: CampaignEntry) -> None:
     """CMP-12 for one entry: only a canceled entry can be deleted, with its interactions."""
+    entry = CampaignEntry.objects.select_for_update().get(pk=entry.pk)
     if not entry.is_canceled:
         raise ValidationError(
             _("Campaign entry %(no)s is not canceled; only canceled entries can be deleted.")
