@@ -400,7 +400,8 @@ def interaction_create(
         if entry.attachment_id and not entry.attachment.is_read_only:  # INT-14
             entry.attachment.is_read_only = True
             entry.attachment.save(update_fields=["is_read_only", "updated_at"])
-    entry.full_clean(exclude=["entry_no"])
+    # A postponed entry may still lack its description (INT-12 saves "everything entered").
+    entry.full_clean(exclude=["entry_no", "description"] if postpone else ["entry_no"])
     entry.save()
     if not postpone and entry.correspondence_type == CorrespondenceType.EMAIL:
         interaction_deliver_enqueue(entry=entry)

@@ -1,0 +1,471 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import ListView, TemplateView
+from django_filters.views import FilterView
+from django_htmx.http import HttpResponseStopPolling
+
+from crm.models import BulkJob
+
+from . import selectors, services
+from .filters import InteractionLogEntryFilterSet
+from .forms import (
+    DeleteCanceledForm,
+    EntryActionForm,
+    InteractionForm,
+    InteractionGroupForm,
+    InteractionTemplateForm,
+    InteractionTemplateLanguageForm,
+    PhoneCallForm,
+    StatisticsFilterForm,
+)
+from .models import InteractionGroup, InteractionTemplateLanguage
+
+LIST_PAGE_SIZE = 50
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _partial(request, template_name: str, partial: str = "results") -> list[str]:
+    if request.htmx and not request.htmx.boosted:
+        return [f"{template_name}#{partial}"]
+    return [template_name]
+
+
+# -- the log -------------------------------------------------------------------------------------
+
+
+class InteractionLogEntryListView(PermissionRequiredMixin, FilterView):
+    permission_required = "interactions.view_interactionlogentry"
+    filterset_class = InteractionLogEntryFilterSet
+    paginate_by = LIST_PAGE_SIZE
+    paginator_class = selectors.CountlessPaginator
+    template_name = "interactions/interactionlogentry_list.html"
+    postponed = False
+
+    def is_postponed(self) -> bool:
+        return self.postponed or self.request.GET.get("postponed") == "true"
+
+    def get_queryset(self):
+        queryset = selectors.interaction_entry_list(postponed=self.is_postponed())
+        if self.request.GET.get("order") == "oldest":  # the tail, same index backwards
+            queryset = queryset.order_by("date", "entry_no")
+        return queryset
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        try:
+            page = paginator.page(self.request.GET.get("page") or 1)
+        except Exception:
+            page = paginator.page(1)
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_template_names(self):
+        return _partial(self.request, self.template_name)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["postponed"] = self.is_postponed()
+        context["action_form"] = EntryActionForm()
+        context["evaluations"] = EntryActionForm.base_fields["evaluation"].choices[1:]
+        return context
+
+
+class InteractionEntryActionView(PermissionRequiredMixin, View):
+    """Cancel / un-cancel (INT-15) and evaluate (INT-17) the selected entries."""
+
+    permission_required = "interactions.change_interactionlogentry"
+
+    def post(self, request):
+        form = EntryActionForm(request.POST)
+        back = request.POST.get("next") or reverse("interactions:index")
+        if not form.is_valid():
+            messages.error(request, _("Select at least one interaction."))
+            return redirect(back)
+        ids = form.cleaned_data["entries"]
+        action = form.cleaned_data["action"]
+        try:
+            if action == "evaluate":
+                count = services.interactions_evaluate(
+                    entry_ids=ids, evaluation=form.cleaned_data["evaluation"]
+                )
+            else:
+                count = services.interactions_cancel(
+                    entry_ids=ids,
+                    cancel=action == "cancel",
+                    delete_attachments=form.cleaned_data["delete_attachments"],
+                )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(count)s interactions updated.") % {"count": count})
+        return redirect(back)
+
+
+class InteractionCreateView(PermissionRequiredMixin, View):
+    """The wizard (SPEC 4.3): one page, steps shown in order; the template choice reloads
+    the form with its defaults through htmx. Cancel asks "Finish this interaction later?"."""
+
+    permission_required = "interactions.add_interactionlogentry"
+    template_name = "interactions/interaction_form.html"
+    entry = None
+
+    def get_entry(self):
+        return None
+
+    def _context(self, form):
+        contact = form["contact"].value()
+        contact_obj = None
+        if contact:
+            contact_obj = form.fields["contact"].queryset.filter(pk=contact).first()
+        return {"form": form, "contact": contact_obj, "entry": self.get_entry()}
+
+    def initial(self, request):
+        form = InteractionForm(request.GET or None)
+        contact = template = None
+        if form.is_bound and form.is_valid():
+            contact, template = form.cleaned_data["contact"], form.cleaned_data["template"]
+        initial = services.interaction_defaults(
+            template=template, contact=contact, user=request.user
+        )
+        initial.update(contact=contact, template=template)
+        return initial
+
+    def get(self, request, *args, **kwargs):
+        form = InteractionForm(initial=self.initial(request))
+        return render(request, _partial(request, self.template_name, "wizard"), self._context(form))
+
+    def post(self, request, *args, **kwargs):
+        form = InteractionForm(request.POST, request.FILES)
+        postpone = request.POST.get("action") == "postpone"
+        if form.is_valid():
+            try:
+                entry = services.interaction_create(
+                    user=request.user,
+                    data=form.service_data(),
+                    postpone=postpone,
+                    entry=self.get_entry(),
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                if postpone:
+                    messages.info(request, _("Interaction saved for later."))
+                    return redirect(reverse("interactions:postponed-list"))
+                messages.success(request, _("Interaction %(no)s logged.") % {"no": entry.entry_no})
+                return redirect(reverse("interactions:index") + f"?contact={entry.contact_id}")
+        return render(request, self.template_name, self._context(form))
+
+
+class InteractionResumeView(InteractionCreateView):
+    """INT-12: reopen a postponed entry with its saved values, dated today."""
+
+    def get_entry(self):
+        if self.entry is None:
+            self.entry = selectors.interaction_entry_get(pk=self.kwargs["pk"])
+        return self.entry
+
+    def initial(self, request):
+        return services.interaction_resume_values(entry=self.get_entry())
+
+
+class InteractionPostponedDeleteView(PermissionRequiredMixin, View):
+    permission_required = "interactions.add_interactionlogentry"
+
+    def post(self, request, pk):
+        try:
+            services.interaction_postponed_delete(entry=selectors.interaction_entry_get(pk=pk))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Postponed interaction deleted."))
+        return redirect("interactions:postponed-list")
+
+
+class InteractionResendView(PermissionRequiredMixin, View):
+    permission_required = "interactions.change_interactionlogentry"
+
+    def post(self, request, pk):
+        try:
+            services.interaction_resend(entry=selectors.interaction_entry_get(pk=pk))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The interaction will be sent again."))
+        return redirect(request.POST.get("next") or "interactions:index")
+
+
+class InteractionPhoneCallView(PermissionRequiredMixin, View):
+    """INT-22: log a phone call from a contact card (``?contact=<pk>``)."""
+
+    permission_required = "interactions.add_interactionlogentry"
+    template_name = "interactions/phone_call_form.html"
+
+    def _contact(self, request):
+        from contacts.models import Contact
+
+        contact = Contact.objects.filter(pk=request.GET.get("contact") or 0).first()
+        if contact is None:
+            raise Http404
+        return contact
+
+    def _numbers(self, contact):
+        return [n for n in (contact.phone, contact.mobile_phone) if n]
+
+    def get(self, request):
+        contact = self._contact(request)
+        form = PhoneCallForm(numbers=self._numbers(contact))
+        return render(request, self.template_name, {"form": form, "contact": contact})
+
+    def post(self, request):
+        contact = self._contact(request)
+        form = PhoneCallForm(request.POST, numbers=self._numbers(contact))
+        if form.is_valid():
+            try:
+                services.interaction_log_phone_call(
+                    user=request.user, contact=contact, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Phone call logged."))
+                return redirect(reverse("interactions:index") + f"?contact={contact.pk}")
+        return render(request, self.template_name, {"form": form, "contact": contact})
+
+
+class InteractionDeleteCanceledView(PermissionRequiredMixin, View):
+    """INT-16: start the background job; the page polls its progress."""
+
+    permission_required = "interactions.delete_interactionlogentry"
+    template_name = "interactions/delete_canceled.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": DeleteCanceledForm()})
+
+    def post(self, request):
+        form = DeleteCanceledForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form})
+        job = services.interactions_delete_canceled_start(
+            user=request.user, filters=form.cleaned_data
+        )
+        return render(request, self.template_name, {"form": form, "job": job})
+
+
+class BulkJobProgressView(PermissionRequiredMixin, View):
+    permission_required = "interactions.view_interactionlogentry"
+
+    def get(self, request, pk):
+        job = BulkJob.objects.filter(pk=pk, kind__startswith="interactions_").first()
+        if job is None:
+            raise Http404
+        response = render(
+            request,
+            "partials/job_progress.html",
+            {"job": job, "poll_url": reverse("interactions:job-progress", args=[pk])},
+        )
+        if job.is_finished:
+            return HttpResponseStopPolling(response.content)
+        return response
+
+
+# -- statistics ----------------------------------------------------------------------------------
+
+
+class InteractionStatisticsView(PermissionRequiredMixin, TemplateView):
+    """SPEC 10.3/10.7: counted interactions per salesperson, template and group."""
+
+    permission_required = "interactions.view_interactionlogentry"
+    template_name = "interactions/statistics.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = StatisticsFilterForm(self.request.GET or None)
+        dates = form.cleaned_data if form.is_valid() else {}
+        context["form"] = form
+        context["tables"] = [
+            (label, dimension, selectors.interaction_statistics_by(dimension=dimension, **dates))
+            for dimension, label in (
+                ("salesperson", _("Salesperson")),
+                ("template", _("Template")),
+                ("group", _("Group")),
+            )
+        ]
+        return context
+
+
+class ContactInteractionStatisticsView(PermissionRequiredMixin, View):
+    """Fragment for the contact card (``hx-get``, ``hx-trigger="load"``)."""
+
+    permission_required = "interactions.view_interactionlogentry"
+
+    def get(self, request, pk):
+        from contacts.models import Contact
+
+        contact = Contact.objects.filter(pk=pk).first()
+        if contact is None:
+            raise Http404
+        stats = selectors.contact_interaction_statistics(contact=contact)
+        return render(
+            request, "interactions/contact_statistics.html", {"contact": contact, "stats": stats}
+        )
+
+
+# -- groups and templates ------------------------------------------------------------------------
+
+
+class InteractionGroupListView(PermissionRequiredMixin, ListView):
+    permission_required = "interactions.view_interactiongroup"
+    template_name = "interactions/interactiongroup_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.interaction_group_list()
+
+
+class InteractionGroupFormView(PermissionRequiredMixin, View):
+    template_name = "interactions/interactiongroup_form.html"
+
+    def get_permission_required(self):
+        action = "change" if "pk" in self.kwargs else "add"
+        return [f"interactions.{action}_interactiongroup"]
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return None
+        group = selectors.interaction_group_list().filter(pk=self.kwargs["pk"]).first()
+        if group is None:
+            raise Http404
+        return group
+
+    def get(self, request, pk=None):
+        group = self.get_object()
+        form = InteractionGroupForm(instance=group)
+        return render(request, self.template_name, {"form": form, "object": group})
+
+    def post(self, request, pk=None):
+        group = self.get_object()
+        form = InteractionGroupForm(request.POST, instance=group or InteractionGroup())
+        if form.is_valid():
+            try:
+                if group is None:
+                    services.interaction_group_create(data=form.cleaned_data)
+                else:
+                    services.interaction_group_update(group=group, data=form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Interaction group saved."))
+                return redirect("interactions:group-list")
+        return render(request, self.template_name, {"form": form, "object": group})
+
+
+class InteractionTemplateListView(PermissionRequiredMixin, ListView):
+    permission_required = "interactions.view_interactiontemplate"
+    template_name = "interactions/interactiontemplate_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.interaction_template_list()
+
+
+class InteractionTemplateFormView(PermissionRequiredMixin, View):
+    template_name = "interactions/interactiontemplate_form.html"
+
+    def get_permission_required(self):
+        action = "change" if "pk" in self.kwargs else "add"
+        return [f"interactions.{action}_interactiontemplate"]
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return None
+        return selectors.interaction_template_get(pk=self.kwargs["pk"])
+
+    def _context(self, form, template, language_form=None):
+        return {
+            "form": form,
+            "object": template,
+            "language_form": language_form or InteractionTemplateLanguageForm(),
+            "statistics": (
+                selectors.interaction_template_statistics(template=template) if template else None
+            ),
+        }
+
+    def get(self, request, pk=None):
+        template = self.get_object()
+        form = InteractionTemplateForm(instance=template)
+        return render(request, self.template_name, self._context(form, template))
+
+    def post(self, request, pk=None):
+        template = self.get_object()
+        form = InteractionTemplateForm(request.POST, instance=template)
+        if form.is_valid():
+            try:
+                if template is None:
+                    template = services.interaction_template_create(data=form.cleaned_data)
+                else:
+                    services.interaction_template_update(template=template, data=form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Interaction template saved."))
+                return redirect("interactions:template-update", pk=template.pk)
+        return render(request, self.template_name, self._context(form, template))
+
+
+class InteractionTemplateLanguageFormView(PermissionRequiredMixin, View):
+    """Add or edit a language row (attachment upload, e-mail subject and body, I-17)."""
+
+    permission_required = "interactions.change_interactiontemplate"
+    template_name = "interactions/interactiontemplatelanguage_form.html"
+
+    def get_row(self):
+        if "row_pk" not in self.kwargs:
+            return None
+        row = InteractionTemplateLanguage.objects.filter(
+            pk=self.kwargs["row_pk"], template_id=self.kwargs["pk"]
+        ).first()
+        if row is None:
+            raise Http404
+        return row
+
+    def get(self, request, pk, row_pk=None):
+        template = selectors.interaction_template_get(pk=pk)
+        row = self.get_row()
+        form = InteractionTemplateLanguageForm(instance=row)
+        return render(request, self.template_name, {"form": form, "object": template, "row": row})
+
+    def post(self, request, pk, row_pk=None):
+        template = selectors.interaction_template_get(pk=pk)
+        row = self.get_row()
+        if request.POST.get("action") == "delete" and row is not None:
+            services.interaction_template_language_delete(row=row)
+            messages.success(request, _("Language row deleted."))
+            return redirect("interactions:template-update", pk=pk)
+        form = InteractionTemplateLanguageForm(request.POST, request.FILES, instance=row)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            language = data.pop("language")
+            if data.get("attachment") is False:  # "clear" ticked
+                data["attachment"] = ""
+            try:
+                services.interaction_template_language_save(
+                    template=template, language=language, data=data, row=row
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Language row saved."))
+                return redirect("interactions:template-update", pk=pk)
+        return render(request, self.template_name, {"form": form, "object": template, "row": row})
