@@ -104,6 +104,18 @@ def salesperson_opportunity_statistics(*, salesperson: Salesperson) -> dict:
     )
 
 
+def sales_cycle_list() -> QuerySet[SalesCycle]:
+    """Cycles with their open-opportunity figures (SPEC 10.6) in one query."""
+    return SalesCycle.objects.annotate(
+        stage_count=Count("stages", distinct=True),
+        open_count=Count(
+            "entries",
+            filter=Q(entries__is_active=True) & ~Q(entries__action_taken__in=["won", "lost"]),
+            distinct=True,
+        ),
+    ).order_by("code")
+
+
 def sales_cycle_statistics(*, cycle: SalesCycle) -> dict:
     """SPEC 10.6: the cycle's open active entries, and per stage figures (one query each)."""
     totals = OpportunityEntry.objects.filter(OPEN_ENTRY, sales_cycle=cycle).aggregate(

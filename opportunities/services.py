@@ -442,6 +442,32 @@ def opportunity_update(
     return entry
 
 
+def opportunity_board_move(*, opportunity: Opportunity, to_stage: int) -> OpportunityEntry | None:
+    """Pipeline board drop: the wizard action that reaches ``to_stage`` (OPP-15/16 apply).
+
+    Estimates keep the current value; chances and close date default from the stage.
+    """
+    entry = active_entry(opportunity)
+    offered = opportunity_offered_actions(opportunity=opportunity)
+    if entry is not None and entry.stage == to_stage:
+        return None
+    for action in ("first", "next", "previous", "skip", "jump"):
+        if to_stage in offered.get(action, []):
+            break
+    else:
+        raise ValidationError(
+            {"to_stage": _(MSG_ACTION_NOT_OFFERED) % {"action": "-", "stage": to_stage}},
+            code="not_offered",
+        )
+    return opportunity_update(
+        opportunity=opportunity,
+        action=action,
+        to_stage=to_stage,
+        date_of_change=max(_today(), entry.date_of_change) if entry else _today(),
+        estimated_value=entry.estimated_value if entry else Decimal(0),
+    )
+
+
 def opportunity_activate_first_stage(
     *,
     opportunity: Opportunity,

@@ -1,25 +1,52 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from crm.views import area_placeholder
+from . import views
 
 app_name = "opportunities"
 
 urlpatterns = [
+    path("", views.OpportunityListView.as_view(), name="index"),
+    path("new/", views.OpportunityCreateView.as_view(), name="opportunity-create"),
+    path("<int:pk>/", views.OpportunityDetailView.as_view(), name="opportunity-detail"),
+    path("<int:pk>/edit/", views.OpportunityEditView.as_view(), name="opportunity-edit"),
+    path("<int:pk>/update/", views.OpportunityUpdateView.as_view(), name="opportunity-update"),
+    path("<int:pk>/close/", views.OpportunityCloseView.as_view(), name="opportunity-close"),
+    path("<int:pk>/delete/", views.OpportunityDeleteView.as_view(), name="opportunity-delete"),
     path(
-        "",
-        area_placeholder(
-            _("Opportunities"),
-            _("Opportunities through sales cycles, the pipeline board and the forecast."),
-        ),
-        name="index",
+        "<int:pk>/quote/",
+        views.OpportunityQuoteCreateView.as_view(),
+        name="opportunity-quote-create",
+    ),
+    path("pipeline/", views.PipelineBoardView.as_view(), name="pipeline"),
+    path("pipeline/move/", views.PipelineMoveView.as_view(), name="pipeline-move"),
+    path("forecast/", views.ForecastView.as_view(), name="forecast"),
+    path("sales-cycles/", views.SalesCycleListView.as_view(), name="salescycle-list"),
+    path("sales-cycles/<int:pk>/", views.SalesCycleDetailView.as_view(), name="salescycle-detail"),
+    path("tasks/", views.MyTaskListView.as_view(), name="task-index"),
+    path("tasks/all/", views.TaskListView.as_view(), name="task-list"),
+    path("tasks/new/", views.TaskCreateView.as_view(), name="task-create"),
+    path("tasks/calendar/", views.TaskCalendarView.as_view(), name="task-calendar"),
+    path("tasks/activity/", views.ActivityAssignView.as_view(), name="activity-assign"),
+    path("tasks/<int:pk>/", views.TaskDetailView.as_view(), name="task-detail"),
+    path("tasks/<int:pk>/edit/", views.TaskUpdateView.as_view(), name="task-update"),
+    path("tasks/<int:pk>/close/", views.TaskActionView.as_view(action="close"), name="task-close"),
+    path(
+        "tasks/<int:pk>/cancel/", views.TaskActionView.as_view(action="cancel"), name="task-cancel"
     ),
     path(
-        "tasks/",
-        area_placeholder(
-            _("Tasks"),
-            _("My tasks, team tasks, meetings with invitations, activities and a calendar."),
-        ),
-        name="task-index",
+        "tasks/<int:pk>/reopen/", views.TaskActionView.as_view(action="reopen"), name="task-reopen"
+    ),
+    path(
+        "tasks/<int:pk>/delete/", views.TaskActionView.as_view(action="delete"), name="task-delete"
+    ),
+    path(
+        "tasks/<int:pk>/attendees/",
+        views.TaskActionView.as_view(action="attendee"),
+        name="task-attendee-add",
+    ),
+    path(
+        "tasks/<int:pk>/invitations/",
+        views.TaskActionView.as_view(action="invitations"),
+        name="task-invitations",
     ),
 ]

@@ -1,0 +1,89 @@
+"""Query meaning of the list pages' GET parameters."""
+
+import django_filters
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from setup.models import Salesperson, Team
+
+from .models import (
+    Opportunity,
+    OpportunityStatus,
+    Priority,
+    SalesCycle,
+    Task,
+    TaskStatus,
+    TaskType,
+)
+
+
+class _FilterForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.disable_csrf = True
+        self.helper.form_class = "row row-cols-lg-auto g-2 align-items-end mb-3"
+        self.helper.attrs = {
+            "hx-get": "",
+            "hx-target": "#results",
+            "hx-swap": "outerHTML",
+            "hx-push-url": "true",
+            "hx-trigger": "input delay:300ms, submit",
+        }
+        self.helper.add_input(Submit("filter", _("Filter")))
+
+
+class OpportunityFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search", widget=forms.TextInput(attrs={"type": "search"})
+    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=OpportunityStatus.choices)
+    salesperson = django_filters.ModelChoiceFilter(
+        label=_("Salesperson"), queryset=Salesperson.objects.all()
+    )
+    sales_cycle = django_filters.ModelChoiceFilter(
+        label=_("Sales cycle"), queryset=SalesCycle.objects.all()
+    )
+    priority = django_filters.ChoiceFilter(label=_("Priority"), choices=Priority.choices)
+    stage = django_filters.NumberFilter(label=_("Stage"), field_name="current_stage")
+
+    class Meta:
+        model = Opportunity
+        fields = ["q", "status", "salesperson", "sales_cycle", "priority", "stage"]
+        form = _FilterForm
+
+    def search(self, queryset, name, value):
+        return queryset.filter(number__istartswith=value) | queryset.filter(
+            description__icontains=value
+        )
+
+
+class TaskFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=TaskStatus.choices)
+    type = django_filters.ChoiceFilter(label=_("Type"), choices=TaskType.choices)
+    salesperson = django_filters.ModelChoiceFilter(
+        label=_("Salesperson"), queryset=Salesperson.objects.all()
+    )
+    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=Team.objects.all())
+    is_closed = django_filters.BooleanFilter(label=_("Closed"))
+    priority = django_filters.ChoiceFilter(label=_("Priority"), choices=Priority.choices)
+    date_from = django_filters.DateFilter(
+        label=_("From"),
+        field_name="date",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        label=_("To"),
+        field_name="date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Task
+        fields = ["status", "type", "salesperson", "team", "is_closed", "priority"]
+        form = _FilterForm

@@ -1,0 +1,519 @@
+"""Thin views: parse the request, call one selector or service, render."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, TemplateView
+from django_filters.views import FilterView
+from django_htmx.http import HttpResponseClientRedirect
+
+from crm.exceptions import ApplicationError
+from setup.services import salesperson_for_user
+
+from . import selectors, services, task_services
+from .filters import OpportunityFilterSet, TaskFilterSet
+from .forms import (
+    ActivityAssignForm,
+    AttendeeForm,
+    InvitationForm,
+    OpportunityCloseForm,
+    OpportunityCreateForm,
+    OpportunityEditForm,
+    OpportunityUpdateForm,
+    PipelineMoveForm,
+    TaskCloseForm,
+    TaskForm,
+)
+from .models import SalesCycle, Task
+
+
+def _errors_to_form(form, exc: Exception) -> None:
+    if isinstance(exc, ApplicationError):
+        form.add_error(None, exc.message)
+        return
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class _Partial:
+    """Full page normally; the ``#results`` partial for htmx requests."""
+
+    template_name = ""
+
+    def get_template_names(self):
+        if self.request.htmx and not self.request.htmx.boosted:
+            return [f"{self.template_name}#results"]
+        return [self.template_name]
+
+
+class _ServiceFormView(PermissionRequiredMixin, FormView):
+    """A form whose valid data goes to one service call (``perform``)."""
+
+    success_message = ""
+
+    def perform(self, data):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.result = self.perform(form.cleaned_data)
+        except (ValidationError, ApplicationError) as exc:
+            _errors_to_form(form, exc)
+            return self.form_invalid(form)
+        if self.success_message:
+            messages.success(self.request, self.success_message)
+        url = self.get_success_url()
+        if self.request.htmx:
+            return HttpResponseClientRedirect(url)
+        return redirect(url)
+
+
+# --------------------------------------------------------------------------------------------
+# Opportunities
+# --------------------------------------------------------------------------------------------
+
+
+class OpportunityListView(PermissionRequiredMixin, _Partial, FilterView):
+    permission_required = "opportunities.view_opportunity"
+    filterset_class = OpportunityFilterSet
+    paginate_by = 50
+    template_name = "opportunities/opportunity_list.html"
+
+    def get_queryset(self):
+        return selectors.opportunity_list(user=self.request.user)
+
+
+class OpportunityDetailView(PermissionRequiredMixin, TemplateView):
+    permission_required = "opportunities.view_opportunity"
+    template_name = "opportunities/opportunity_detail.html"
+
+    def get_context_data(self, **kwargs):
+        opportunity = selectors.opportunity_get(pk=kwargs["pk"], user=self.request.user)
+        return super().get_context_data(
+            opportunity=opportunity,
+            entries=selectors.opportunity_entries(opportunity=opportunity),
+            statistics=selectors.opportunity_statistics(opportunity=opportunity),
+            offered=services.opportunity_offered_actions(opportunity=opportunity),
+            tasks=selectors.task_list().filter(opportunity=opportunity, team_task__isnull=True),
+            **kwargs,
+        )
+
+
+class OpportunityCreateView(_ServiceFormView):
+    permission_required = "opportunities.add_opportunity"
+    form_class = OpportunityCreateForm
+    template_name = "opportunities/opportunity_form.html"
+
+    def get_initial(self):
+        return {
+            "contact": self.request.GET.get("contact"),
+            "salesperson": salesperson_for_user(self.request.user),
+        }
+
+    def perform(self, data):
+        return services.opportunity_create(
+            user=self.request.user,
+            description=data["description"],
+            contact=data["contact"],
+            salesperson=data["salesperson"],
+            sales_cycle=data["sales_cycle"],
+            priority=data["priority"],
+            creation_date=data["creation_date"],
+            activate_first_stage=data["activate_first_stage"],
+            estimated_value=data["estimated_value"] or 0,
+            chances_percent=data["chances_percent"] or 0,
+            estimated_close_date=data["estimated_close_date"],
+        )
+
+    def get_success_url(self):
+        return self.result.get_absolute_url()
+
+
+class _OpportunityFormView(_ServiceFormView):
+    permission_required = "opportunities.change_opportunity"
+    template_name = "opportunities/opportunity_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.opportunity = selectors.opportunity_get(pk=kwargs["pk"], user=request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(opportunity=self.opportunity, **kwargs)
+
+    def get_success_url(self):
+        return self.opportunity.get_absolute_url()
+
+
+class OpportunityEditView(_OpportunityFormView):
+    success_message = _("Opportunity saved.")
+    form_class = OpportunityEditForm
+
+    def get_initial(self):
+        o = self.opportunity
+        return {"description": o.description, "priority": o.priority, "salesperson": o.salesperson}
+
+    def perform(self, data):
+        return services.opportunity_edit(
+            opportunity=self.opportunity,
+            data={k: data[k] for k in ("description", "priority", "salesperson")},
+            reassign_tasks=data["reassign_tasks"],
+        )
+
+
+class OpportunityUpdateView(_OpportunityFormView):
+    """The update wizard (OPP-15/16) in one form: offered actions come from the service."""
+
+    form_class = OpportunityUpdateForm
+    template_name = "opportunities/opportunity_update.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "offered": self.offered}
+
+    def get_initial(self):
+        return {
+            "date_of_change": timezone.localdate(),
+            "estimated_value": self.opportunity.estimated_value,
+            "action": next(iter(self.offered), None),
+        }
+
+    def dispatch(self, request, *args, **kwargs):
+        self.opportunity = selectors.opportunity_get(pk=kwargs["pk"], user=request.user)
+        self.offered = services.opportunity_offered_actions(opportunity=self.opportunity)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(offered=self.offered, **kwargs)
+
+    def perform(self, data):
+        return services.opportunity_update(opportunity=self.opportunity, **data)
+
+
+class OpportunityCloseView(_OpportunityFormView):
+    form_class = OpportunityCloseForm
+
+    def get_initial(self):
+        return {
+            "date_of_change": timezone.localdate(),
+            "calculated_current_value": self.opportunity.calculated_current_value,
+        }
+
+    def perform(self, data):
+        return services.opportunity_close(opportunity=self.opportunity, **data)
+
+
+class OpportunityDeleteView(PermissionRequiredMixin, View):
+    permission_required = "opportunities.delete_opportunity"
+
+    def post(self, request, pk):
+        opportunity = selectors.opportunity_get(pk=pk, user=request.user)
+        try:
+            services.opportunity_delete(opportunity=opportunity)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(opportunity.get_absolute_url())
+        messages.success(request, _("Opportunity deleted."))
+        return redirect("opportunities:index")
+
+
+class OpportunityQuoteCreateView(PermissionRequiredMixin, View):
+    permission_required = "opportunities.add_salesquote"
+
+    def post(self, request, pk):
+        opportunity = selectors.opportunity_get(pk=pk, user=request.user)
+        try:
+            quote = services.sales_quote_create_for_opportunity(
+                opportunity=opportunity, create_customer_now=bool(request.POST.get("create"))
+            )
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(
+                request, _("Sales quote %(number)s created.") % {"number": quote.number}
+            )
+        return redirect(opportunity.get_absolute_url())
+
+
+def _board_cycle(request) -> SalesCycle | None:
+    cycles = SalesCycle.objects.order_by("code")
+    chosen = request.GET.get("cycle") or request.POST.get("cycle")
+    if chosen:
+        return get_object_or_404(cycles, pk=chosen)
+    return cycles.filter(is_blocked=False).first()
+
+
+class PipelineBoardView(PermissionRequiredMixin, TemplateView):
+    permission_required = "opportunities.view_opportunity"
+    template_name = "opportunities/pipeline_board.html"
+
+    def get_context_data(self, **kwargs):
+        cycle = _board_cycle(self.request)
+        return super().get_context_data(
+            cycle=cycle,
+            cycles=list(SalesCycle.objects.order_by("code")),
+            columns=selectors.pipeline_board(cycle=cycle) if cycle else [],
+            **kwargs,
+        )
+
+
+class PipelineMoveView(PermissionRequiredMixin, View):
+    """htmx POST: move a card with the update rules; refusals come back on the board."""
+
+    permission_required = "opportunities.change_opportunity"
+
+    def post(self, request):
+        form = PipelineMoveForm(request.POST)
+        cycle = _board_cycle(request)
+        error = ""
+        if form.is_valid():
+            opportunity = selectors.opportunity_get(
+                pk=form.cleaned_data["opportunity"], user=request.user
+            )
+            try:
+                services.opportunity_board_move(
+                    opportunity=opportunity, to_stage=form.cleaned_data["to_stage"]
+                )
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+        else:
+            error = _("Choose an opportunity and a stage.")
+        return render(
+            request,
+            "opportunities/pipeline_board.html#board",
+            {
+                "cycle": cycle,
+                "columns": selectors.pipeline_board(cycle=cycle),
+                "error": error,
+            },
+        )
+
+
+class ForecastView(PermissionRequiredMixin, TemplateView):
+    permission_required = "opportunities.view_opportunity"
+    template_name = "opportunities/forecast.html"
+
+    def get_context_data(self, **kwargs):
+        cycle = None
+        if self.request.GET.get("cycle"):
+            cycle = get_object_or_404(SalesCycle, pk=self.request.GET["cycle"])
+        rows = selectors.forecast_by_month(cycle=cycle)
+        return super().get_context_data(
+            rows=rows,
+            cycle=cycle,
+            cycles=SalesCycle.objects.order_by("code"),
+            total_estimated=sum((r["estimated_value"] for r in rows), 0),
+            total_weighted=sum((r["weighted_value"] for r in rows), 0),
+            **kwargs,
+        )
+
+
+class SalesCycleListView(PermissionRequiredMixin, TemplateView):
+    permission_required = "opportunities.view_salescycle"
+    template_name = "opportunities/salescycle_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(cycles=selectors.sales_cycle_list(), **kwargs)
+
+
+class SalesCycleDetailView(PermissionRequiredMixin, TemplateView):
+    permission_required = "opportunities.view_salescycle"
+    template_name = "opportunities/salescycle_detail.html"
+
+    def get_context_data(self, **kwargs):
+        cycle = get_object_or_404(SalesCycle, pk=kwargs["pk"])
+        return super().get_context_data(
+            cycle=cycle, statistics=selectors.sales_cycle_statistics(cycle=cycle), **kwargs
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Tasks
+# --------------------------------------------------------------------------------------------
+
+
+class MyTaskListView(PermissionRequiredMixin, _Partial, FilterView):
+    permission_required = "opportunities.view_task"
+    filterset_class = TaskFilterSet
+    paginate_by = 50
+    template_name = "opportunities/task_list.html"
+    extra_context = {"mine": True}
+
+    def get_queryset(self):
+        return selectors.my_tasks(user=self.request.user)
+
+
+class TaskListView(MyTaskListView):
+    extra_context = {"mine": False}
+
+    def get_queryset(self):
+        return selectors.task_list(user=self.request.user).filter(team_task__isnull=True)
+
+
+class TaskDetailView(PermissionRequiredMixin, TemplateView):
+    permission_required = "opportunities.view_task"
+    template_name = "opportunities/task_detail.html"
+
+    def get_context_data(self, **kwargs):
+        task = selectors.task_get(pk=kwargs["pk"], user=self.request.user)
+        return super().get_context_data(
+            task=task,
+            attendees=task.attendees.select_related("contact", "salesperson"),
+            copies=task.member_copies.select_related("salesperson"),
+            attendee_form=AttendeeForm(),
+            invitation_form=InvitationForm(),
+            close_form=TaskCloseForm(),
+            **kwargs,
+        )
+
+
+class TaskCreateView(_ServiceFormView):
+    permission_required = "opportunities.add_task"
+    form_class = TaskForm
+    template_name = "opportunities/task_form.html"
+
+    def get_initial(self):
+        return {
+            "salesperson": salesperson_for_user(self.request.user),
+            "contact": self.request.GET.get("contact"),
+        }
+
+    def perform(self, data):
+        data = {k: v for k, v in data.items() if v not in (None, "")}
+        return task_services.task_create(user=self.request.user, **data)
+
+    def get_success_url(self):
+        return self.result.get_absolute_url()
+
+
+class TaskUpdateView(_ServiceFormView):
+    permission_required = "opportunities.change_task"
+    form_class = TaskForm
+    template_name = "opportunities/task_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.task = selectors.task_get(pk=kwargs["pk"], user=request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "editing": True}
+
+    def get_initial(self):
+        return {name: getattr(self.task, name) for name in TaskForm(editing=True).fields}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(task=self.task, **kwargs)
+
+    def perform(self, data):
+        completed_by = data.pop("completed_by", None)
+        data["duration_min"] = data.get("duration_min") or 0
+        task, offer = task_services.task_update(
+            task=self.task, data=data, completed_by=completed_by
+        )
+        if offer:
+            messages.info(self.request, _("The meeting changed: send updates to the attendees."))
+        return task
+
+    def get_success_url(self):
+        return self.task.get_absolute_url()
+
+
+class TaskActionView(PermissionRequiredMixin, View):
+    """POST close / cancel / reopen / delete / add attendee / send invitations."""
+
+    permission_required = "opportunities.change_task"
+    action = ""
+
+    def post(self, request, pk):
+        task = selectors.task_get(pk=pk, user=request.user)
+        try:
+            done = self.run(task, request.POST)
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            if done:
+                messages.success(request, done)
+        if self.action == "delete" and not Task.objects.filter(pk=task.pk).exists():
+            return redirect("opportunities:task-list")
+        return redirect(task.get_absolute_url())
+
+    def run(self, task, post) -> str:
+        if self.action == "close":
+            form = TaskCloseForm(post)
+            form.is_valid()
+            task_services.task_close(task=task, completed_by=form.cleaned_data.get("completed_by"))
+            return _("Task closed.")
+        if self.action == "cancel":
+            task_services.task_cancel(task=task)
+            return _("Task canceled.")
+        if self.action == "reopen":
+            task_services.task_reopen(task=task)
+            return _("Task re-opened.")
+        if self.action == "delete":
+            task_services.task_delete(task=task)
+            return _("Task deleted.")
+        if self.action == "attendee":
+            form = AttendeeForm(post)
+            if not form.is_valid():
+                raise ValidationError(_("Check the attendee."))
+            task_services.attendee_add(task=task, **form.cleaned_data)
+            return _("Attendee added.")
+        if self.action == "invitations":
+            form = InvitationForm(post)
+            form.is_valid()
+            sent = task_services.meeting_send_invitations(
+                task=task,
+                mode=form.cleaned_data.get("mode", "none"),
+                confirm_resend=form.cleaned_data.get("confirm_resend", False),
+            )
+            return _("%(count)s invitation(s) sent.") % {"count": sent}
+        return ""
+
+
+class TaskCalendarView(PermissionRequiredMixin, TemplateView):
+    permission_required = "opportunities.view_task"
+    template_name = "opportunities/task_calendar.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        try:
+            year = int(self.request.GET.get("year", today.year))
+            month = int(self.request.GET.get("month", today.month))
+            dt.date(year, month, 1)
+        except ValueError:
+            year, month = today.year, today.month
+        mine = self.request.GET.get("all") != "1"
+        salesperson = salesperson_for_user(self.request.user) if mine else None
+        grid = selectors.task_month(year=year, month=month, salesperson=salesperson)
+        prev_month = (grid["first"] - dt.timedelta(days=1)).replace(day=1)
+        next_month = (grid["first"] + dt.timedelta(days=32)).replace(day=1)
+        return super().get_context_data(
+            grid=grid, prev_month=prev_month, next_month=next_month, today=today, **kwargs
+        )
+
+
+class ActivityAssignView(_ServiceFormView):
+    permission_required = "opportunities.add_task"
+    form_class = ActivityAssignForm
+    template_name = "opportunities/activity_assign.html"
+    success_message = _("Activity assigned.")
+
+    def get_initial(self):
+        return {
+            "start_date": timezone.localdate(),
+            "salesperson": salesperson_for_user(self.request.user),
+        }
+
+    def perform(self, data):
+        return task_services.activity_assign(**data)
+
+    def get_success_url(self):
+        return reverse("opportunities:task-list")
