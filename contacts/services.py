@@ -436,8 +436,16 @@ def contact_create(
     if contact.type == ContactType.COMPANY:  # CON-4: a company is its own company
         Contact.objects.filter(pk=contact.pk).update(company=contact.pk)
         contact.company_id = contact.pk
+        contact.duplicates_found = _rebuild_duplicates(contact)  # CON-63
     contact.number_warning = issued.warning
     return contact
+
+
+def _rebuild_duplicates(contact: Contact) -> bool:
+    """CON-63: rebuild the company's duplicate strings; True when the prompt should show."""
+    from .dedupe import contact_duplicates_rebuild
+
+    return contact_duplicates_rebuild(contact_id=contact.pk)
 
 
 _TEXT = {
@@ -511,6 +519,10 @@ def contact_update(
     contact.save()
     if contact.type == ContactType.COMPANY:
         _ripple_to_persons(contact, old=old, setup=setup)  # CON-24
+        from .dedupe import DUPLICATE_TRIGGER_FIELDS
+
+        if DUPLICATE_TRIGGER_FIELDS.intersection(changed):
+            contact.duplicates_found = _rebuild_duplicates(contact)  # CON-63
     return contact
 
 
@@ -551,7 +563,6 @@ def contact_change_type(*, contact: Contact, user: AbstractBaseUser | None) -> C
         contact.company_id = contact.pk
         contact.company_name = contact.name
         contact.salutation_id = setup.default_company_salutation_id
-        # TODO(duplicates, CON-63): rebuild the duplicate strings once dedupe.py exists.
     else:  # CON-32
         refusals = [
             (Contact.objects.filter(company=contact).exclude(pk=contact.pk).exists(), _("persons")),
@@ -577,6 +588,8 @@ def contact_change_type(*, contact: Contact, user: AbstractBaseUser | None) -> C
     contact.last_modified_at = timezone.now()
     contact.full_clean()
     contact.save()
+    if contact.type == ContactType.COMPANY:
+        contact.duplicates_found = _rebuild_duplicates(contact)  # CON-31 / CON-63
     return contact
 
 

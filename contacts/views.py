@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -116,7 +117,27 @@ class ContactCreateView(PermissionRequiredMixin, FormView):
         messages.success(
             self.request, _("Contact %(number)s created.") % {"number": contact.number}
         )
+        _offer_duplicates(self.request, contact)
         return redirect(contact.get_absolute_url())
+
+
+def _offer_duplicates(request, contact) -> None:
+    """CON-63: after a save that left an unresolved pair, offer the duplicates page."""
+    if not getattr(contact, "duplicates_found", False):
+        return
+    from .dedupe import duplicate_prompt
+
+    prompt = duplicate_prompt(contact_id=contact.pk)
+    if prompt:
+        messages.warning(
+            request,
+            format_html(
+                '{} <a href="{}" class="alert-link">{}</a>',
+                prompt["message"],
+                prompt["url"],
+                _("Review duplicates"),
+            ),
+        )
 
 
 class ContactUpdateView(PermissionRequiredMixin, FormView):
@@ -148,6 +169,7 @@ class ContactUpdateView(PermissionRequiredMixin, FormView):
             add_validation_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("Contact %(number)s saved.") % {"number": contact.number})
+        _offer_duplicates(self.request, contact)
         return redirect(contact.get_absolute_url())
 
 
