@@ -417,3 +417,38 @@ def filters_summary(filters: dict) -> list[str]:
     if not lines:
         lines.append(_("All contacts (no filters)"))
     return lines
+
+
+# -- the criteria form's one-line filter syntax (as in the old ERP) ------------------------------
+
+
+def parse_filter_text(text: str) -> dict | None:
+    """``A|B`` list, ``a..b`` range (either end open), ``*`` pattern, ``''`` blank,
+    ``<>''`` not blank; empty text → no filter."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text == "''":
+        return {"op": "blank"}
+    if text == "<>''":
+        return {"op": "not_blank"}
+    if ".." in text:
+        low, _sep, high = text.partition("..")
+        return {"op": "range", "from": low.strip() or None, "to": high.strip() or None}
+    if "*" in text:
+        return {"op": "pattern", "value": text}
+    return {"op": "in", "values": [v.strip() for v in text.split("|") if v.strip()]}
+
+
+def filter_text(flt: dict) -> str:
+    """The inverse of :func:`parse_filter_text` (to prefill the form)."""
+    op = flt["op"]
+    if op == "blank":
+        return "''"
+    if op == "not_blank":
+        return "<>''"
+    if op == "range":
+        return f"{flt.get('from') or ''}..{flt.get('to') or ''}"
+    if op == "pattern":
+        return flt["value"]
+    return "|".join(str(v) for v in flt["values"])

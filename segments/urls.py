@@ -1,20 +1,47 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from crm.views import area_placeholder
+from . import views
 
 app_name = "segments"
 
 urlpatterns = [
+    path("", views.SegmentListView.as_view(), name="index"),
+    path("new/", views.SegmentCreateView.as_view(), name="segment-create"),
+    path("saved-criteria/", views.SavedCriteriaListView.as_view(), name="savedcriteria-list"),
+    path("logged/", views.LoggedSegmentListView.as_view(), name="loggedsegment-list"),
+    path("<int:pk>/", views.SegmentDetailView.as_view(), name="segment-detail"),
+    path("<int:pk>/update/", views.SegmentUpdateView.as_view(), name="segment-update"),
+    path("<int:pk>/delete/", views.SegmentDeleteView.as_view(), name="segment-delete"),
+    path("<int:pk>/criteria/", views.SegmentCriteriaView.as_view(), name="segment-criteria"),
+    path("<int:pk>/actions/", views.SegmentActionsView.as_view(), name="segment-actions"),
+    path("<int:pk>/go-back/", views.SegmentGoBackView.as_view(), name="segment-go-back"),
+    path("<int:pk>/refresh/", views.SegmentRefreshView.as_view(), name="segment-refresh"),
     path(
-        "",
-        area_placeholder(
-            _("Segments"),
-            _(
-                "Contact lists built with add, reduce and refine criteria, undo, saved criteria "
-                "and logging to interactions."
-            ),
-        ),
-        name="index",
+        "<int:pk>/save-criteria/",
+        views.SegmentSaveCriteriaView.as_view(),
+        name="segment-save-criteria",
     ),
+    path(
+        "<int:pk>/reuse-criteria/",
+        views.SegmentReuseCriteriaView.as_view(),
+        name="segment-reuse-criteria",
+    ),
+    path(
+        "<int:pk>/reuse-logged/",
+        views.SegmentReuseLoggedView.as_view(),
+        name="segment-reuse-logged",
+    ),
+    path(
+        "<int:pk>/mailing-group/",
+        views.SegmentMailingGroupView.as_view(),
+        name="segment-mailing-group",
+    ),
+    path("<int:pk>/export/", views.SegmentExportView.as_view(), name="segment-export"),
+    path("<int:pk>/lines/add/", views.SegmentLineAddView.as_view(), name="segment-line-add"),
+    path(
+        "<int:pk>/lines/<int:line_pk>/delete/",
+        views.SegmentLineDeleteView.as_view(),
+        name="segment-line-delete",
+    ),
+    path("<int:pk>/jobs/<int:job_id>/", views.SegmentJobProgressView.as_view(), name="segment-job"),
 ]

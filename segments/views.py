@@ -1,0 +1,364 @@
+"""Segment pages (SPEC 5.4): thin views over selectors and services; long work runs as jobs."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import ListView
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
+
+from contacts.models import Contact
+from crm.exceptions import ApplicationError
+
+from . import selectors, services
+from .criteria import filters_summary
+from .forms import (
+    CriteriaForm,
+    LineAddForm,
+    LineFilterForm,
+    MailingGroupForm,
+    ReuseCriteriaForm,
+    SaveCriteriaForm,
+    SegmentForm,
+    SegmentUpdateForm,
+    criteria_tabs,
+)
+
+LIST_PAGE_SIZE = 50
+LINES_PAGE_SIZE = 50
+VIEW = "segments.view_segment"
+CHANGE = "segments.change_segment"
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return getattr(exc, "message", str(exc))
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _back(request, segment):
+    url = reverse("segments:segment-detail", args=[segment.pk])
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+class SegmentListView(PermissionRequiredMixin, ListView):
+    permission_required = VIEW
+    paginate_by = LIST_PAGE_SIZE
+    template_name = "segments/segment_list.html"
+    context_object_name = "segments"
+
+    def get_queryset(self):
+        return selectors.segment_list(user=self.request.user)
+
+
+class SegmentCreateView(PermissionRequiredMixin, View):
+    permission_required = "segments.add_segment"
+    template_name = "segments/segment_form.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": SegmentForm()})
+
+    def post(self, request):
+        form = SegmentForm(request.POST)
+        if form.is_valid():
+            try:
+                segment = services.segment_create(user=request.user, data=form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Segment %(number)s created.") % {"number": segment})
+                return redirect(segment.get_absolute_url())
+        return render(request, self.template_name, {"form": form})
+
+
+class SegmentUpdateView(PermissionRequiredMixin, View):
+    permission_required = CHANGE
+    template_name = "segments/segment_form.html"
+
+    def get(self, request, pk):
+        segment = selectors.segment_get(pk=pk, user=request.user)
+        form = SegmentUpdateForm(instance=segment)
+        return render(request, self.template_name, {"form": form, "segment": segment})
+
+    def post(self, request, pk):
+        segment = selectors.segment_get(pk=pk, user=request.user)
+        form = SegmentUpdateForm(request.POST, instance=selectors.segment_get(pk=pk))
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k in services.HEADER_FIELDS}
+            try:
+                services.segment_update(
+                    segment=segment,
+                    data=data,
+                    update_lines=form.cleaned_data["update_lines"],
+                    apply_template_to_lines=form.cleaned_data["apply_template_to_lines"],
+                )
+            except (ValidationError, ApplicationError) as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.success(request, _("Segment saved."))
+                return redirect(segment.get_absolute_url())
+        return render(request, self.template_name, {"form": form, "segment": segment})
+
+
+class SegmentDetailView(PermissionRequiredMixin, View):
+    """The segment card: header, actions, the running job and the lines (htmx-filtered)."""
+
+    permission_required = VIEW
+    template_name = "segments/segment_detail.html"
+
+    def get(self, request, pk):
+        segment = selectors.segment_get(pk=pk, user=request.user)
+        filter_form = LineFilterForm(request.GET or None)
+        lines = selectors.segment_lines(segment=segment)
+        if filter_form.is_valid() and filter_form.cleaned_data["q"]:
+            q = filter_form.cleaned_data["q"]
+            lines = lines.filter(contact__name__icontains=q) | lines.filter(contact__number=q)
+        paginator = Paginator(lines, LINES_PAGE_SIZE)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        context = {
+            "segment": segment,
+            "page_obj": page_obj,
+            "lines": page_obj.object_list,
+            "filter_form": filter_form,
+            "line_add_form": LineAddForm(),
+            "mailing_group_form": MailingGroupForm(),
+            "save_form": SaveCriteriaForm(),
+            "reuse_form": ReuseCriteriaForm(),
+            "job": segment.running_job,
+        }
+        if request.htmx and not request.htmx.boosted:
+            return render(request, f"{self.template_name}#lines", context)
+        return render(request, self.template_name, context)
+
+
+class SegmentCriteriaView(PermissionRequiredMixin, View):
+    """The Add / Reduce / Refine dialog; submitting starts a bulk job (SPEC 5.4 step 2)."""
+
+    permission_required = CHANGE
+    template_name = "segments/segment_criteria_form.html"
+
+    def _render(self, request, segment, form):
+        tabs = [(key, label, [form[n] for n in names]) for key, label, names in criteria_tabs()]
+        return render(request, self.template_name, {"segment": segment, "form": form, "tabs": tabs})
+
+    def get(self, request, pk):
+        segment = selectors.segment_get(pk=pk, user=request.user)
+        form = CriteriaForm(initial={"action": request.GET.get("action", "add")})
+        return self._render(request, segment, form)
+
+    def post(self, request, pk):
+        segment = selectors.segment_get(pk=pk, user=request.user)
+        form = CriteriaForm(request.POST)
+        if form.is_valid():
+            try:
+                services.segment_criteria_start(
+                    segment=segment,
+                    user=request.user,
+                    action=form.cleaned_data["action"],
+                    options=form.cleaned_data["options"],
+                    filters=form.cleaned_data["filters"],
+                )
+            except (ValidationError, ApplicationError) as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                messages.info(request, _("The criteria are being applied in the background."))
+                return _back(request, segment)
+        return self._render(request, segment, form)
+
+
+class SegmentJobProgressView(PermissionRequiredMixin, View):
+    permission_required = VIEW
+
+    def get(self, request, pk, job_id):
+        segment = selectors.segment_get(pk=pk, user=request.user)
+        job = selectors.segment_job_get(segment=segment, job_id=job_id)
+        response = render(
+            request,
+            "partials/job_progress.html",
+            {
+                "job": job,
+                "poll_url": reverse("segments:segment-job", args=[pk, job_id]),
+                "job_title": _("Applying criteria"),
+            },
+        )
+        if job.is_finished:
+            return HttpResponseStopPolling(response.content)
+        return response
+
+
+class _SegmentPost(PermissionRequiredMixin, View):
+    """POST-only action on one segment: run ``act``, report its message, back to the card."""
+
+    permission_required = CHANGE
+
+    def post(self, request, pk):
+        segment = selectors.segment_get(pk=pk, user=request.user)
+        try:
+            message = self.act(request, segment)
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            if message:
+                messages.success(request, message)
+        return _back(request, segment)
+
+    def act(self, request, segment) -> str:
+        raise NotImplementedError
+
+
+class SegmentGoBackView(_SegmentPost):
+    def act(self, request, segment):
+        action = services.segment_go_back(segment=segment)
+        return _("Action %(position)s undone.") % {"position": action.position}
+
+
+class SegmentRefreshView(_SegmentPost):
+    def act(self, request, segment):
+        services.segment_refresh_start(segment=segment, user=request.user)
+        return _("The segment is being refreshed in the background.")
+
+
+class SegmentSaveCriteriaView(_SegmentPost):
+    def act(self, request, segment):
+        form = SaveCriteriaForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Enter a code for the saved criteria."))
+        saved = services.segment_criteria_save(
+            segment=segment, user=request.user, **form.cleaned_data
+        )
+        return _("Criteria saved as %(code)s.") % {"code": saved.code}
+
+
+class SegmentReuseCriteriaView(_SegmentPost):
+    def act(self, request, segment):
+        form = ReuseCriteriaForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Choose saved criteria."))
+        if segment.action_count and not form.cleaned_data["confirm_append"]:
+            raise ValidationError(
+                _("The segment already has criteria actions: confirm appending the saved set.")
+            )
+        services.segment_criteria_reuse_start(
+            segment=segment, saved=form.cleaned_data["saved"], user=request.user
+        )
+        return _("The saved criteria are being applied in the background.")
+
+
+class SegmentReuseLoggedView(_SegmentPost):
+    def act(self, request, segment):
+        logged = selectors.logged_segment_list().filter(pk=request.POST.get("logged")).first()
+        if logged is None:
+            raise ValidationError(_("Choose a logged segment."))
+        services.segment_reuse_logged_start(segment=segment, logged=logged, user=request.user)
+        return _("The contacts of the logged segment are being added in the background.")
+
+
+class SegmentMailingGroupView(_SegmentPost):
+    def act(self, request, segment):
+        form = MailingGroupForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Choose a mailing group."))
+        result = services.segment_mailing_group_apply(segment=segment, **form.cleaned_data)
+        return _("Mailing group assigned to %(added)s contacts.") % result
+
+
+class SegmentLineAddView(_SegmentPost):
+    def act(self, request, segment):
+        form = LineAddForm(request.POST)
+        number = form.data.get("contact_number", "").strip()
+        contact = Contact.objects.filter(number=number).first()
+        if contact is None:
+            raise ValidationError(_("Contact %(number)s does not exist.") % {"number": number})
+        services.segment_line_add(segment=segment, contact=contact, user=request.user)
+        return _("Contact %(number)s added.") % {"number": contact.number}
+
+
+class SegmentLineDeleteView(PermissionRequiredMixin, View):
+    permission_required = CHANGE
+
+    def post(self, request, pk, line_pk):
+        segment = selectors.segment_get(pk=pk, user=request.user)
+        line = selectors.segment_line_get(segment=segment, pk=line_pk)
+        try:
+            services.segment_line_delete(line=line, user=request.user)
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, _error_text(exc))
+        return _back(request, segment)
+
+
+class SegmentDeleteView(PermissionRequiredMixin, View):
+    permission_required = "segments.delete_segment"
+
+    def post(self, request, pk):
+        segment = selectors.segment_get(pk=pk, user=request.user)
+        try:
+            services.segment_delete(segment=segment)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return _back(request, segment)
+        messages.success(request, _("Segment deleted."))
+        return redirect("segments:index")
+
+
+class SegmentActionsView(PermissionRequiredMixin, View):
+    """Criteria history: each action with its options and filters in words (SG-11)."""
+
+    permission_required = VIEW
+    template_name = "segments/segment_actions.html"
+
+    def get(self, request, pk):
+        segment = selectors.segment_get(pk=pk, user=request.user)
+        actions = [
+            (action, filters_summary(action.filters))
+            for action in selectors.segment_actions(segment=segment)
+        ]
+        return render(request, self.template_name, {"segment": segment, "actions": actions})
+
+
+class SegmentExportView(PermissionRequiredMixin, View):
+    """SEG-51: streamed CSV (one server-side cursor, never the whole file in memory)."""
+
+    permission_required = VIEW
+
+    def get(self, request, pk):
+        segment = selectors.segment_get(pk=pk, user=request.user)
+        response = StreamingHttpResponse(
+            selectors.segment_export_rows(segment=segment), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="segment-{segment.number}.csv"'
+        return response
+
+
+class SavedCriteriaListView(PermissionRequiredMixin, ListView):
+    permission_required = VIEW
+    paginate_by = LIST_PAGE_SIZE
+    template_name = "segments/savedcriteria_list.html"
+    context_object_name = "saved_list"
+
+    def get_queryset(self):
+        return selectors.saved_criteria_list()
+
+
+class LoggedSegmentListView(PermissionRequiredMixin, ListView):
+    permission_required = VIEW
+    paginate_by = LIST_PAGE_SIZE
+    template_name = "segments/loggedsegment_list.html"
+    context_object_name = "logged_list"
+
+    def get_queryset(self):
+        return selectors.logged_segment_list()
