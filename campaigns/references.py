@@ -99,3 +99,8 @@ OWN_CHILDREN = {
 }
 # CMP-2: logged segments keep their history and do not block deletion.
 NON_BLOCKING = {"segments.loggedsegment"}
+
+
+def segment_model() -> type[Model] | None:
+    """Segment headers carrying a campaign (shown on the campaign card)."""
+    return model_with_fields("segments.Segment", "campaign", "number")

@@ -311,3 +311,17 @@ def campaign_prices_for_company(*, company: Contact, on_date: dt.date) -> QueryS
         .select_related("campaign", "currency")
         .order_by("item_code", "campaign__number", "minimum_quantity", "id")
     )
+
+
+def campaign_segments(*, campaign: Campaign) -> list:
+    """Segments whose header has this campaign (empty until segments ship)."""
+    from .references import segment_model
+
+    model = segment_model()
+    if model is None:
+        return []
+    return list(model._default_manager.filter(campaign=campaign).order_by("number")[:100])
+
+
+def campaign_entries_for_export(*, campaign: Campaign):
+    return campaign_entry_list(campaign=campaign).select_related("user", "salesperson")
