@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from contacts import links
 from contacts.models import CommentLine, CommentTargetKind, Contact, ContactBusinessRelation
@@ -41,30 +42,36 @@ from .models import (
     SalesQuote,
 )
 
-MSG_CYCLE_BLOCKED = "Sales cycle %(code)s is blocked."
-MSG_NO_STAGES = "Sales cycle %(code)s has no stages."
-MSG_CLOSED = "Opportunity %(number)s is closed."
-MSG_ACTION_NOT_OFFERED = "Action %(action)s to stage %(stage)s is not possible now."
-MSG_DATE_EARLIER = "The date of change must not be earlier than %(date)s."
-MSG_VALUE = "The estimated value must be greater than 0."
-MSG_CHANCES = "The chances of success must be greater than 0."
-MSG_CLOSE_DATE = "The estimated close date must not be earlier than the date of change."
-MSG_QUOTE_REQUIRED = "Stage %(stage)s requires a sales quote."
-MSG_SALES_AMOUNT = "Sales amount must be greater than 0."
-MSG_CLOSE_CODE_TYPE = "Close code %(code)s is not of type %(type)s."
-MSG_WON_NEEDS_COMPANY = "Contact %(number)s does not belong to a company."
-MSG_DELETE_IN_PROGRESS = "Opportunity %(number)s is in progress and cannot be deleted."
-MSG_NOT_SAME_COMPANY = "Contact %(number)s does not belong to company %(company)s."
-MSG_CYCLE_CHANGE = "The sales cycle can be changed only before the first stage."
-MSG_PRIVACY = "Contact %(number)s %(name)s is blocked due to privacy."
-MSG_QUOTE_STATUS = "A sales quote needs an opportunity in progress."
-MSG_QUOTE_LINKED = "Quote %(quote)s is already linked to opportunity %(number)s."
-MSG_DOCUMENT_LINKED = "Opportunity %(number)s already has a sales document."
-MSG_QUOTE_NEEDS_COMPANY = "Contact %(number)s is neither a company nor a person of a company."
-MSG_ACCEPT_NEEDS_CUSTOMER = "Create the customer first."
-MSG_QUOTE_NOT_OPEN = "Quote %(quote)s is not open."
-MSG_SETUP_FIELD = "Set %(field)s in Marketing setup."
-MSG_CUSTOMER_EXISTS = "Contact %(number)s already has a customer link."
+MSG_CYCLE_BLOCKED = gettext_noop("Sales cycle %(code)s is blocked.")
+MSG_NO_STAGES = gettext_noop("Sales cycle %(code)s has no stages.")
+MSG_CLOSED = gettext_noop("Opportunity %(number)s is closed.")
+MSG_ACTION_NOT_OFFERED = gettext_noop("Action %(action)s to stage %(stage)s is not possible now.")
+MSG_DATE_EARLIER = gettext_noop("The date of change must not be earlier than %(date)s.")
+MSG_VALUE = gettext_noop("The estimated value must be greater than 0.")
+MSG_CHANCES = gettext_noop("The chances of success must be greater than 0.")
+MSG_CLOSE_DATE = gettext_noop(
+    "The estimated close date must not be earlier than the date of change."
+)
+MSG_QUOTE_REQUIRED = gettext_noop("Stage %(stage)s requires a sales quote.")
+MSG_SALES_AMOUNT = gettext_noop("Sales amount must be greater than 0.")
+MSG_CLOSE_CODE_TYPE = gettext_noop("Close code %(code)s is not of type %(type)s.")
+MSG_WON_NEEDS_COMPANY = gettext_noop("Contact %(number)s does not belong to a company.")
+MSG_DELETE_IN_PROGRESS = gettext_noop(
+    "Opportunity %(number)s is in progress and cannot be deleted."
+)
+MSG_NOT_SAME_COMPANY = gettext_noop("Contact %(number)s does not belong to company %(company)s.")
+MSG_CYCLE_CHANGE = gettext_noop("The sales cycle can be changed only before the first stage.")
+MSG_PRIVACY = gettext_noop("Contact %(number)s %(name)s is blocked due to privacy.")
+MSG_QUOTE_STATUS = gettext_noop("A sales quote needs an opportunity in progress.")
+MSG_QUOTE_LINKED = gettext_noop("Quote %(quote)s is already linked to opportunity %(number)s.")
+MSG_DOCUMENT_LINKED = gettext_noop("Opportunity %(number)s already has a sales document.")
+MSG_QUOTE_NEEDS_COMPANY = gettext_noop(
+    "Contact %(number)s is neither a company nor a person of a company."
+)
+MSG_ACCEPT_NEEDS_CUSTOMER = gettext_noop("Create the customer first.")
+MSG_QUOTE_NOT_OPEN = gettext_noop("Quote %(quote)s is not open.")
+MSG_SETUP_FIELD = gettext_noop("Set %(field)s in Marketing setup.")
+MSG_CUSTOMER_EXISTS = gettext_noop("Contact %(number)s already has a customer link.")
 
 OPPORTUNITY_UPDATE_FIELDS = [
     "description",

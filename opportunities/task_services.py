@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from contacts.models import CommentLine, CommentTargetKind, Contact
 from crm.services import model_update
@@ -40,20 +41,20 @@ from .models import (
 )
 from .services import contact_company_of, contact_validate_not_privacy_blocked
 
-MSG_OWNER = "A task needs a salesperson or a team."
-MSG_TYPE_MEETING = "A meeting cannot be turned into another task type or back."
-MSG_ORGANIZER = "Salesperson %(code)s is the meeting organizer."
-MSG_COMPLETED_BY = "Fill in Completed by."
-MSG_TEAM_ORGANIZER = "A team meeting needs a team meeting organizer."
-MSG_DESCRIPTION = "The description is required."
-MSG_DATE = "The date is required."
-MSG_START_TIME = "A meeting needs a start time and a duration."
-MSG_LOCATION = "The meeting needs a location before invitations are sent."
-MSG_ATTENDEE_EMAIL = "Attendee %(name)s has no e-mail address."
-MSG_RECURRING = "A recurring task needs an interval and a base date."
-MSG_DURATION = "The duration must be between 1 minute and 10 years."
-MSG_TEAM_OPEN_TASKS = "Team %(code)s still has open tasks."
-MSG_RESEND = "Invitations were sent already; confirm to send them again."
+MSG_OWNER = gettext_noop("A task needs a salesperson or a team.")
+MSG_TYPE_MEETING = gettext_noop("A meeting cannot be turned into another task type or back.")
+MSG_ORGANIZER = gettext_noop("Salesperson %(code)s is the meeting organizer.")
+MSG_COMPLETED_BY = gettext_noop("Fill in Completed by.")
+MSG_TEAM_ORGANIZER = gettext_noop("A team meeting needs a team meeting organizer.")
+MSG_DESCRIPTION = gettext_noop("The description is required.")
+MSG_DATE = gettext_noop("The date is required.")
+MSG_START_TIME = gettext_noop("A meeting needs a start time and a duration.")
+MSG_LOCATION = gettext_noop("The meeting needs a location before invitations are sent.")
+MSG_ATTENDEE_EMAIL = gettext_noop("Attendee %(name)s has no e-mail address.")
+MSG_RECURRING = gettext_noop("A recurring task needs an interval and a base date.")
+MSG_DURATION = gettext_noop("The duration must be between 1 minute and 10 years.")
+MSG_TEAM_OPEN_TASKS = gettext_noop("Team %(code)s still has open tasks.")
+MSG_RESEND = gettext_noop("Invitations were sent already; confirm to send them again.")
 
 MAX_DURATION_MIN = 10 * 366 * 24 * 60
 # Fields of a team task copied to its member copies (TSK-11): all but owner and identity.
