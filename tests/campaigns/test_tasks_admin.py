@@ -67,3 +67,12 @@ def test_admin_pages_render(client, admin_user_):
         client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).status_code
         == 200
     )
+
+
+def test_demo_seed_is_idempotent():
+    from io import StringIO
+
+    from campaigns import demo
+
+    assert demo.seed(contacts=0, stdout=StringIO()) == "3 campaigns, 4 price lines"
+    assert demo.seed(contacts=0, stdout=StringIO()) == "0 campaigns, 0 price lines"
