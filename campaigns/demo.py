@@ -6,13 +6,14 @@ from decimal import Decimal
 from django.utils import timezone
 
 from .models import Campaign, CampaignPriceLine, CampaignStatus
+from .services import campaign_create
 
 STATUSES = [
     ("1-PLAN", "Planning / En préparation"),
     ("2-RUN", "Running / En cours"),
     ("3-DONE", "Done / Terminée"),
 ]
-# number, description, status, start offset (days), length (days), price lines
+# description, status, start offset (days), length (days), price lines
 CAMPAIGNS = [
     (
         "CP0001",
@@ -34,7 +35,7 @@ CAMPAIGNS = [
             ("2000", "Desk lamp", None, Decimal(8), 0),
         ],
     ),
-    ("CP0003", "Rentrée 2027", "1-PLAN", 60, 45, []),
+    ("Rentrée 2027", "1-PLAN", 60, 45, []),
 ]
 
 
@@ -47,18 +48,17 @@ def seed(*, contacts: int, stdout) -> str:
     today = timezone.localdate()
     created = 0
     lines = []
-    for number, description, status, offset, length, prices in CAMPAIGNS:
-        campaign, was_created = Campaign.objects.get_or_create(
-            number=number,
-            defaults={
-                "description": description,
-                "status": statuses[status],
-                "starting_date": today + dt.timedelta(days=offset),
-                "ending_date": today + dt.timedelta(days=offset + length),
-            },
-        )
-        if not was_created:
+    for description, status, offset, length, prices in CAMPAIGNS:
+        if Campaign.objects.filter(description=description).exists():
             continue
+        # Numbers come from the campaign series (CMP-1), so later campaigns do not collide.
+        campaign = campaign_create(
+            description=description,
+            status=statuses[status],
+            starting_date=today + dt.timedelta(days=offset),
+            ending_date=today + dt.timedelta(days=offset + length),
+            salesperson=None,
+        )
         created += 1
         lines += [
             CampaignPriceLine(

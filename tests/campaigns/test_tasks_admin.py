@@ -69,7 +69,7 @@ def test_admin_pages_render(client, admin_user_):
     )
 
 
-def test_demo_seed_is_idempotent():
+def test_demo_seed_is_idempotent(campaign_setup):
     from io import StringIO
 
     from campaigns import demo
