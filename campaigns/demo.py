@@ -16,7 +16,6 @@ STATUSES = [
 # description, status, start offset (days), length (days), price lines
 CAMPAIGNS = [
     (
-        "CP0001",
         "Salon Maison & Objet",
         "3-DONE",
         -120,
@@ -24,7 +23,6 @@ CAMPAIGNS = [
         [("1000", "Chaise de bureau", Decimal("149.00"), None, 0)],
     ),
     (
-        "CP0002",
         "Spring promotion",
         "2-RUN",
         -10,
