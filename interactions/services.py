@@ -790,15 +790,52 @@ def interactions_bulk_log(
     )
     source, source_params = _bulk_source(job.params)
     entries = InteractionLogEntry.objects.filter(bulk_job_id=job_id)
+    # The contact set is read once per run into a temporary table, so each batch is a range
+    # scan on its key instead of a re-evaluation of the whole source.
+    temp = f"interactions_bulk_source_{int(job_id)}"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM contacts_contact c WHERE {source}", source_params)  # noqa: S608
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {temp} AS "  # noqa: S608
+            f"SELECT c.id FROM contacts_contact c WHERE {source}",
+            source_params,
+        )
+        cursor.execute(f"ALTER TABLE {temp} ADD PRIMARY KEY (id)")
+        cursor.execute(f"ANALYZE {temp}")
+        cursor.execute(f"SELECT count(*) FROM {temp}")  # noqa: S608
         total = cursor.fetchone()[0]
         last_id = entries.aggregate(last=models.Max("contact_id"))["last"] or 0
-        cursor.execute(
-            f"SELECT count(*) FROM contacts_contact c WHERE {source} AND c.id <= %s",  # noqa: S608
-            [*source_params, last_id],
-        )
+        cursor.execute(f"SELECT count(*) FROM {temp} WHERE id <= %s", [last_id])  # noqa: S608
         processed = cursor.fetchone()[0]
+    try:
+        return _bulk_log_batches(
+            job=job,
+            template=template,
+            temp=temp,
+            total=total,
+            processed=processed,
+            last_id=last_id,
+            batch_size=batch_size,
+            max_batches=max_batches,
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+
+
+def _bulk_log_batches(
+    *,
+    job: BulkJob,
+    template,
+    temp: str,
+    total: int,
+    processed: int,
+    last_id: int,
+    batch_size: int,
+    max_batches: int | None,
+) -> bool:
+    job_id = job.pk
+    entries = InteractionLogEntry.objects.filter(bulk_job_id=job_id)
     bulk_job_start(job_id=job_id, total=total)
     columns, expressions, insert_params = _bulk_insert_sql(job=job, template=template)
     sql = f"""
@@ -806,11 +843,9 @@ def interactions_bulk_log(
             SELECT c.id, c.company_id, c.name, c.salesperson_id, c.language_id,
                    c.correspondence_type,
                    (c.is_privacy_blocked OR COALESCE(co.is_privacy_blocked, false)) AS blocked
-            FROM contacts_contact c
+            FROM (SELECT id FROM {temp} WHERE id > %s ORDER BY id LIMIT %s) s
+            JOIN contacts_contact c ON c.id = s.id
             LEFT JOIN contacts_contact co ON co.id = c.company_id AND co.id <> c.id
-            WHERE {source} AND c.id > %s
-            ORDER BY c.id
-            LIMIT %s
         ), inserted AS (
             INSERT INTO {InteractionLogEntry._meta.db_table} ({columns})
             SELECT {expressions} FROM batch b WHERE NOT b.blocked
@@ -823,7 +858,7 @@ def interactions_bulk_log(
     batches = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [*source_params, last_id, batch_size, *insert_params])
+            cursor.execute(sql, [last_id, batch_size, *insert_params])
             max_id, count, _inserted = cursor.fetchone()
             if not count:
                 break
