@@ -315,11 +315,16 @@ class SegmentHistory(models.Model):
     No timestamps: it is written by the million and the action row carries the time.
     """
 
+    # No database FKs: an action writes up to a million history rows, and each deferred FK
+    # check is one trigger event at COMMIT. Rows are written only by the set-based services
+    # (which read the ids from existing lines/contacts) and deleted with their segment or
+    # contact through Django's CASCADE collector.
     segment = models.ForeignKey(
         Segment,
         on_delete=models.CASCADE,
         related_name="history",
         db_index=False,  # leading column of the unique constraint
+        db_constraint=False,
         verbose_name=_("segment"),
     )
     action_position = models.PositiveIntegerField(_("action position"))
@@ -328,6 +333,7 @@ class SegmentHistory(models.Model):
         "contacts.Contact",
         on_delete=models.CASCADE,
         related_name="+",
+        db_constraint=False,
         verbose_name=_("contact"),
     )
     change = models.CharField(_("change"), max_length=10, choices=HistoryChange)

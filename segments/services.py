@@ -499,26 +499,30 @@ def segment_go_back(*, segment: Segment) -> SegmentCriteriaAction:
     lines, history, contacts = _table(SegmentLine), _table(SegmentHistory), _table(Contact)
     columns, expressions, value_params = _line_values(segment, line_no_expr="src.line_no")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            DELETE FROM {lines} l USING {history} h
-            WHERE l.segment_id = %s AND h.segment_id = %s AND h.action_position = %s
-              AND h.change = %s AND l.line_no = h.line_no
-            """,  # noqa: S608
-            [segment.pk, segment.pk, action.position, HistoryChange.INSERTED],
-        )
-        cursor.execute(
-            f"""
-            INSERT INTO {lines} ({", ".join(columns)})
-            SELECT {", ".join(expressions)} FROM (
-                SELECT c.id, c.type, c.company_id, c.salesperson_id, c.language_id,
-                       c.correspondence_type, h.line_no
-                FROM {history} h JOIN {contacts} c ON c.id = h.contact_id
-                WHERE h.segment_id = %s AND h.action_position = %s AND h.change = %s
-            ) src
-            """,  # noqa: S608
-            [*_flat(value_params), segment.pk, action.position, HistoryChange.DELETED],
-        )
+        if action.action == CriteriaActionKind.ADD:  # an add only inserted lines
+            cursor.execute(
+                f"""
+                DELETE FROM {lines} l
+                WHERE l.segment_id = %s AND l.line_no IN (
+                    SELECT h.line_no FROM {history} h
+                    WHERE h.segment_id = %s AND h.action_position = %s AND h.change = %s
+                )
+                """,  # noqa: S608
+                [segment.pk, segment.pk, action.position, HistoryChange.INSERTED],
+            )
+        else:  # a reduce/refine only deleted lines: re-create them with the same numbers
+            cursor.execute(
+                f"""
+                INSERT INTO {lines} ({", ".join(columns)})
+                SELECT {", ".join(expressions)} FROM (
+                    SELECT c.id, c.type, c.company_id, c.salesperson_id, c.language_id,
+                           c.correspondence_type, h.line_no
+                    FROM {history} h JOIN {contacts} c ON c.id = h.contact_id
+                    WHERE h.segment_id = %s AND h.action_position = %s AND h.change = %s
+                ) src
+                """,  # noqa: S608
+                [*_flat(value_params), segment.pk, action.position, HistoryChange.DELETED],
+            )
     SegmentHistory.objects.filter(segment=segment, action_position=action.position).delete()
     action.delete()
     return action
