@@ -112,3 +112,15 @@ class CampaignFilterForm(forms.Form):
             "hx-trigger": "input delay:300ms, submit",
         }
         self.helper.add_input(Submit("filter", _("Filter")))
+
+
+class StatisticsPeriodForm(forms.Form):
+    """10.1: optional date range of the statistics (interactions by ``date``)."""
+
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control form-control-sm"

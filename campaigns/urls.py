@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.CampaignListView.as_view(), name="index"),
     path("new/", views.CampaignCreateView.as_view(), name="campaign-create"),
     path("price-lookup/", views.PriceLookupView.as_view(), name="price-lookup"),
+    path(
+        "contacts/<int:contact_pk>/prices/",
+        views.ContactCampaignPricesView.as_view(),
+        name="contact-campaign-prices",
+    ),
     path("<int:pk>/", views.CampaignDetailView.as_view(), name="campaign-detail"),
     path("<int:pk>/update/", views.CampaignUpdateView.as_view(), name="campaign-update"),
     path("<int:pk>/delete/", views.CampaignDeleteView.as_view(), name="campaign-delete"),

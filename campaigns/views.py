@@ -24,7 +24,12 @@ from crm.models import BulkJob
 from . import selectors, services
 from .charts import statistics_bars
 from .filters import CampaignFilterSet
-from .forms import CampaignForm, CampaignPriceLineForm, PriceLookupForm
+from .forms import (
+    CampaignForm,
+    CampaignPriceLineForm,
+    PriceLookupForm,
+    StatisticsPeriodForm,
+)
 from .models import CampaignPriceLine
 
 ENTRIES_SHOWN = 100
@@ -68,11 +73,23 @@ class CampaignDetailView(PermissionRequiredMixin, CampaignMixin, TemplateView):
     permission_required = "campaigns.view_campaign"
     template_name = "campaigns/campaign_detail.html"
 
+    def get_template_names(self):
+        if self.request.htmx and self.request.GET.get("part") == "statistics":
+            return [f"{self.template_name}#statistics"]
+        return [self.template_name]
+
     def get_context_data(self, **kwargs):
-        stats = selectors.campaign_statistics(campaign=self.campaign)
+        period = StatisticsPeriodForm(self.request.GET or None)
+        dates = period.cleaned_data if period.is_bound and period.is_valid() else {}
+        stats = selectors.campaign_statistics(
+            campaign=self.campaign,
+            date_from=dates.get("date_from"),
+            date_to=dates.get("date_to"),
+        )
         entries = list(selectors.campaign_entry_list(campaign=self.campaign)[: ENTRIES_SHOWN + 1])
         return super().get_context_data(
             stats=stats,
+            period=period,
             chart=statistics_bars(stats),
             price_lines=selectors.campaign_price_lines(campaign=self.campaign),
             entries=entries[:ENTRIES_SHOWN],
@@ -405,3 +422,21 @@ class PriceLookupView(PermissionRequiredMixin, FormView):
             except ValidationError as exc:
                 _add_errors(form, exc)
         return self.render_to_response(context)
+
+
+class ContactCampaignPricesView(PermissionRequiredMixin, TemplateView):
+    """6.4 fragment for the contact card (``hx-get`` … ``hx-trigger="load"``): price lines of
+    activated campaigns targeting the contact's company, valid today."""
+
+    permission_required = "campaigns.view_campaign"
+    template_name = "campaigns/partials/contact_campaign_prices.html"
+
+    def get_context_data(self, **kwargs):
+        contact = get_object_or_404(Contact, pk=kwargs["contact_pk"])
+        return super().get_context_data(
+            contact=contact,
+            lines=selectors.campaign_prices_for_company(
+                company=contact, on_date=timezone.localdate()
+            ),
+            **kwargs,
+        )

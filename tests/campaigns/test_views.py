@@ -201,3 +201,35 @@ def test_price_lookup_page(client, marketing_user, campaign_setup):
     assert "no campaign discount" in body
     response = client.get(url, {"item_code": "I", "on_date": "2026-01-01", "quantity": "1"})
     assert "Enter either a customer no. or a contact no." in response.content.decode()
+
+
+def test_statistics_period_partial(client, marketing_user):
+    """10.1: the statistics accept a date range; htmx gets only the statistics card."""
+    campaign = CampaignFactory()
+    client.force_login(marketing_user)
+    response = client.get(
+        campaign.get_absolute_url(),
+        {"part": "statistics", "date_from": "2026-01-01", "date_to": "2026-12-31"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert 'id="statistics"' in body
+    assert 'id="price-lines"' not in body
+    assert "<svg" in body
+
+
+def test_contact_campaign_prices_fragment(client, marketing_user):
+    """6.4: the contact card fragment lists price lines of activated campaigns targeting the
+    contact's company whose dates include today."""
+    company = make_company()
+    running = CampaignFactory(number="RUN")
+    CampaignTargetGroupFactory(campaign=running, kind="contact", number=company.number)
+    CampaignPriceLineFactory(campaign=running, item_code="SHOWN", unit_price=Decimal(1))
+    ended = CampaignFactory(number="OLD", ending_date=dt.date(2000, 1, 1))
+    CampaignTargetGroupFactory(campaign=ended, kind="contact", number=company.number)
+    CampaignPriceLineFactory(campaign=ended, item_code="HIDDEN", unit_price=Decimal(1))
+    client.force_login(marketing_user)
+    response = client.get(reverse("campaigns:contact-campaign-prices", args=[company.pk]))
+    body = response.content.decode()
+    assert "SHOWN" in body
+    assert "HIDDEN" not in body
