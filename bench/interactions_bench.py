@@ -72,8 +72,8 @@ def _entries_generate(count: int, *, low: int, high: int, template, salespeople)
     span = high - low + 1
     sp_ids = [s.pk for s in salespeople]
     explicit = {
-        "contact_id": f"{low} + (g * 7919) % {span}",
-        "contact_company_id": f"{low} + (g * 7919) % {span}",
+        "contact_id": f"{low} + (g::bigint * 7919) % {span}",
+        "contact_company_id": f"{low} + (g::bigint * 7919) % {span}",
         "date": "current_date - (g % 3650)",
         "description": "'Bench ' || g",
         "salesperson_id": f"(ARRAY{sp_ids}::bigint[])[1 + g % {len(sp_ids)}]",
