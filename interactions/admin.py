@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from . import models
+from .services import SETUP_SLOTS, interaction_template_setup_update
 
 
 @admin.register(models.InteractionGroup)
@@ -27,6 +29,23 @@ class InteractionTemplateAdmin(admin.ModelAdmin):
 class InteractionTemplateSetupAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return not models.InteractionTemplateSetup.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # INT-4: the lookup offers only templates without language rows.
+        if db_field.name in models.NO_LANGUAGE_SLOTS:
+            kwargs["queryset"] = models.InteractionTemplate.objects.filter(languages=None)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            interaction_template_setup_update(
+                data={slot: form.cleaned_data.get(slot) for slot in SETUP_SLOTS}
+            )
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), level="error")
 
 
 @admin.register(models.Attachment)

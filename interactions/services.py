@@ -24,6 +24,9 @@ from setup.services import salesperson_for_user, salesperson_validate_choosable
 
 from .body_templates import email_body_context, email_body_render, email_body_validate
 from .models import (
+    DOCUMENT_SLOTS,
+    NO_LANGUAGE_SLOTS,
+    OTHER_SLOTS,
     Attachment,
     AttachmentMode,
     DeliveryStatus,
@@ -877,3 +880,24 @@ def interactions_bulk_log_failed(*, job_id: int, error: str) -> None:
     if BulkJob.objects.filter(pk=job_id, status=BulkJobStatus.SUCCEEDED).exists():
         return
     bulk_job_finish(job_id=job_id, error=error[:1000])
+
+
+# -- template setup (INT-4) ----------------------------------------------------------------------
+
+SETUP_SLOTS = [*DOCUMENT_SLOTS, *OTHER_SLOTS]
+
+
+@transaction.atomic
+def interaction_template_setup_update(*, data: dict[str, Any]) -> InteractionTemplateSetup:
+    """INT-4: document, e-mail logging, cover sheet and outgoing call slots take only
+    templates without language rows."""
+    setup = InteractionTemplateSetup.load()
+    errors = {}
+    for slot in NO_LANGUAGE_SLOTS:
+        template = data.get(slot)
+        if template is not None and template.languages.exists():
+            errors[slot] = MSG_DOCUMENT_TEMPLATE_LANGUAGES % {"code": template.code}
+    if errors:
+        raise ValidationError(errors)
+    setup, _changed = model_update(instance=setup, fields=SETUP_SLOTS, data=data)
+    return setup

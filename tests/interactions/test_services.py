@@ -573,3 +573,15 @@ def test_bulk_log_from_a_queryset(user, django_capture_on_commit_callbacks):
     assert set(
         InteractionLogEntry.objects.filter(bulk_job=job).values_list("contact_id", flat=True)
     ) == {c.pk for c in wanted}
+
+
+def test_int4_document_slots_take_only_templates_without_languages():
+    """INT-4: a template with language rows is refused in the document and call slots."""
+    plain = InteractionTemplateFactory()
+    with_language = InteractionTemplateLanguageFactory().template
+    setup = services.interaction_template_setup_update(data={"sales_invoice": plain})
+    assert setup.sales_invoice == plain
+    with pytest.raises(ValidationError, match="must not have languages"):
+        services.interaction_template_setup_update(data={"outgoing_call": with_language})
+    setup = services.interaction_template_setup_update(data={"meeting_invitation": with_language})
+    assert setup.meeting_invitation == with_language
