@@ -4,12 +4,14 @@ import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from setup.models import Salesperson, Team
 
 from .models import (
     Opportunity,
+    OpportunityEntry,
     OpportunityStatus,
     Priority,
     SalesCycle,
@@ -48,12 +50,21 @@ class OpportunityFilterSet(django_filters.FilterSet):
         label=_("Sales cycle"), queryset=SalesCycle.objects.all()
     )
     priority = django_filters.ChoiceFilter(label=_("Priority"), choices=Priority.choices)
-    stage = django_filters.NumberFilter(label=_("Stage"), field_name="current_stage")
+    stage = django_filters.NumberFilter(label=_("Stage"), method="at_stage")
 
     class Meta:
         model = Opportunity
         fields = ["q", "status", "salesperson", "sales_cycle", "priority", "stage"]
         form = _FilterForm
+
+    def at_stage(self, queryset, name, value):
+        return queryset.filter(
+            Exists(
+                OpportunityEntry.objects.filter(
+                    opportunity=OuterRef("pk"), is_active=True, stage=value
+                )
+            )
+        )
 
     def search(self, queryset, name, value):
         return queryset.filter(number__istartswith=value) | queryset.filter(

@@ -447,6 +447,7 @@ class OpportunityEntry(TimeStampedModel):
             # Pipeline board: active open entries of a cycle by stage (SPEC 10.6).
             models.Index(
                 fields=["sales_cycle", "stage", "-estimated_value"],
+                include=["calculated_current_value", "salesperson"],
                 condition=Q(is_active=True) & ~Q(action_taken__in=["won", "lost"]),
                 name="oppentry_board_idx",
             ),

@@ -4,20 +4,21 @@ import calendar
 import datetime as dt
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
     F,
     FilteredRelation,
     Min,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 
 from contacts.models import Contact
@@ -55,13 +56,28 @@ def _with_active_entry(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]
 
 
 def opportunity_list(*, user=None) -> QuerySet[Opportunity]:
-    return _with_active_entry(
+    """List rows; the active entry comes in one prefetch for the page (``active_entries``),
+    so the pager's COUNT runs on the opportunity table alone."""
+    return (
         Opportunity.objects.select_related("salesperson", "contact", "sales_cycle")
-    ).order_by("-creation_date", "-id")
+        .prefetch_related(
+            Prefetch(
+                "entries",
+                queryset=OpportunityEntry.objects.filter(is_active=True),
+                to_attr="active_entries",
+            )
+        )
+        .order_by("-creation_date", "-id")
+    )
 
 
 def opportunity_get(*, pk: int, user=None) -> Opportunity:
-    return get_object_or_404(opportunity_list(user=user), pk=pk)
+    return get_object_or_404(
+        _with_active_entry(
+            Opportunity.objects.select_related("salesperson", "contact", "sales_cycle")
+        ),
+        pk=pk,
+    )
 
 
 def opportunity_entries(*, opportunity: Opportunity) -> QuerySet[OpportunityEntry]:
@@ -154,6 +170,37 @@ def sales_cycle_statistics(*, cycle: SalesCycle) -> dict:
     return {**totals, "stages": stages}
 
 
+BOARD_CARDS_SQL = """
+    SELECT top.id
+    FROM opportunities_salescyclestage AS s
+    CROSS JOIN LATERAL (
+        SELECT e.id
+        FROM opportunities_opportunityentry AS e
+        WHERE e.sales_cycle_id = s.sales_cycle_id AND e.stage = s.stage AND e.is_active
+          AND NOT (e.action_taken IN ('won', 'lost'))
+          AND (%(salesperson)s::bigint IS NULL OR e.salesperson_id = %(salesperson)s::bigint)
+        ORDER BY e.estimated_value DESC, e.id DESC
+        LIMIT %(limit)s
+    ) AS top
+    WHERE s.sales_cycle_id = %(cycle)s
+"""
+
+
+def _board_card_ids(*, cycle: SalesCycle, salesperson: Salesperson | None) -> list[int]:
+    """Top cards of every stage: one index range scan per stage (oppentry_board_idx) in one
+    statement (LATERAL), instead of ranking every open entry of the cycle."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            BOARD_CARDS_SQL,
+            {
+                "cycle": cycle.pk,
+                "limit": BOARD_CARDS_PER_STAGE,
+                "salesperson": salesperson.pk if salesperson else None,
+            },
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def pipeline_board(*, cycle: SalesCycle, salesperson: Salesperson | None = None) -> list[dict]:
     """Columns by stage of a cycle: totals and the top cards of each (3 queries)."""
     scope = Q(sales_cycle=cycle) & OPEN_ENTRY
@@ -170,20 +217,17 @@ def pipeline_board(*, cycle: SalesCycle, salesperson: Salesperson | None = None)
         )
         .order_by()
     }
-    ranked = (
-        OpportunityEntry.objects.filter(scope)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("stage")],
-                order_by=[F("estimated_value").desc(), F("id").desc()],
-            )
-        )
-        .filter(rank__lte=BOARD_CARDS_PER_STAGE)
-        .select_related("opportunity", "contact")
-        .order_by("stage", "rank")
-    )
+    stages = list(SalesCycleStage.objects.filter(sales_cycle=cycle).order_by("stage"))
     cards: dict[int, list[OpportunityEntry]] = {}
+    if stages:
+        ids = _board_card_ids(cycle=cycle, salesperson=salesperson)
+        ranked = (
+            OpportunityEntry.objects.filter(pk__in=ids)
+            .select_related("opportunity", "contact")
+            .order_by("stage", "-estimated_value", "-id")
+        )
+    else:
+        ranked = []
     for entry in ranked:
         cards.setdefault(entry.stage, []).append(entry)
     return [
@@ -195,7 +239,7 @@ def pipeline_board(*, cycle: SalesCycle, salesperson: Salesperson | None = None)
             or 0,
             "cards": cards.get(stage.stage, []),
         }
-        for stage in SalesCycleStage.objects.filter(sales_cycle=cycle).order_by("stage")
+        for stage in stages
     ]
 
 
