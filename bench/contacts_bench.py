@@ -42,6 +42,38 @@ def _url(name: str, *args) -> str:
         raise NotAvailable(f"URL {name} missing") from exc
 
 
+def import_lines(count: int, seed: int = 42) -> list[str]:
+    """``count`` believable CSV rows (20 % companies), varied like the demo data."""
+    import random
+
+    from contacts import demo
+    from setup.models import PostCode
+
+    rng = random.Random(seed)
+    places = list(PostCode.objects.values_list("code", "city", "country__code")) or [
+        ("75002", "Paris", "FR")
+    ]
+    out = []
+    for i in range(count):
+        post_code, city, country = rng.choice(places)
+        first = rng.choice(demo.FIRST_NAMES_FR + demo.FIRST_NAMES_EN)
+        surname = rng.choice(demo.SURNAMES_FR + demo.SURNAMES_EN)
+        if i % 5 == 0:
+            kind = "company"
+            name = f"{rng.choice(demo.COMPANY_PREFIXES_FR)} {surname} {i}"
+            email = f"contact@{surname.lower()}{i}.example"
+        else:
+            kind, name = "person", f"{first} {surname}"
+            email = f"{first.lower()}.{surname.lower()}{i}@mail.example"
+        street = rng.choice(demo.STREETS_FR + demo.STREETS_EN)
+        phone = "+33 1 " + " ".join(f"{rng.randrange(100):02d}" for _ in range(4))
+        out.append(
+            f'{kind},"{name}",{rng.randrange(1, 200)} {street},{post_code},{city},{country},'
+            f"{phone},{email}"
+        )
+    return out
+
+
 def _view(name: str):
     try:
         return getattr(importlib.import_module("contacts.views"), name, None)
@@ -157,15 +189,10 @@ class ContactsBench:
         preview = _attr("contacts.imports", "contact_import_preview")
         start = _attr("contacts.imports", "contact_import_csv_start")
         batch = _attr("contacts.imports", "contact_import_csv_batch")
-        lines = ["type,name,address,post_code,city,country,phone,email"]
-        for i in range(self.import_rows):
-            kind = "company" if i % 5 == 0 else "person"
-            name = f"Import {i:06d} SARL" if kind == "company" else f"Anne-Marie Import{i:06d}"
-            lines.append(
-                f"{kind},{name},{i % 200 + 1} rue de l'Import,75002,Paris,FR,"
-                f"+33 1 40 {i % 100:02d} {i // 100 % 100:02d} {i // 10000:02d},"
-                f"import{i}@bench.example"
-            )
+        lines = [
+            "type,name,address,post_code,city,country,phone,email",
+            *import_lines(self.import_rows),
+        ]
         content = ("\n".join(lines) + "\n").encode()
         mapping = {h: h for h in lines[0].split(",")}
 

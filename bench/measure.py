@@ -75,6 +75,7 @@ class Row:
     target: str = ""
     passed: bool | None = None
     slowest_sql: str = ""
+    top_statements: list = field(default_factory=list)  # [ms, sql] of the captured run
     checks: dict = field(default_factory=dict)
 
 
@@ -130,6 +131,10 @@ def measure(op: Operation, repeat: int) -> Row:
                 with CaptureQueriesContext(connection) as ctx:
                     result = run()
                 captured = [q["sql"] for q in ctx.captured_queries]
+                top = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:3]
+                row.top_statements = [
+                    [round(float(q["time"]) * 1000, 1), q["sql"][:500]] for q in top
+                ]
             else:
                 result = run()
             times.append((time.perf_counter() - started) * 1000)
