@@ -1,6 +1,7 @@
 """Query meaning of the campaign list's GET parameters."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,9 @@ class CampaignFilterSet(django_filters.FilterSet):
         widget=DateInput(),
     )
     is_activated = django_filters.BooleanFilter(
-        label=_("Special prices activated"), method="filter_activated"
+        label=_("Special prices activated"),
+        method="filter_activated",
+        widget=forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]),
     )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
