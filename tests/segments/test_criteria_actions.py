@@ -315,3 +315,21 @@ def test_sg29_privacy_blocked_never_added(new_segment):
     )
     assert contacts_of(segment) == {ok.pk}
     assert person.pk not in contacts_of(segment)
+
+
+def test_sg11_summaries_in_french():
+    """SG-11: actions are listed in words in the French UI too."""
+    from django.utils import translation
+
+    from segments.criteria import filters_summary
+
+    filters = {
+        "contact": {"post_code": {"op": "range", "from": "1000", "to": "2000"}},
+        "mailing_group": {"mailing_group": {"op": "in", "values": ["NEWS", "XMAS"]}},
+    }
+    with translation.override("fr"):
+        assert filters_summary(filters) == [
+            "Contact: code postal de 1000 à 2000",
+            "Groupe de diffusion: groupe de diffusion est NEWS, XMAS",
+        ]
+    assert filters_summary({}) == ["All contacts (no filters)"]
