@@ -334,9 +334,8 @@ def task_update(
         setattr(task, field, data[field])
     if "contact" in changed:
         task.contact_company = contact_company_of(task.contact)
-    if "team" in changed and not task.is_meeting:
-        if task.team_id is not None:
-            task.salesperson = None
+    if "team" in changed and not task.is_meeting and task.team_id is not None:
+        task.salesperson = None
     if "opportunity" in changed and task.opportunity_id:
         task.opportunity_entry = OpportunityEntry.objects.filter(
             opportunity_id=task.opportunity_id, is_active=True
