@@ -30,7 +30,7 @@ def test_campaign_list_queries_do_not_grow(
         CampaignPriceLineFactory(campaign=campaign)
         CampaignTargetGroupFactory(campaign=campaign)
     client.force_login(marketing_user)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):  # session, user, perms, 2 filter lists, count, page
         response = client.get(reverse("campaigns:index"))
     assert response.status_code == 200
     assert len(response.context["object_list"]) == rows
@@ -78,7 +78,7 @@ def test_campaign_card_queries_do_not_grow(
     CampaignPriceLineFactory.create_batch(rows, campaign=campaign)
     CampaignEntryFactory.create_batch(rows, campaign=campaign, salesperson=SalespersonFactory())
     client.force_login(marketing_user)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(7):  # + statistics/segments once those areas link
         response = client.get(campaign.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["entries"]) == rows
