@@ -585,3 +585,15 @@ def test_int4_document_slots_take_only_templates_without_languages():
         services.interaction_template_setup_update(data={"outgoing_call": with_language})
     setup = services.interaction_template_setup_update(data={"meeting_invitation": with_language})
     assert setup.meeting_invitation == with_language
+
+
+def test_demo_seed_is_idempotent():
+    from interactions import demo
+
+    CompanyFactory.create_batch(3)
+    first = demo.seed(contacts=3, stdout=None)
+    count = InteractionLogEntry.objects.count()
+    second = demo.seed(contacts=3, stdout=None)
+    assert count == 9
+    assert InteractionLogEntry.objects.count() == count
+    assert "9 interactions added" in first and "0 interactions added" in second
