@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 
 from .selectors import CampaignStatistics
 
-LABEL_WIDTH = 210  # room for the longest French label at 12 px
+LABEL_WIDTH = 240  # room for the longest French label at 14 px
 BAR_AREA = 240
 VALUE_WIDTH = 70
-ROW_HEIGHT = 30
-BAR_HEIGHT = 18
+ROW_HEIGHT = 32
+BAR_HEIGHT = 20
 TOP = 8
 
 
