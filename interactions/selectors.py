@@ -8,7 +8,12 @@ from django.db.models import Count, DecimalField, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from .models import InteractionGroup, InteractionLogEntry, InteractionTemplate
+from .models import (
+    InteractionGroup,
+    InteractionLogEntry,
+    InteractionTemplate,
+    InteractionTemplateLanguage,
+)
 
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=14, decimal_places=2))
 COUNTED = Q(is_canceled=False, is_postponed=False)  # SPEC 10.1
@@ -50,6 +55,19 @@ def interaction_template_get(*, pk: int) -> InteractionTemplate:
     if template is None:
         raise Http404
     return template
+
+
+def interaction_template_language_row(*, template_id, language_id):
+    """The language row the wizard shows (attachment mode open: the file to download)."""
+    try:
+        template_id, language_id = int(template_id), int(language_id)
+    except (TypeError, ValueError):
+        return None
+    return (
+        InteractionTemplateLanguage.objects.select_related("template")
+        .filter(template_id=template_id, language_id=language_id)
+        .first()
+    )
 
 
 def interaction_group_list() -> QuerySet[InteractionGroup]:

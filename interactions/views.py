@@ -129,7 +129,14 @@ class InteractionCreateView(PermissionRequiredMixin, View):
         contact_obj = None
         if contact:
             contact_obj = form.fields["contact"].queryset.filter(pk=contact).first()
-        return {"form": form, "contact": contact_obj, "entry": self.get_entry()}
+        return {
+            "form": form,
+            "contact": contact_obj,
+            "entry": self.get_entry(),
+            "language_row": selectors.interaction_template_language_row(
+                template_id=form["template"].value(), language_id=form["language"].value()
+            ),
+        }
 
     def initial(self, request):
         form = InteractionForm(request.GET or None)
