@@ -271,6 +271,11 @@ class Contact(TimeStampedModel):
             models.Index(fields=["search_email"], name="contact_search_email_idx"),
             models.Index(fields=["post_code"], name="contact_post_code_idx"),
             models.Index(fields=["last_modified_at", "id"], name="contact_last_modified_idx"),
+            # Sortable list columns: (column, id) so a sorted page is an index range scan.
+            models.Index(fields=["name", "id"], name="contact_name_id_idx"),
+            models.Index(fields=["company_name", "id"], name="contact_company_name_id_idx"),
+            models.Index(fields=["city", "id"], name="contact_city_id_idx"),
+            models.Index(fields=["post_code", "id"], name="contact_post_code_id_idx"),
             # `company` and `salesperson` are indexed by their foreign keys, `number` by its
             # unique constraint.
             _trigram_index("name"),
