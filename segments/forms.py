@@ -157,3 +157,8 @@ class LineAddForm(forms.Form):
 
 class LineFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
+
+
+class LogForm(forms.Form):
+    send = forms.BooleanField(label=_("Send (e-mail / letters to print)"), required=False)
+    follow_up = forms.BooleanField(label=_("Create follow-up segment"), required=False)

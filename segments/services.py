@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from contacts.models import Contact, ContactAltAddressDateRange, ContactMailingGroup
 from crm.exceptions import ApplicationError
@@ -861,3 +862,107 @@ def segment_log_check(*, segment: Segment, send: bool = False) -> None:
 
 def _today() -> dt.date:
     return timezone.localdate()
+
+
+FOLLOW_UP_DESCRIPTION = gettext_noop("Follow-up on segment %(number)s")
+
+
+def _email_check(segment: Segment) -> None:
+    """SEG-40 with "send": every e-mail line's contact (or its active alternate address on the
+    line date) must have an e-mail; one query for the first offender."""
+    alt_table, contacts = _table(ContactAltAddressDateRange), _table(Contact)
+    from contacts.models import ContactAltAddress
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT c.number, c.name FROM {_table(SegmentLine)} l
+            JOIN {contacts} c ON c.id = l.contact_id
+            WHERE l.segment_id = %s AND l.correspondence_type = 'email' AND c.email = ''
+              AND NOT EXISTS (
+                SELECT 1 FROM {alt_table} r JOIN {_table(ContactAltAddress)} a
+                  ON a.id = r.alt_address_id
+                WHERE r.contact_id = c.id AND r.starting_date <= COALESCE(l.date, %s)
+                  AND (r.ending_date IS NULL OR r.ending_date >= COALESCE(l.date, %s))
+                  AND a.email <> ''
+              )
+            ORDER BY l.line_no LIMIT 1
+            """,  # noqa: S608
+            [segment.pk, segment.date, segment.date],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        raise ValidationError(
+            _("Contact %(number)s %(name)s has no e-mail address.")
+            % {"number": row[0], "name": row[1]}
+        )
+
+
+@transaction.atomic
+def segment_log(
+    *,
+    segment: Segment,
+    user,
+    send: bool = False,
+    follow_up: bool = False,
+    queue: str | None = None,
+):
+    """SEG-40..42: check, record the LoggedSegment, hand the contacts to the interactions
+    bulk-log job (one interaction per line, after commit), create the follow-up segment,
+    then delete the segment. Returns ``(logged, job, follow_up_segment)``.
+
+    Gap: ``interactions_bulk_log_start`` derives each interaction from the header template
+    (INT-5..7), so line-level changes (line template, cost, subject) are not carried over,
+    nor campaign entries (CMP-10) or delivery when ``send`` is chosen; see the report.
+    """
+    from interactions.services import interactions_bulk_log_start
+
+    segment = _lock(segment)
+    _busy_check(segment)
+    segment_log_check(segment=segment, send=send)
+    if segment.template_id is None:
+        raise ValidationError({"template": _("You must fill in the interaction template.")})
+    if send:
+        _email_check(segment)
+    logged = LoggedSegment.objects.create(
+        segment_number=segment.number, description=segment.description, user=user
+    )
+    contact_ids = list(segment.lines.values_list("contact_id", flat=True).distinct())
+    job = interactions_bulk_log_start(
+        user=user,
+        template=segment.template,
+        contact_ids=contact_ids,
+        description=segment.description,
+        salesperson=segment.salesperson,
+        date=segment.date,
+        segment_number=segment.number,
+        queue=queue,
+    )
+    new_segment = None
+    if follow_up:
+        new_segment = segment_create(
+            user=user,
+            data={
+                "description": (_(FOLLOW_UP_DESCRIPTION) % {"number": segment.number})[:100],
+                "salesperson": segment.salesperson,
+            },
+        )
+        columns, expressions, value_params = _line_values(new_segment, line_no_expr="src.line_no")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {_table(SegmentLine)} ({", ".join(columns)})
+                SELECT {", ".join(expressions)} FROM (
+                    SELECT c.id, c.type, c.company_id, c.salesperson_id, c.language_id,
+                           c.correspondence_type, l.line_no
+                    FROM {_table(SegmentLine)} l JOIN {_table(Contact)} c ON c.id = l.contact_id
+                    WHERE l.segment_id = %s
+                ) src
+                """,  # noqa: S608
+                [*_flat(value_params), segment.pk],
+            )
+    SegmentHistory.objects.filter(segment=segment).delete()
+    SegmentInteractionLanguage.objects.filter(segment=segment).delete()
+    SegmentLine.objects.filter(segment=segment).delete()
+    segment.delete()
+    return logged, job, new_segment

@@ -36,6 +36,7 @@ urlpatterns = [
         views.SegmentMailingGroupView.as_view(),
         name="segment-mailing-group",
     ),
+    path("<int:pk>/log/", views.SegmentLogView.as_view(), name="segment-log"),
     path("<int:pk>/export/", views.SegmentExportView.as_view(), name="segment-export"),
     path("<int:pk>/lines/add/", views.SegmentLineAddView.as_view(), name="segment-line-add"),
     path(

@@ -21,6 +21,7 @@ from .forms import (
     CriteriaForm,
     LineAddForm,
     LineFilterForm,
+    LogForm,
     MailingGroupForm,
     ReuseCriteriaForm,
     SaveCriteriaForm,
@@ -139,6 +140,7 @@ class SegmentDetailView(PermissionRequiredMixin, View):
             "mailing_group_form": MailingGroupForm(),
             "save_form": SaveCriteriaForm(),
             "reuse_form": ReuseCriteriaForm(),
+            "log_form": LogForm(),
             "job": segment.running_job,
         }
         if request.htmx and not request.htmx.boosted:
@@ -286,6 +288,33 @@ class SegmentLineAddView(_SegmentPost):
             raise ValidationError(_("Contact %(number)s does not exist.") % {"number": number})
         services.segment_line_add(segment=segment, contact=contact, user=request.user)
         return _("Contact %(number)s added.") % {"number": contact.number}
+
+
+class SegmentLogView(PermissionRequiredMixin, View):
+    """SEG-40..42: log the segment; the interactions are written by a background job."""
+
+    permission_required = CHANGE
+
+    def post(self, request, pk):
+        segment = selectors.segment_get(pk=pk, user=request.user)
+        form = LogForm(request.POST)
+        form.is_valid()
+        try:
+            logged, _job, follow_up = services.segment_log(
+                segment=segment, user=request.user, **form.cleaned_data
+            )
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, _error_text(exc))
+            return _back(request, segment)
+        messages.success(
+            request,
+            _("Segment %(number)s logged (entry %(entry_no)s); interactions are being created.")
+            % {"number": logged.segment_number, "entry_no": logged.entry_no},
+        )
+        if follow_up is not None:
+            return _back(request, follow_up)
+        url = reverse("segments:loggedsegment-list")
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 class SegmentLineDeleteView(PermissionRequiredMixin, View):

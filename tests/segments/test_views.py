@@ -92,3 +92,21 @@ def test_sales_user_cannot_change(client, sales_user, new_segment):
     assert client.get(reverse("segments:segment-detail", args=[segment.pk])).status_code == 200
     url = reverse("segments:segment-criteria", args=[segment.pk])
     assert client.post(url, {"action": "add"}).status_code == 403
+
+
+def test_log_page_logs_and_lists_logged_segment(
+    marketing_client, new_segment, django_capture_on_commit_callbacks
+):
+    """SG-19 through the page: logging redirects to the logged segments, which list it."""
+    from tests.factories.interactions import InteractionTemplateFactory
+    from tests.factories.setup import SalespersonFactory
+
+    segment = new_segment(template=InteractionTemplateFactory(), salesperson=SalespersonFactory())
+    CompanyFactory()
+    segment_criteria_apply(segment=segment, action="add", filters={})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = marketing_client.post(reverse("segments:segment-log", args=[segment.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("segments:loggedsegment-list")
+    assert segment.number.encode() in marketing_client.get(response.url).content
+    assert not Segment.objects.filter(pk=segment.pk).exists()
