@@ -19,8 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ready_segment(new_segment):
     template = InteractionTemplateFactory(code="MAIL", correspondence_type="email")
-    segment = new_segment(template=template, salesperson=SalespersonFactory())
-    return segment
+    return new_segment(template=template, salesperson=SalespersonFactory())
 
 
 def test_sg18_sg19_logging_creates_interactions_and_removes_segment(
@@ -33,7 +32,7 @@ def test_sg18_sg19_logging_creates_interactions_and_removes_segment(
         segment_line_add(segment=ready_segment, contact=contact)
     number = ready_segment.number
     with django_capture_on_commit_callbacks(execute=True):
-        logged, job, _follow = segment_log(segment=ready_segment, user=marketing_user)
+        logged, _job, _follow = segment_log(segment=ready_segment, user=marketing_user)
     assert not Segment.objects.filter(number=number).exists()
     assert logged.segment_number == number
     entries = InteractionLogEntry.objects.filter(segment_number=number)
