@@ -231,3 +231,30 @@ def test_delete_canceled_page_runs_the_job(client, admin_user_, django_capture_o
 def test_sales_user_cannot_delete_canceled(client, sales_user):
     client.force_login(sales_user)
     assert client.get(reverse("interactions:delete-canceled")).status_code == 403
+
+
+def test_phone_call_page_logs_the_number_used(client_):
+    """I-16 through the page."""
+    from interactions.models import InteractionTemplateSetup
+
+    setup = InteractionTemplateSetup.load()
+    setup.outgoing_call = InteractionTemplateFactory(code="CALL")
+    setup.save()
+    contact = CompanyFactory(phone="+33 1", mobile_phone="+33 6", salesperson=SalespersonFactory())
+    url = reverse("interactions:phone-call") + f"?contact={contact.pk}"
+    assert client_.get(url).status_code == 200
+    response = client_.post(url, {"phone": "+33 6", "description": "Called", "is_successful": "on"})
+    assert response.status_code == 302
+    assert InteractionLogEntry.objects.get().contact_via == "+33 6"
+
+
+def test_resend_page(client_, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    entry = InteractionLogEntryFactory(
+        correspondence_type="email", email_body="Hi", contact_via="x@example.test"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_.post(reverse("interactions:entry-resend", args=[entry.pk]))
+    assert response.status_code == 302
+    assert mail.outbox[0].to == ["x@example.test"]
