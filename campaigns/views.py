@@ -216,12 +216,13 @@ class CampaignActivateView(ConfirmActionView):
         )
         if result.job is not None:
             messages.info(self.request, _("Activation runs in the background."))
-        else:
-            messages.success(
-                self.request,
-                _("Special prices activated: %(count)s target rows added.")
-                % {"count": result.inserted},
-            )
+            return redirect("campaigns:campaign-job", pk=self.campaign.pk, job_id=result.job.pk)
+        messages.success(
+            self.request,
+            _("Special prices activated: %(count)s target rows added.")
+            % {"count": result.inserted},
+        )
+        return None
 
 
 class CampaignDeactivateView(ConfirmActionView):
@@ -241,7 +242,9 @@ class CampaignDeactivateView(ConfirmActionView):
 
 
 class CampaignEntriesCancelView(ConfirmActionView):
-    """CMP-11: multi-select; confirmation happens in the page (``hx-confirm``)."""
+    """CMP-11: multi-select; the card's form asks for confirmation before posting."""
+
+    http_method_names = ["post"]
 
     def act(self):
         ids = [int(pk) for pk in self.request.POST.getlist("entry") if pk.isdigit()]
@@ -278,7 +281,11 @@ class CampaignJobView(PermissionRequiredMixin, CampaignMixin, TemplateView):
             target_type="campaigns.campaign",
             target_id=self.campaign.pk,
         )
-        context = self.get_context_data(job=job)
+        titles = {
+            "campaign_activate": _("Activate special prices"),
+            "campaign_entries_delete_canceled": _("Delete canceled entries"),
+        }
+        context = self.get_context_data(job=job, job_title=titles.get(job.kind, job.kind))
         if request.htmx:
             response = render(request, "partials/job_progress.html", context)
             if job.is_finished:
