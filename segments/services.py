@@ -249,8 +249,24 @@ def segment_delete(*, segment: Segment) -> None:
     _busy_check(segment)
     SegmentHistory.objects.filter(segment=segment).delete()
     SegmentInteractionLanguage.objects.filter(segment=segment).delete()
-    SegmentLine.objects.filter(segment=segment).delete()
+    _lines_delete(segment)
     segment.delete()
+
+
+def _lines_delete(segment: Segment) -> int:
+    """Delete every line of the segment in two statements (Django's collector would load each
+    line to cascade to its language rows)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {_table(SegmentInteractionLanguage)} "  # noqa: S608
+            "WHERE segment_id = %s AND line_id IS NOT NULL",
+            [segment.pk],
+        )
+        cursor.execute(
+            f"DELETE FROM {_table(SegmentLine)} WHERE segment_id = %s",  # noqa: S608
+            [segment.pk],
+        )
+        return cursor.rowcount
 
 
 # -- line values (SEG-4/5) ----------------------------------------------------------------------
@@ -600,7 +616,7 @@ def segment_clear(*, segment: Segment, clear_criteria: bool) -> None:
     """SEG-8: delete every line; with ``clear_criteria`` also the actions and history."""
     segment = _lock(segment)
     _busy_check(segment)
-    segment.lines.all().delete()
+    _lines_delete(segment)
     if clear_criteria:
         segment.history.all().delete()
         segment.criteria_actions.all().delete()
@@ -755,7 +771,7 @@ def segment_criteria_job_run(*, job_id: int) -> None:
             if done == 0:
                 with transaction.atomic():
                     locked = _lock(segment)
-                    locked.lines.all().delete()
+                    _lines_delete(locked)
                     locked.history.all().delete()
                     done = 1
                     bulk_job_progress(job_id=job_id, done=done)
@@ -963,6 +979,6 @@ def segment_log(
             )
     SegmentHistory.objects.filter(segment=segment).delete()
     SegmentInteractionLanguage.objects.filter(segment=segment).delete()
-    SegmentLine.objects.filter(segment=segment).delete()
+    _lines_delete(segment)
     segment.delete()
     return logged, job, new_segment
