@@ -1,7 +1,9 @@
 from celery import shared_task
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+# Bulk work goes to the "bulk" queue (STYLE 7); CELERY_TASK_ROUTES' "*.bulk_*" pattern does not
+# match these names, so the queue is set on the task.
+@shared_task(acks_late=True, reject_on_worker_lost=True, queue="bulk")
 def interactions_bulk_log_task(job_id: int) -> None:
     """Bulk logging (idempotent, resumable); long jobs continue in a new message."""
     from .services import BULK_LOG_BATCHES_PER_MESSAGE, interactions_bulk_log
@@ -13,7 +15,7 @@ def interactions_bulk_log_task(job_id: int) -> None:
         interactions_bulk_log_task.apply_async(args=[job_id], queue=queue)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, queue="bulk")
 def interactions_delete_canceled_task(job_id: int) -> None:
     from .services import interactions_delete_canceled
 
