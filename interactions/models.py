@@ -500,10 +500,10 @@ class InteractionLogEntry(TimeStampedModel):
             ),
             # Small sets: the Postponed page and the delete-canceled job.
             models.Index(
-                F("user"),
                 F("date").desc(),
+                F("entry_no").desc(),
                 condition=Q(is_postponed=True),
-                name="interaction_postponed_idx",
+                name="interaction_postponed_date_idx",
             ),
             models.Index(F("date"), condition=Q(is_canceled=True), name="interaction_canceled_idx"),
             models.Index(
