@@ -19,6 +19,24 @@ def require_service(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not available on this machine")
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests (real workers, live server) flush the database when they end.
+
+    Mark them ``serialized_rollback`` so each one starts from the migrated state again (rows
+    created by data migrations: the marketing setup, duplicate-search setup, role groups).
+    pytest-django runs them after the other database tests.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        live = "live_server" in getattr(item, "fixturenames", ())
+        if (marker and marker.kwargs.get("transaction")) or live:
+            kwargs = dict(marker.kwargs) if marker else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(
+                pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False
+            )
+
+
 def pytest_runtest_logreport(report):
     if report.skipped:
         _skipped.append(report.nodeid)
