@@ -34,3 +34,6 @@ def contact_import_from_business_system_task(self, job_id: int) -> None:
 
     if contact_import_from_business_system_batch(job_id=job_id):
         _requeue(contact_import_from_business_system_task, self.request, job_id)
+
+
+from .tasks_profiles import contact_classification_update_task  # noqa: E402, F401
