@@ -52,6 +52,8 @@ ROLE_PERMISSIONS: dict[str, dict[str | tuple[str, str], str]] = {
         "segments": "*",
         "campaigns": "*",
         "auth": "*",
+        "api": "*",
+        "maillog": "*",
     },
 }
 

@@ -5,12 +5,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .login_throttle import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("reports/", views.reports, name="reports"),
     path("i18n/setlang/", views.set_language, name="set_language"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
@@ -28,6 +35,9 @@ urlpatterns = [
     path("segments/", include("segments.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("api/", include("api.urls")),
+    path("maillog/", include("maillog.urls")),
+    path("history/", include("crm.history_urls")),
     path("admin/", admin.site.urls),
 ]
 
