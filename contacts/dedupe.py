@@ -53,6 +53,10 @@ DUPLICATE_TRIGGER_FIELDS = frozenset(
         "phone",
     }
 )
+# CON-61, deliberate departure (docs/decisions/0005-duplicate-seed-strings.md): a pair is only
+# searched from search strings held by at most this many companies. Common strings ("PARIS",
+# "INFO@", "13001") still count towards a pair's matches, but do not find candidates alone.
+DUPLICATE_SEED_MAX_HOLDERS = 100
 GENERATE_BATCH_SIZE = 500  # SPEC 3.7: companies per batch of the generate job
 GENERATE_JOB_KIND = "contact_duplicate_strings_generate"
 MERGE_EXCLUDED_FIELDS = frozenset(
@@ -128,25 +132,65 @@ def _rebuild_sql(contact_ids: list[int], *, threshold: int) -> int:
             """,  # noqa: S608
             [STRIP_CHARS, STRIP_CHARS, contact_ids, ContactType.COMPANY],
         )
-        # CON-61: count identical (field, part, string) triples per pair with a self-join. When
-        # both ends are in the set, count the pair from its lower id only.
+        # CON-61: a pair needs ``threshold`` identical (field, part, string) triples. A contact
+        # holds at most one string per (field, part), so a contact with k strings reaches the
+        # threshold with another only if they share one of its k - threshold + 1 *rarest*
+        # strings (pigeonhole). Those seed strings find the candidates, and each candidate's
+        # strings (one index range each) are matched against all k strings. Seeds held by more
+        # than DUPLICATE_SEED_MAX_HOLDERS companies are dropped (the documented departure), so
+        # the work is bounded. When both ends are in the set, the pair is counted from its
+        # lower id only.
         cursor.execute(
             f"""
+            WITH mine AS MATERIALIZED (
+                SELECT contact_id, field, part, search_string FROM {strings}
+                WHERE contact_id = ANY(%s)
+            ), freq AS MATERIALIZED (
+                SELECT t.field, t.part, t.search_string,
+                       (SELECT count(*) FROM (
+                            SELECT 1 FROM {strings} f
+                            WHERE f.field = t.field AND f.part = t.part
+                              AND f.search_string = t.search_string
+                            LIMIT %s) capped) AS holders
+                FROM (SELECT DISTINCT field, part, search_string FROM mine) t
+            ), ranked AS MATERIALIZED (
+                SELECT m.*, q.holders,
+                       row_number() OVER (
+                           PARTITION BY m.contact_id ORDER BY q.holders, m.field, m.part
+                       ) AS rank,
+                       count(*) OVER (PARTITION BY m.contact_id) AS k
+                FROM mine m JOIN freq q USING (field, part, search_string)
+            ), candidates AS MATERIALIZED (
+                SELECT DISTINCT r.contact_id AS a_id, b.contact_id AS b_id
+                FROM ranked r
+                JOIN {strings} b ON b.field = r.field AND b.part = r.part
+                                 AND b.search_string = r.search_string
+                                 AND b.contact_id <> r.contact_id
+                WHERE r.rank <= r.k - %s + 1 AND r.holders <= %s
+                  AND (b.contact_id <> ALL(%s) OR r.contact_id < b.contact_id)
+            ), candidate_strings AS MATERIALIZED (
+                SELECT c.a_id, c.b_id, b.field, b.part, b.search_string
+                FROM candidates c JOIN {strings} b ON b.contact_id = c.b_id
+            )
             INSERT INTO {pairs} (contact_id, duplicate_id, is_separate, matching_string_count,
                                  created_at, updated_at)
-            SELECT LEAST(a.contact_id, b.contact_id), GREATEST(a.contact_id, b.contact_id),
-                   false, COUNT(*), now(), now()
-            FROM {strings} a
-            JOIN {strings} b ON b.field = a.field AND b.part = a.part
-                             AND b.search_string = a.search_string
-                             AND b.contact_id <> a.contact_id
-            WHERE a.contact_id = ANY(%s)
-              AND (b.contact_id <> ALL(%s) OR a.contact_id < b.contact_id)
-            GROUP BY LEAST(a.contact_id, b.contact_id), GREATEST(a.contact_id, b.contact_id)
+            SELECT LEAST(cs.a_id, cs.b_id), GREATEST(cs.a_id, cs.b_id), false, COUNT(*),
+                   now(), now()
+            FROM candidate_strings cs
+            JOIN mine a ON a.contact_id = cs.a_id AND a.field = cs.field AND a.part = cs.part
+                        AND a.search_string = cs.search_string
+            GROUP BY LEAST(cs.a_id, cs.b_id), GREATEST(cs.a_id, cs.b_id)
             HAVING COUNT(*) >= %s
             ON CONFLICT ON CONSTRAINT contactduplicate_pair_unique DO NOTHING
             """,  # noqa: S608
-            [contact_ids, contact_ids, threshold],
+            [
+                contact_ids,
+                DUPLICATE_SEED_MAX_HOLDERS + 1,
+                threshold,
+                DUPLICATE_SEED_MAX_HOLDERS,
+                contact_ids,
+                threshold,
+            ],
         )
         return cursor.rowcount
 

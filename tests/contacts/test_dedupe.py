@@ -311,3 +311,67 @@ def test_duplicate_pages(dup_setup, client, merger, django_assert_max_num_querie
     )
     assert response.status_code == 302
     assert ContactMergeLog.objects.count() == 1
+
+
+def test_common_strings_do_not_seed_pairs(dup_setup, monkeypatch):
+    """Decision 0005: strings held by more than the cap never bring a candidate in alone."""
+    # given three companies sharing the same ten strings, each string held by 3 > 2 companies
+    monkeypatch.setattr("contacts.dedupe.DUPLICATE_SEED_MAX_HOLDERS", 2)
+    a, b, c = company(**TEN), company(**TEN), company(**TEN)
+    # when
+    contact_duplicate_strings_rebuild(contact_ids=[a.pk, b.pk, c.pk])
+    # then no pair; with the default cap, the three pairs are there
+    assert not ContactDuplicate.objects.exists()
+    monkeypatch.undo()
+    contact_duplicate_strings_rebuild(contact_ids=[a.pk, b.pk, c.pk])
+    assert ContactDuplicate.objects.count() == 3
+
+
+def test_rare_seed_finds_pair_with_common_strings(dup_setup, monkeypatch):
+    """Decision 0005: a rare shared string finds the candidate; common ones still count."""
+    # given a and b share ten strings, of which only the name's two are rare (2 holders);
+    # address, city, phone and post code are also held by two other companies
+    monkeypatch.setattr("contacts.dedupe.DUPLICATE_SEED_MAX_HOLDERS", 2)
+    others = [company(**{**TEN, "name": f"Other {i} Ltd"}) for i in range(2)]
+    a, b = company(**TEN), company(**TEN)
+    # when
+    contact_duplicate_strings_rebuild(contact_ids=[*[o.pk for o in others], a.pk, b.pk])
+    # then the pair counts all ten matches; the others (8 shared) form no pair
+    pair = _pair(a, b)
+    assert pair is not None and pair.matching_string_count == 10
+    assert ContactDuplicate.objects.count() == 1
+
+
+def test_rebuild_matches_full_self_join(dup_setup):
+    """CON-61: without capped seeds, the seeded search gives the self-join's pairs."""
+    # given companies sharing 10, 9 and 8 strings with each other
+    rows = [
+        company(**TEN),
+        company(**TEN),
+        company(**{**TEN, "phone": "555 123 999"}),
+        company(**{**TEN, "post_code": "00000"}),
+        company(**{**TEN, "name": "Zeta Trading", "city": "Springfield"}),
+    ]
+    # when
+    contact_duplicate_strings_rebuild(contact_ids=[r.pk for r in rows])
+    # then every pair with >= 10 shared strings, counted as a self-join would
+    expected = {}
+    strings = {
+        r.pk: set(
+            ContactDuplicateSearchString.objects.filter(contact=r).values_list(
+                "field", "part", "search_string"
+            )
+        )
+        for r in rows
+    }
+    for i, x in enumerate(rows):
+        for y in rows[i + 1 :]:
+            shared = len(strings[x.pk] & strings[y.pk])
+            if shared >= 10:
+                expected[(x.pk, y.pk)] = shared
+    got = {
+        (p.contact_id, p.duplicate_id): p.matching_string_count
+        for p in ContactDuplicate.objects.all()
+    }
+    assert got == expected
+    assert expected
