@@ -1,9 +1,6 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from crm.views import area_placeholder
-
-from . import views
+from . import views, views_profiles
 
 app_name = "contacts"
 
@@ -21,14 +18,7 @@ urlpatterns = [
         views.ContactSectionView.as_view(),
         name="contact-section",
     ),
-    path(
-        "profiles/",
-        area_placeholder(
-            _("Profiles"),
-            _("Profile questionnaires, manual answers and automatic classification."),
-        ),
-        name="profile-index",
-    ),
+    path("profiles/", views_profiles.ProfileQuestionnaireListView.as_view(), name="profile-index"),
 ]
 
 # Other contact pages (links, duplicates, import) append their patterns below.
@@ -98,4 +88,84 @@ urlpatterns += [
     path("export/csv/", views_import.ContactExportCsvView.as_view(), name="contact-export-csv"),
     path("export/vcf/", views_import.ContactListVcardView.as_view(), name="contact-export-vcf"),
     path("<int:pk>/vcard/", views_import.ContactVcardView.as_view(), name="contact-vcard"),
+]
+
+# ---- Profiles and classification (contacts/views_profiles.py, SPEC 9.4)
+urlpatterns += [
+    path("<int:pk>/profile/", views_profiles.ContactProfileView.as_view(), name="contact-profile"),
+    path(
+        "profiles/new/",
+        views_profiles.ProfileQuestionnaireFormView.as_view(),
+        name="profile-questionnaire-create",
+    ),
+    path(
+        "profiles/<int:pk>/",
+        views_profiles.ProfileQuestionnaireDetailView.as_view(),
+        name="profile-questionnaire-detail",
+    ),
+    path(
+        "profiles/<int:pk>/edit/",
+        views_profiles.ProfileQuestionnaireFormView.as_view(),
+        name="profile-questionnaire-update",
+    ),
+    path(
+        "profiles/<int:pk>/delete/",
+        views_profiles.ProfileQuestionnaireDeleteView.as_view(),
+        name="profile-questionnaire-delete",
+    ),
+    path(
+        "profiles/<int:pk>/questions/new/",
+        views_profiles.ProfileQuestionCreateView.as_view(),
+        name="profile-question-create",
+    ),
+    path(
+        "profiles/<int:pk>/handout/",
+        views_profiles.ProfileHandoutView.as_view(),
+        name="profile-handout",
+    ),
+    path(
+        "profiles/<int:pk>/test/",
+        views_profiles.ProfileTestReportView.as_view(),
+        name="profile-test",
+    ),
+    path(
+        "profiles/questions/<int:pk>/",
+        views_profiles.ProfileQuestionDetailView.as_view(),
+        name="profile-question-detail",
+    ),
+    path(
+        "profiles/questions/<int:pk>/delete/",
+        views_profiles.ProfileQuestionDeleteView.as_view(),
+        name="profile-question-delete",
+    ),
+    path(
+        "profiles/questions/<int:pk>/answers/new/",
+        views_profiles.ProfileAnswerCreateView.as_view(),
+        name="profile-answer-create",
+    ),
+    path(
+        "profiles/questions/<int:pk>/points/",
+        views_profiles.RatingPointSetView.as_view(),
+        name="profile-rating-point-set",
+    ),
+    path(
+        "profiles/answers/<int:pk>/edit/",
+        views_profiles.ProfileAnswerUpdateView.as_view(),
+        name="profile-answer-update",
+    ),
+    path(
+        "profiles/answers/<int:pk>/delete/",
+        views_profiles.ProfileAnswerDeleteView.as_view(),
+        name="profile-answer-delete",
+    ),
+    path(
+        "profiles/classification/",
+        views_profiles.ClassificationUpdateView.as_view(),
+        name="profile-classification",
+    ),
+    path(
+        "profiles/classification/jobs/<int:pk>/",
+        views_profiles.ClassificationJobView.as_view(),
+        name="profile-classification-job",
+    ),
 ]
