@@ -5,6 +5,7 @@ from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.concurrency import VersionFormMixin
 from setup.models import (
     BusinessRelation,
     ContactType,
@@ -54,7 +55,7 @@ COMMUNICATION = [
 GDPR = ["exclude_from_segment", "is_privacy_blocked", "is_minor", "has_parental_consent"]
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(VersionFormMixin, forms.ModelForm):
     """Create and edit form. ``company_text`` is the typed company (CON-20); ``company`` carries
     the chosen company (hidden, or a pick list after an ambiguous name)."""
 
@@ -102,6 +103,7 @@ class ContactForm(forms.ModelForm):
                 *[f for f in head if f in self.fields],
                 "company_text",
                 "company",
+                "version",
                 *GENERAL,
             ),
             Fieldset(_("Communication"), *COMMUNICATION),

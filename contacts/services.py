@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from crm.concurrency import ensure_not_stale
+from crm.history import field_changes_record
 from crm.services import model_update
 from setup.models import (
     ContactType,
@@ -457,15 +459,25 @@ _TEXT = {
 
 @transaction.atomic
 def contact_update(
-    *, contact: Contact, user: AbstractBaseUser | None, data: dict[str, Any]
+    *,
+    contact: Contact,
+    user: AbstractBaseUser | None,
+    data: dict[str, Any],
+    expected_version: str | None = None,
 ) -> Contact:
-    """Edit a contact (CON-10…16, CON-20…26, CON-50/51). Type changes: ``contact_change_type``."""
+    """Edit a contact (CON-10…16, CON-20…26, CON-50/51). Type changes: ``contact_change_type``.
+
+    ``expected_version`` is the edit form's token (crm.concurrency): a stale save is refused.
+    """
     setup = MarketingSetup.load()
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     old = {f.attname: getattr(contact, f.attname) for f in Contact._meta.concrete_fields}
     data = {k: ("" if v is None and k in _TEXT else v) for k, v in data.items()}
-    given, company = _company_from_data(data, contact.company if contact.company_id else None)
     values = {k: v for k, v in data.items() if k in CONTACT_EDIT_FIELDS}
+    ensure_not_stale(
+        instance=contact, expected_version=expected_version, fields=list(values), data=values
+    )
+    given, company = _company_from_data(data, contact.company if contact.company_id else None)
     _validate_phones(values)
     for name, value in values.items():
         setattr(contact, name, value)
@@ -517,6 +529,7 @@ def contact_update(
     contact.last_modified_at = timezone.now()  # CON-15
     contact.full_clean()
     contact.save()
+    field_changes_record(instance=contact, before=old, user=user)
     if contact.type == ContactType.COMPANY:
         _ripple_to_persons(contact, old=old, setup=setup)  # CON-24
         from .dedupe import DUPLICATE_TRIGGER_FIELDS

@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
+from crm.concurrency import StaleObjectError
 from setup.models import ContactType
 
 from . import forms, services
@@ -159,8 +160,15 @@ class ContactUpdateView(PermissionRequiredMixin, FormView):
     def form_valid(self, form):
         try:
             contact = services.contact_update(
-                contact=self.contact, user=self.request.user, data=form.service_data()
+                contact=self.contact,
+                user=self.request.user,
+                data=form.service_data(),
+                expected_version=form.expected_version,
             )
+        except StaleObjectError as exc:
+            form.refresh_version(self.contact)
+            add_validation_error(form, exc)
+            return self.form_invalid(form)
         except services.AmbiguousCompanyError as exc:
             form.show_pick_list(exc.candidates)
             add_validation_error(form, exc)

@@ -104,3 +104,48 @@ class CodeTable(TimeStampedModel):
 def normalize_code(value: str | None) -> str:
     """SET-30: codes are trimmed and stored upper-case."""
     return (value or "").strip().upper()
+
+
+class FieldChange(models.Model):
+    """One field of one record changed by an update service: who, when, old → new.
+
+    Values are stored as display text at the time of the change (choices as labels, related
+    rows by name), so the history reads the same after the related row is renamed or deleted.
+    """
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        verbose_name=_("content type"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    object_id = models.BigIntegerField(_("object id"))
+    field = models.CharField(_("field"), max_length=100)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("field change")
+        verbose_name_plural = _("field changes")
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id", "-changed_at", "-id"],
+                name="fieldchange_object_idx",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(field=""), name="fieldchange_field_not_blank")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value} → {self.new_value}"

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
+from crm.concurrency import VersionFormMixin
 from setup.models import Salesperson, Team
 
 from .models import (
@@ -77,7 +78,7 @@ class OpportunityCreateForm(forms.Form):
         self.helper = _helper(_("Create"))
 
 
-class OpportunityEditForm(forms.Form):
+class OpportunityEditForm(VersionFormMixin, forms.Form):
     description = forms.CharField(label=_("Description"), max_length=100)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
     salesperson = forms.ModelChoiceField(

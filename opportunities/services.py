@@ -17,6 +17,8 @@ from django.utils.translation import gettext_noop
 
 from contacts import links
 from contacts.models import CommentLine, CommentTargetKind, Contact, ContactBusinessRelation
+from crm.concurrency import ensure_not_stale
+from crm.history import field_changes_record, history_snapshot
 from crm.services import model_update
 from setup.models import CustomerTemplate, LinkType, MarketingSetup, Salesperson
 from setup.services import (
@@ -197,11 +199,23 @@ def opportunity_create(
 
 @transaction.atomic
 def opportunity_edit(
-    *, opportunity: Opportunity, data: dict[str, Any], reassign_tasks: bool = False
+    *,
+    opportunity: Opportunity,
+    data: dict[str, Any],
+    reassign_tasks: bool = False,
+    user=None,
+    expected_version: str | None = None,
 ) -> Opportunity:
-    """Edit header fields: OPP-4 (contact, cycle) and OPP-7 (salesperson, open tasks)."""
+    """Edit header fields: OPP-4 (contact, cycle) and OPP-7 (salesperson, open tasks).
+
+    ``expected_version`` is the edit form's token (crm.concurrency): a stale save is refused.
+    """
     opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     data = {k: v for k, v in data.items() if k in OPPORTUNITY_UPDATE_FIELDS}
+    ensure_not_stale(
+        instance=opportunity, expected_version=expected_version, fields=list(data), data=data
+    )
+    before = history_snapshot(opportunity)
     old_salesperson = opportunity.salesperson
     if "sales_cycle" in data and data["sales_cycle"] != opportunity.sales_cycle:
         if opportunity.status != OpportunityStatus.NOT_STARTED:
@@ -225,9 +239,11 @@ def opportunity_edit(
                 code="not_same_company",
             )
         data["contact_company"] = company
-    model_update(
+    _opportunity, changed = model_update(
         instance=opportunity, fields=[*OPPORTUNITY_UPDATE_FIELDS, "contact_company"], data=data
     )
+    if changed:
+        field_changes_record(instance=opportunity, before=before, user=user)
     entry_updates: dict[str, Any] = {}
     if opportunity.salesperson_id != old_salesperson.pk:
         entry_updates["salesperson"] = opportunity.salesperson

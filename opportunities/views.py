@@ -14,6 +14,7 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRedirect
 
+from crm.concurrency import StaleObjectError
 from crm.exceptions import ApplicationError
 from setup.services import salesperson_for_user
 
@@ -67,6 +68,10 @@ class _ServiceFormView(PermissionRequiredMixin, FormView):
     def form_valid(self, form):
         try:
             self.result = self.perform(form.cleaned_data)
+        except StaleObjectError as exc:
+            form.refresh_version(self.opportunity)  # only the edit form carries a version
+            _errors_to_form(form, exc)
+            return self.form_invalid(form)
         except (ValidationError, ApplicationError) as exc:
             _errors_to_form(form, exc)
             return self.form_invalid(form)
@@ -158,6 +163,9 @@ class OpportunityEditView(_OpportunityFormView):
     success_message = _("Opportunity saved.")
     form_class = OpportunityEditForm
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "version_instance": self.opportunity}
+
     def get_initial(self):
         o = self.opportunity
         return {"description": o.description, "priority": o.priority, "salesperson": o.salesperson}
@@ -167,6 +175,8 @@ class OpportunityEditView(_OpportunityFormView):
             opportunity=self.opportunity,
             data={k: data[k] for k in ("description", "priority", "salesperson")},
             reassign_tasks=data["reassign_tasks"],
+            user=self.request.user,
+            expected_version=data.get("version"),
         )
 
 
