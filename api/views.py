@@ -84,7 +84,7 @@ def _read_viewset(model, serializer, *, scope=READ, related=(), lookup="pk"):
         {
             "scope": scope,
             "serializer_class": serializer,
-            "queryset": model.objects.select_related(*related).all(),
+            "queryset": (model.objects.select_related(*related) if related else model.objects).all(),
             "filter_backends": [ChangedSinceFilterBackend],
             "lookup_field": lookup,
             "__doc__": f"{model._meta.verbose_name_plural} (read only; changed_since).",
