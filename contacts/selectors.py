@@ -259,6 +259,10 @@ def contact_section_rows(*, contact: Contact, section: str) -> QuerySet:
 # -- pagination without COUNT(*) ----------------------------------------------------------------
 
 
+# From this offset on, a page skips rows as ids (index-only) and reads its rows by pk.
+DEFERRED_JOIN_OFFSET = 1000
+
+
 class NoCountPage(Page):
     def __init__(self, object_list, number, paginator, *, has_next: bool):
         super().__init__(object_list, number, paginator)
@@ -298,7 +302,12 @@ class NoCountPaginator(Paginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        window = self.object_list[bottom : bottom + self.per_page + 1]
+        if bottom >= DEFERRED_JOIN_OFFSET and isinstance(self.object_list, QuerySet):
+            # Deferred join: skip the offset over ids only (an index-only scan of the sort
+            # index), then read the full rows of the page by primary key.
+            window = self.object_list.filter(pk__in=window.values("pk"))
+        rows = list(window)
         if not rows and number > 1:
             raise EmptyPage("That page contains no results")
         return NoCountPage(rows[: self.per_page], number, self, has_next=len(rows) > self.per_page)
