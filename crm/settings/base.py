@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "opportunities",
     "segments",
     "campaigns",
+    "reports",
     "rest_framework",
     "drf_spectacular",
     "api",
@@ -92,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "crm.upload_guard.UploadGuardMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
