@@ -25,6 +25,7 @@ ROLE_PERMISSIONS: dict[str, dict[str | tuple[str, str], str]] = {
         "opportunities": "vacd",
         "segments": "v",
         "campaigns": "v",
+        "reports": "v",
     },
     MARKETING: {
         "setup": "v",
@@ -42,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, dict[str | tuple[str, str], str]] = {
         "opportunities": "vac",
         "segments": "*",
         "campaigns": "*",
+        "reports": "v",
     },
     ADMINISTRATORS: {
         "setup": "*",
@@ -51,6 +53,7 @@ ROLE_PERMISSIONS: dict[str, dict[str | tuple[str, str], str]] = {
         "opportunities": "*",
         "segments": "*",
         "campaigns": "*",
+        "reports": "*",
         "auth": "*",
         "api": "*",
         "maillog": "*",

@@ -4,14 +4,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from reports.views import HomeView, ReportIndexView
+
 from . import views
 from .login_throttle import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("reports/", views.reports, name="reports"),
+    path("", HomeView.as_view(), name="home"),
+    path("reports/", ReportIndexView.as_view(), name="reports"),
+    path("reports/", include("reports.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path(
         "accounts/login/",

@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -25,13 +24,3 @@ def area_placeholder(title, coming):
         )
 
     return view
-
-
-REPORTS_COMING = _(
-    "Printable reports with CSV export: contact list, company and person summaries, salesperson "
-    "tasks and opportunities, campaign details, sales cycle analysis, segment contacts and labels."
-)
-
-
-def reports(request):
-    return area_placeholder(_("Reports"), REPORTS_COMING)(request)

@@ -1,0 +1,104 @@
+"""Server-side SVG charts (no JavaScript chart library): values in, markup out.
+
+Labels are passed already translated; numbers are formatted with the active locale.
+"""
+
+from decimal import Decimal
+
+from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH = 640
+BAR_HEIGHT = 22
+GAP = 6
+LABEL_WIDTH = 170
+VALUE_WIDTH = 110
+
+
+def _fmt(value) -> str:
+    return number_format(value, decimal_pos=0 if float(value).is_integer() else 2, use_l10n=True)
+
+
+def hbar_chart(*, title: str, rows: list[tuple[str, Decimal | int]], empty: str) -> SafeString:
+    """Horizontal bars, one per (label, value); scaled to the largest value."""
+    if not rows:
+        return format_html('<p class="text-body-secondary small">{}</p>', empty)
+    top = max(float(value) for _label, value in rows) or 1.0
+    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    height = len(rows) * (BAR_HEIGHT + GAP) + GAP
+    bars = format_html_join(
+        "",
+        '<text x="{}" y="{}" text-anchor="end" font-size="13" dominant-baseline="middle">{}</text>'
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="#0d6efd" rx="2"><title>{}: {}</title>'
+        '</rect><text x="{}" y="{}" font-size="13" dominant-baseline="middle">{}</text>',
+        (
+            (
+                LABEL_WIDTH - 6,
+                GAP + i * (BAR_HEIGHT + GAP) + BAR_HEIGHT / 2,
+                label[:28],
+                LABEL_WIDTH,
+                GAP + i * (BAR_HEIGHT + GAP),
+                max(1, round(span * float(value) / top)) if value else 0,
+                BAR_HEIGHT,
+                label,
+                _fmt(value),
+                LABEL_WIDTH + 6 + (max(1, round(span * float(value) / top)) if value else 0),
+                GAP + i * (BAR_HEIGHT + GAP) + BAR_HEIGHT / 2,
+                _fmt(value),
+            )
+            for i, (label, value) in enumerate(rows)
+        ),
+    )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {} {}" width="100%"'
+        ' aria-label="{}" class="chart"><title>{}</title>{}</svg>',
+        WIDTH,
+        height,
+        title,
+        title,
+        bars,
+    )
+
+
+def column_chart(*, title: str, rows: list[tuple[str, Decimal | int]], empty: str) -> SafeString:
+    """Vertical columns, one per (label, value): periods along the x axis."""
+    if not rows:
+        return format_html('<p class="text-body-secondary small">{}</p>', empty)
+    height, base, top_pad = 220, 190, 20
+    top = max(float(value) for _label, value in rows) or 1.0
+    step = WIDTH / len(rows)
+    width = max(4, step * 0.7)
+    cols = []
+    for i, (label, value) in enumerate(rows):
+        h = (base - top_pad) * float(value) / top
+        x = i * step + (step - width) / 2
+        cols.append(
+            format_html(
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="#198754" rx="2">'
+                "<title>{}: {}</title></rect>"
+                '<text x="{}" y="{}" font-size="12" text-anchor="middle">{}</text>',
+                f"{x:.1f}",
+                f"{base - h:.1f}",
+                f"{width:.1f}",
+                f"{h:.1f}",
+                label,
+                _fmt(value),
+                f"{x + width / 2:.1f}",
+                base + 16,
+                label,
+            )
+        )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {} {}" width="100%"'
+        ' aria-label="{}" class="chart"><title>{}</title>'
+        '<line x1="0" y1="{}" x2="{}" y2="{}" stroke="#adb5bd"/>{}</svg>',
+        WIDTH,
+        height,
+        title,
+        title,
+        base,
+        WIDTH,
+        base,
+        mark_safe("".join(cols)),  # noqa: S308 -- every part was built with format_html
+    )

@@ -1,0 +1,475 @@
+"""Reports pages: the home dashboard, statistics (SPEC 10) and printable reports with CSV
+export of the same rows (SPEC 10.9). Thin views over ``selectors.py``."""
+
+import csv
+import itertools
+
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+
+from campaigns.models import Campaign
+from contacts.selectors import contact_get
+from segments.models import Segment
+
+from . import selectors
+from .charts import column_chart, hbar_chart
+from .forms import (
+    ContactListReportForm,
+    DateRangeForm,
+    OpportunityReportForm,
+    SalesCycleReportForm,
+    TaskReportForm,
+)
+
+HTML_ROW_LIMIT = 2000  # a printable page; the CSV carries every row
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return str(value)
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """The role-aware dashboard (replaces the foundation's home page)."""
+
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        data = selectors.dashboard(user=self.request.user)
+        empty = _("No data yet.")
+        charts = {
+            "pipeline": hbar_chart(
+                title=_("Pipeline by stage"),
+                rows=[
+                    (_("Stage %(stage)s") % {"stage": row["stage"]}, row["estimated_value"])
+                    for row in data["pipeline"]
+                ],
+                empty=empty,
+            ),
+            "forecast": column_chart(
+                title=_("Weighted forecast by month"),
+                rows=[
+                    (formats.date_format(row["month"], "M y"), row["weighted_value"] or 0)
+                    for row in data["forecast"]
+                ],
+                empty=empty,
+            ),
+            "interactions": column_chart(
+                title=_("Interactions per week"),
+                rows=[
+                    (formats.date_format(row["week"], "d/m"), row["count"])
+                    for row in data["interactions_per_week"]
+                ],
+                empty=empty,
+            ),
+        }
+        return {**super().get_context_data(**kwargs), **data, "charts": charts}
+
+
+class ReportIndexView(LoginRequiredMixin, TemplateView):
+    template_name = "reports/index.html"
+
+
+class ContactStatisticsView(PermissionRequiredMixin, TemplateView):
+    """The contact card's statistics panel (SPEC 10.2), loaded with hx-get."""
+
+    permission_required = "contacts.view_contact"
+    template_name = "reports/contact_statistics.html"
+
+    def get_context_data(self, **kwargs):
+        contact = contact_get(user=self.request.user, pk=kwargs["pk"])
+        return {
+            **super().get_context_data(**kwargs),
+            "contact": contact,
+            "statistics": selectors.contact_statistics(contact=contact),
+        }
+
+
+class _DatedStatisticsView(PermissionRequiredMixin, TemplateView):
+    form_class = DateRangeForm
+
+    def filters(self):
+        self.form = self.form_class(self.request.GET or None)
+        return self.form.filters()
+
+    def get_context_data(self, **kwargs):
+        filters = self.filters()
+        return {
+            **super().get_context_data(**kwargs),
+            "form": self.form,
+            "rows": self.rows(filters),
+        }
+
+
+class SalespersonStatisticsView(_DatedStatisticsView):
+    """SPEC 10.3 for every salesperson."""
+
+    permission_required = "setup.view_salesperson"
+    template_name = "reports/salesperson_statistics.html"
+
+    def rows(self, filters):
+        return selectors.salesperson_statistics(
+            date_from=filters.get("date_from"), date_to=filters.get("date_to")
+        )
+
+
+class TeamStatisticsView(_DatedStatisticsView):
+    permission_required = "setup.view_team"
+    template_name = "reports/team_statistics.html"
+
+    def rows(self, filters):
+        return selectors.team_statistics(
+            date_from=filters.get("date_from"), date_to=filters.get("date_to")
+        )
+
+
+class InteractionStatisticsView(_DatedStatisticsView):
+    """SPEC 10.7 per interaction group or template."""
+
+    permission_required = "interactions.view_interactionlogentry"
+    template_name = "reports/interaction_statistics.html"
+
+    def get(self, request, *args, **kwargs):
+        if kwargs["dimension"] not in {"group", "template"}:
+            raise Http404
+        return super().get(request, *args, **kwargs)
+
+    def rows(self, filters):
+        return selectors.interaction_dimension_statistics(
+            dimension=self.kwargs["dimension"],
+            date_from=filters.get("date_from"),
+            date_to=filters.get("date_to"),
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Table reports: one definition gives the HTML page and the CSV with the same rows (R-1)
+# --------------------------------------------------------------------------------------------
+
+
+class TableReportView(PermissionRequiredMixin, TemplateView):
+    template_name = "reports/table_report.html"
+    title = ""
+    form_class = DateRangeForm
+    columns: list = []
+    slug = ""
+    grouped = False  # rows carry a group (CSV gets a first column)
+
+    def queryset(self, filters):
+        raise NotImplementedError
+
+    def row(self, obj) -> list:
+        raise NotImplementedError
+
+    def group(self, obj) -> str:
+        return ""
+
+    def rows(self, filters):
+        for obj in self.queryset(filters):
+            yield self.group(obj), [_cell(value) for value in self.row(obj)]
+
+    def get(self, request, *args, **kwargs):
+        self.form = self.form_class(request.GET or None)
+        filters = self.form.filters()
+        if request.GET.get("format") == "csv":
+            return self.csv(filters)
+        return super().get(request, *args, **kwargs)
+
+    def csv(self, filters):
+        writer = csv.writer(_Echo())
+        header = [str(c) for c in self.columns]
+        grouped = self.grouped
+
+        def lines():
+            yield writer.writerow(([_("Group")] if grouped else []) + header)
+            for group, cells in self.rows(filters):
+                yield writer.writerow(([group] if grouped else []) + cells)
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.slug}.csv"'
+        return response
+
+    def get_context_data(self, **kwargs):
+        rows = list(itertools.islice(self.rows(self.form.filters()), HTML_ROW_LIMIT + 1))
+        groups: list[dict] = []
+        for group, cells in rows[:HTML_ROW_LIMIT]:
+            if not groups or groups[-1]["name"] != group:
+                groups.append({"name": group, "rows": []})
+            groups[-1]["rows"].append(cells)
+        query = self.request.GET.copy()
+        query["format"] = "csv"
+        return {
+            **super().get_context_data(**kwargs),
+            "title": self.title,
+            "form": self.form,
+            "columns": self.columns,
+            "groups": groups,
+            "truncated": len(rows) > HTML_ROW_LIMIT,
+            "row_limit": HTML_ROW_LIMIT,
+            "csv_query": query.urlencode(),
+        }
+
+
+class ContactListReportView(TableReportView):
+    permission_required = "contacts.view_contact"
+    title = gettext_lazy("Contact list")
+    slug = "contact-list"
+    form_class = ContactListReportForm
+    columns = [
+        gettext_lazy("No."),
+        gettext_lazy("Name"),
+        gettext_lazy("Type"),
+        gettext_lazy("Company"),
+        gettext_lazy("Salesperson"),
+        gettext_lazy("Phone"),
+        gettext_lazy("E-mail"),
+        gettext_lazy("Open opportunities"),
+        gettext_lazy("Open tasks"),
+    ]
+
+    def queryset(self, filters):
+        return selectors.report_contact_list(filters=filters).iterator(chunk_size=2000)
+
+    def row(self, c):
+        return [
+            c.number,
+            c.name,
+            c.get_type_display(),
+            c.company_name,
+            c.salesperson.code if c.salesperson else "",
+            c.phone,
+            c.email,
+            c.open_opportunities,
+            c.open_tasks,
+        ]
+
+
+class SalespersonTaskReportView(TableReportView):
+    permission_required = "opportunities.view_task"
+    grouped = True
+    title = gettext_lazy("Salesperson tasks")
+    slug = "salesperson-tasks"
+    form_class = TaskReportForm
+    columns = [
+        gettext_lazy("Date"),
+        gettext_lazy("Type"),
+        gettext_lazy("Description"),
+        gettext_lazy("Contact"),
+        gettext_lazy("Status"),
+        gettext_lazy("Priority"),
+    ]
+
+    def queryset(self, filters):
+        return selectors.report_salesperson_tasks(filters=filters)
+
+    def group(self, t):
+        return str(t.salesperson) if t.salesperson else _("(no salesperson)")
+
+    def row(self, t):
+        return [
+            formats.date_format(t.date, "SHORT_DATE_FORMAT"),
+            t.get_type_display(),
+            t.description,
+            t.contact.name if t.contact else "",
+            t.get_status_display(),
+            t.get_priority_display(),
+        ]
+
+
+class TeamTaskReportView(SalespersonTaskReportView):
+    title = gettext_lazy("Team tasks")
+    slug = "team-tasks"
+
+    def queryset(self, filters):
+        return selectors.report_team_tasks(filters=filters)
+
+    def group(self, t):
+        return str(t.team)
+
+
+class SalespersonOpportunityReportView(TableReportView):
+    permission_required = "opportunities.view_opportunity"
+    grouped = True
+    title = gettext_lazy("Salesperson opportunities")
+    slug = "salesperson-opportunities"
+    form_class = OpportunityReportForm
+    columns = [
+        gettext_lazy("Opportunity"),
+        gettext_lazy("Contact"),
+        gettext_lazy("Stage"),
+        gettext_lazy("Estimated value"),
+        gettext_lazy("Calculated current value"),
+        gettext_lazy("Probability %"),
+        gettext_lazy("Estimated close date"),
+    ]
+
+    def queryset(self, filters):
+        return selectors.report_opportunities(filters=filters)
+
+    def group(self, e):
+        return str(e.salesperson) if e.salesperson else _("(no salesperson)")
+
+    def row(self, e):
+        return [
+            f"{e.opportunity.number} {e.opportunity.description}",
+            e.contact.name if e.contact else "",
+            e.stage,
+            formats.number_format(e.estimated_value, 2),
+            formats.number_format(e.calculated_current_value, 2),
+            formats.number_format(e.probability_percent, 1),
+            formats.date_format(e.estimated_close_date, "SHORT_DATE_FORMAT")
+            if e.estimated_close_date
+            else "",
+        ]
+
+
+class OpportunityListReportView(TableReportView):
+    permission_required = "opportunities.view_opportunity"
+    title = gettext_lazy("Opportunity list")
+    slug = "opportunity-list"
+    form_class = OpportunityReportForm
+    columns = [
+        gettext_lazy("Opportunity"),
+        gettext_lazy("Sales cycle"),
+        gettext_lazy("Stage"),
+        gettext_lazy("Contact"),
+        gettext_lazy("Campaign"),
+        gettext_lazy("Estimated value"),
+        gettext_lazy("Calculated current value"),
+        gettext_lazy("Status"),
+    ]
+
+    def queryset(self, filters):
+        return selectors.report_opportunities(filters=filters)
+
+    def row(self, e):
+        return [
+            f"{e.opportunity.number} {e.opportunity.description}",
+            e.sales_cycle.code,
+            e.stage,
+            e.contact.name if e.contact else "",
+            e.campaign.number if e.campaign else "",
+            formats.number_format(e.estimated_value, 2),
+            formats.number_format(e.calculated_current_value, 2),
+            e.opportunity.get_status_display(),
+        ]
+
+
+class SegmentContactsReportView(TableReportView):
+    permission_required = "segments.view_segment"
+    title = gettext_lazy("Segment contacts")
+    slug = "segment-contacts"
+    columns = [
+        gettext_lazy("Contact no."),
+        gettext_lazy("Name"),
+        gettext_lazy("Company"),
+        gettext_lazy("Salesperson"),
+        gettext_lazy("Phone"),
+        gettext_lazy("E-mail"),
+        gettext_lazy("City"),
+    ]
+
+    def queryset(self, filters):
+        segment = get_object_or_404(Segment, pk=self.kwargs["pk"])
+        return selectors.report_segment_contacts(segment=segment).iterator(chunk_size=2000)
+
+    def row(self, line):
+        c = line.contact
+        return [
+            c.number,
+            c.name,
+            c.company_name,
+            line.salesperson.code if line.salesperson else "",
+            c.phone,
+            c.email,
+            c.city,
+        ]
+
+
+class SalesCycleAnalysisView(TableReportView):
+    """R-3: per cycle and stage: opportunities, values and average days (SPEC 10.6)."""
+
+    permission_required = "opportunities.view_opportunity"
+    grouped = True
+    title = gettext_lazy("Sales cycle analysis")
+    slug = "sales-cycle-analysis"
+    form_class = SalesCycleReportForm
+    columns = [
+        gettext_lazy("Stage"),
+        gettext_lazy("Description"),
+        gettext_lazy("No. of opportunities"),
+        gettext_lazy("Estimated value"),
+        gettext_lazy("Calculated current value"),
+        gettext_lazy("Average no. of days"),
+    ]
+
+    def rows(self, filters):
+        for cycle in selectors.report_sales_cycle_analysis(filters=filters):
+            group = f"{cycle['cycle'].code} {cycle['cycle'].description}".strip()
+            for stage in cycle["stages"]:
+                yield (
+                    group,
+                    [
+                        str(stage["stage"].stage),
+                        stage["stage"].description,
+                        str(stage["count"]),
+                        formats.number_format(stage["estimated_value"], 2),
+                        formats.number_format(stage["calculated_current_value"], 2),
+                        formats.number_format(stage["average_days"], 1),
+                    ],
+                )
+
+
+class CampaignDetailsReportView(TableReportView):
+    """R-2: campaign header, statistics (SPEC 10.4) and its entries."""
+
+    permission_required = "campaigns.view_campaign"
+    template_name = "reports/campaign_details.html"
+    title = gettext_lazy("Campaign details")
+    slug = "campaign-details"
+    columns = [
+        gettext_lazy("Entry no."),
+        gettext_lazy("Date"),
+        gettext_lazy("Description"),
+        gettext_lazy("Segment"),
+        gettext_lazy("Canceled"),
+    ]
+
+    def dispatch(self, request, *args, **kwargs):
+        self.campaign = get_object_or_404(Campaign, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def rows(self, filters):
+        details = selectors.report_campaign_details(campaign=self.campaign, filters=filters)
+        for entry in details["entries"]:
+            yield (
+                "",
+                [
+                    _cell(getattr(entry, "entry_no", entry.pk)),
+                    _cell(getattr(entry, "date", "")),
+                    _cell(getattr(entry, "description", "")),
+                    _cell(getattr(entry, "segment_number", "")),
+                    _cell(getattr(entry, "is_canceled", False)),
+                ],
+            )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        details = selectors.report_campaign_details(
+            campaign=self.campaign, filters=self.form.filters()
+        )
+        context.update(campaign=self.campaign, statistics=details["statistics"])
+        return context
