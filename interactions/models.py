@@ -1,7 +1,7 @@
 """Interactions (SPEC 4): groups, templates, the interaction log and its attachments.
 
-References to campaigns, campaign entries, opportunities, tasks and logged segments belong to
-later issues; the log keeps the plain ``segment_number`` for now.
+Entries reference campaigns, campaign entries, opportunities, tasks and logged segments by
+string foreign keys (STYLE 2: those apps stand higher and import this one, never the reverse).
 """
 
 from django.conf import settings
@@ -149,6 +149,14 @@ class InteractionTemplate(TimeStampedModel):
     )
     attachment_mode = models.CharField(
         _("attachment mode"), max_length=10, choices=AttachmentMode, blank=True, default=""
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interaction_templates",
+        verbose_name=_("campaign"),
     )
 
     class Meta:
@@ -413,9 +421,55 @@ class InteractionLogEntry(TimeStampedModel):
         related_name="+",
         verbose_name=_("language"),
     )
+    # Cross-area references (indexed by partial indexes below: most entries have none).
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="interaction_entries",
+        verbose_name=_("campaign"),
+    )
+    campaign_entry = models.ForeignKey(
+        "campaigns.CampaignEntry",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="interaction_entries",
+        verbose_name=_("campaign entry"),
+    )
     is_campaign_target = models.BooleanField(_("campaign target"), default=False)
     is_campaign_response = models.BooleanField(_("campaign response"), default=False)
     segment_number = models.CharField(_("segment no."), max_length=20, blank=True)
+    logged_segment = models.ForeignKey(
+        "segments.LoggedSegment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="interaction_entries",
+        verbose_name=_("logged segment"),
+    )
+    opportunity = models.ForeignKey(
+        "opportunities.Opportunity",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="interaction_entries",
+        verbose_name=_("opportunity"),
+    )
+    task = models.ForeignKey(
+        "opportunities.Task",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="interaction_entries",
+        verbose_name=_("task"),
+    )
     evaluation = models.CharField(
         _("evaluation"), max_length=20, choices=Evaluation, blank=True, default=""
     )
@@ -511,6 +565,30 @@ class InteractionLogEntry(TimeStampedModel):
                 condition=~Q(delivery_status=""),
                 name="interaction_delivery_idx",
             ),
+            # Cross-area references: deletes (PROTECT / SET_NULL) and per-record lists.
+            models.Index(
+                F("campaign"),
+                F("date").desc(),
+                F("entry_no").desc(),
+                condition=Q(campaign__isnull=False),
+                name="interaction_campaign_idx",
+            ),
+            models.Index(
+                F("campaign_entry"),
+                condition=Q(campaign_entry__isnull=False),
+                name="interaction_campaign_entry_idx",
+            ),
+            models.Index(
+                F("logged_segment"),
+                condition=Q(logged_segment__isnull=False),
+                name="interaction_logged_segment_idx",
+            ),
+            models.Index(
+                F("opportunity"),
+                condition=Q(opportunity__isnull=False),
+                name="interaction_opportunity_idx",
+            ),
+            models.Index(F("task"), condition=Q(task__isnull=False), name="interaction_task_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

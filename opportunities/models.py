@@ -1,8 +1,8 @@
 """Opportunities, sales cycles, quotes, tasks and activities (SPEC 7 and 8).
 
 Rules live in ``services.py``; this module holds fields, constraints and indexes only.
-Campaigns do not exist yet: ``campaign`` references are left out of Opportunity, its entries,
-quotes and tasks until the campaigns app ships them (segments are kept as ``segment_number``).
+Opportunities, their entries and tasks reference campaigns by string foreign keys (campaigns
+stands higher, STYLE 2); segments are kept as ``segment_number``.
 """
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -299,18 +299,27 @@ class Opportunity(TimeStampedModel):
     )
     contact = models.ForeignKey(
         "contacts.Contact",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
+        null=True,  # CON-37: cleared when the company is deleted; forms still require it
         related_name="opportunities",
         verbose_name=_("contact"),
     )
     contact_company = models.ForeignKey(
         "contacts.Contact",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         editable=False,
         related_name="company_opportunities",
         verbose_name=_("contact company"),
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opportunities",
+        verbose_name=_("campaign"),
     )
     segment_number = models.CharField(_("segment no."), max_length=20, blank=True)
     sales_cycle = models.ForeignKey(
@@ -397,17 +406,26 @@ class OpportunityEntry(TimeStampedModel):
     stage = models.PositiveIntegerField(_("stage"))
     contact = models.ForeignKey(
         "contacts.Contact",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
+        null=True,  # CON-37: cleared when the company is deleted; forms still require it
         related_name="opportunity_entries",
         verbose_name=_("contact"),
     )
     contact_company = models.ForeignKey(
         "contacts.Contact",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="company_opportunity_entries",
         verbose_name=_("contact company"),
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opportunity_entries",
+        verbose_name=_("campaign"),
     )
     salesperson = models.ForeignKey(
         "setup.Salesperson",
@@ -647,7 +665,7 @@ class Task(TimeStampedModel):
     )
     contact = models.ForeignKey(
         "contacts.Contact",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="tasks",
@@ -655,11 +673,19 @@ class Task(TimeStampedModel):
     )
     contact_company = models.ForeignKey(
         "contacts.Contact",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="company_tasks",
         verbose_name=_("contact company"),
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tasks",
+        verbose_name=_("campaign"),
     )
     opportunity = models.ForeignKey(
         Opportunity,

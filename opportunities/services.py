@@ -588,7 +588,9 @@ def opportunity_close(
     from .task_services import tasks_cancel_open_of_opportunity
 
     opportunity = (
-        Opportunity.objects.select_for_update().select_related("contact").get(pk=opportunity.pk)
+        Opportunity.objects.select_for_update(of=("self",))
+        .select_related("contact")
+        .get(pk=opportunity.pk)
     )
     if opportunity.is_closed:
         raise ValidationError(_(MSG_CLOSED) % {"number": opportunity.number}, code="closed")
@@ -676,7 +678,9 @@ def sales_quote_create_for_opportunity(
 ) -> SalesQuote:
     """OPP-60: a local quote linked to the opportunity (and the customer link if asked)."""
     opportunity = (
-        Opportunity.objects.select_for_update().select_related("contact").get(pk=opportunity.pk)
+        Opportunity.objects.select_for_update(of=("self",))
+        .select_related("contact")
+        .get(pk=opportunity.pk)
     )
     if opportunity.status != OpportunityStatus.IN_PROGRESS:
         raise ValidationError(_(MSG_QUOTE_STATUS), code="not_in_progress")
