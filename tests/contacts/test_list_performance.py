@@ -3,10 +3,12 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from contacts.filters import ContactFilterSet
 from contacts.selectors import NoCountPaginator, contact_list
 from tests.factories.contacts import PersonFactory
+from tests.factories.setup import CountryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +47,25 @@ def test_deep_page_deferred_join_keeps_filters(monkeypatch):
     # then
     assert [c.city for c in page.object_list] == ["Lyon"]
     assert not page.has_next()
+
+
+def test_filter_form_renders_selected_choices_in_one_loop(
+    client, sales_user, django_assert_max_num_queries
+):
+    """The filter form keeps its htmx attributes and selected values; ≤ 12 queries."""
+    # given
+    country = CountryFactory(code="FR", description="France")
+    PersonFactory(country=country)
+    client.force_login(sales_user)
+    # when
+    with django_assert_max_num_queries(12):
+        response = client.get(
+            reverse("contacts:contact-list"), {"country": country.pk, "type": "person"}
+        )
+    # then
+    html = response.content.decode()
+    assert 'id="contact-filters"' in html
+    assert 'hx-get=""' in html and 'hx-target="#results"' in html
+    assert f'<option value="{country.pk}" selected>FR ' in html
+    assert '<option value="person" selected>' in html
+    assert 'class="form-select form-select-sm"' in html
