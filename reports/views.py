@@ -45,7 +45,7 @@ def _cell(value) -> str:
 class HomeView(LoginRequiredMixin, TemplateView):
     """The role-aware dashboard (replaces the foundation's home page)."""
 
-    template_name = "home.html"
+    template_name = "reports/home.html"
 
     def get_context_data(self, **kwargs):
         data = selectors.dashboard(user=self.request.user)
