@@ -32,6 +32,7 @@ from contacts.models import (
     ContactIndustryGroup,
     ContactJobResponsibility,
     ContactMailingGroup,
+    ContactProfileAnswer,
     SalesHistoryLine,
 )
 from interactions.models import InteractionLogEntry
@@ -125,6 +126,16 @@ class Section:
 
 SECTIONS: dict[str, Section] = {
     "contact": Section(gettext_lazy("Contact"), CONTACT_FIELDS),
+    "profile_answer": Section(
+        gettext_lazy("Profile"),
+        {
+            "questionnaire": FieldSpec(
+                gettext_lazy("questionnaire"), "question__questionnaire__code", "code"
+            ),
+            "question": FieldSpec(gettext_lazy("question"), "question__text"),
+            "answer": FieldSpec(gettext_lazy("answer"), "answer__text"),
+        },
+    ),
     "mailing_group": Section(
         gettext_lazy("Mailing group"),
         {"mailing_group": _code(gettext_lazy("mailing group"), "mailing_group")},
@@ -341,6 +352,7 @@ def _logged_segment_q(fields: dict) -> Q:
 
 BUILDERS: dict[str, SectionBuilder] = {
     "contact": lambda fields: _fields_q(fields, CONTACT_FIELDS),
+    "profile_answer": _simple_exists(ContactProfileAnswer, SECTIONS["profile_answer"].fields),
     "mailing_group": _simple_exists(ContactMailingGroup, SECTIONS["mailing_group"].fields),
     "job_responsibility": _simple_exists(
         ContactJobResponsibility, SECTIONS["job_responsibility"].fields

@@ -332,3 +332,28 @@ def test_sg11_summaries_in_french():
     assert contact == "Contact: code postal de 1000 à 2000"
     assert groups.endswith(": groupe de diffusion est NEWS, XMAS")
     assert filters_summary({}) == ["All contacts (no filters)"]
+
+
+def test_profile_answer_section(new_segment):
+    """SPEC 5.2 profile_answer: a contact holding a matching answer of the questionnaire."""
+    from contacts.models import ContactProfileAnswer
+    from tests.factories.profiles import ProfileAnswerFactory
+
+    answer = ProfileAnswerFactory(text="Large", question__questionnaire__code="SIZE")
+    other = ProfileAnswerFactory(text="Small", question=answer.question)
+    large, small = CompanyFactory(), CompanyFactory()
+    for contact, chosen in ((large, answer), (small, other)):
+        ContactProfileAnswer.objects.create(
+            contact=contact, answer=chosen, question=chosen.question
+        )
+    segment = new_segment()
+    add(
+        segment,
+        {
+            "profile_answer": {
+                "questionnaire": {"op": "in", "values": ["size"]},
+                "answer": {"op": "pattern", "value": "lar*"},
+            }
+        },
+    )
+    assert contacts_of(segment) == {large.pk}
