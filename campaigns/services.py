@@ -527,3 +527,34 @@ def campaign_entry_create(
     entry.save()
     entry.refresh_from_db(fields=["entry_no"])
     return entry
+
+
+# --------------------------------------------------------------------------------------------
+# Receivers of the interactions signals (docs/decisions/0004): CMP-10 and CMP-23
+# --------------------------------------------------------------------------------------------
+
+
+def interaction_finished_receiver(sender, entry, **kwargs) -> CampaignEntry | None:
+    """CMP-10: a single interaction finished with a campaign gets its campaign entry (the
+    interactions area stores the returned entry on the interaction)."""
+    if not entry.campaign_id:
+        return None
+    return campaign_entry_create(
+        campaign=entry.campaign,
+        description=entry.description,
+        date=entry.date,
+        user=entry.user,
+        segment_number=entry.segment_number,
+        document_kind=entry.document_kind,
+        salesperson=entry.salesperson,
+    )
+
+
+def interaction_targets_changed_receiver(sender, pairs, **kwargs) -> None:
+    """CMP-23: interactions with a campaign and the target flag were added, changed or
+    deleted; refresh the target group of each (activated) campaign concerned."""
+    by_campaign: dict[int, set[int]] = {}
+    for campaign_id, contact_id in pairs:
+        by_campaign.setdefault(campaign_id, set()).add(contact_id)
+    for campaign_id in sorted(by_campaign):
+        campaign_targets_refresh(campaign_id=campaign_id, contact_ids=by_campaign[campaign_id])

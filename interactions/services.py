@@ -38,6 +38,7 @@ from .models import (
     InteractionTemplateLanguage,
     InteractionTemplateSetup,
 )
+from .signals import interaction_campaign_targets_changed, interaction_finished
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,9 @@ MSG_DOCUMENT_TEMPLATE_LANGUAGES = _(
 )
 MSG_ONLY_CANCELED = _("Only canceled interactions can be deleted.")
 MSG_NOT_POSTPONED = _("Interaction %(entry_no)s is not postponed.")
+MSG_UNCANCEL_REFUSED = _(
+    "Interaction %(entry_no)s cannot be un-canceled: its %(what)s is canceled."
+)
 
 
 # -- groups and templates ---------------------------------------------------------------------
@@ -273,6 +277,7 @@ def interaction_defaults(
         duration_min=template.unit_duration_min,
         information_flow=template.information_flow,
         initiated_by=template.initiated_by,
+        campaign=template.campaign,
         is_campaign_target=template.is_campaign_target,
         is_campaign_response=template.is_campaign_response,
         correspondence_type=interaction_correspondence_type(template=template, contact=contact),
@@ -327,8 +332,11 @@ WIZARD_FIELDS = [
     "initiated_by",
     "subject",
     "email_body",
+    "campaign",
     "is_campaign_target",
     "is_campaign_response",
+    "opportunity",
+    "task",
     "evaluation",
     "cost",
     "duration_min",
@@ -406,9 +414,41 @@ def interaction_create(
     # A postponed entry may still lack its description (INT-12 saves "everything entered").
     entry.full_clean(exclude=["entry_no", "description"] if postpone else ["entry_no"])
     entry.save()
+    if not postpone:
+        interaction_finish_notify(entry=entry)
     if not postpone and entry.correspondence_type == CorrespondenceType.EMAIL:
         interaction_deliver_enqueue(entry=entry)
     return entry
+
+
+def _target_pairs(entries) -> set[tuple[int, int]]:
+    """(campaign, contact) of the entries that make their company a campaign target."""
+    return {
+        (e.campaign_id, e.contact_id)
+        for e in entries
+        if e.campaign_id and e.contact_id and e.is_campaign_target and not e.is_postponed
+    }
+
+
+def interaction_targets_notify(pairs) -> None:
+    """CMP-23: tell the campaigns area which (campaign, contact) pairs may have changed."""
+    pairs = {(c, k) for c, k in pairs if c and k}
+    if pairs:
+        interaction_campaign_targets_changed.send(sender=InteractionLogEntry, pairs=pairs)
+
+
+def interaction_finish_notify(*, entry: InteractionLogEntry) -> None:
+    """After a single interaction is finished: its campaign entry (CMP-10, the receiver in
+    campaigns creates it) and the campaign target group (CMP-23)."""
+    if entry.campaign_id and entry.campaign_entry_id is None:
+        for _receiver, campaign_entry in interaction_finished.send(
+            sender=InteractionLogEntry, entry=entry
+        ):
+            if campaign_entry is not None:
+                entry.campaign_entry = campaign_entry
+                entry.save(update_fields=["campaign_entry", "updated_at"])
+                break
+    interaction_targets_notify(_target_pairs([entry]))
 
 
 def _delivery_checks(*, entry, template, row, contact) -> None:
@@ -501,6 +541,53 @@ def interaction_log_phone_call(
     return entry
 
 
+# -- meeting invitations (TSK-24) -----------------------------------------------------------------
+
+
+@transaction.atomic
+def interaction_log_for_task_invitation(*, task, contact) -> InteractionLogEntry | None:
+    """TSK-24 / T-14: an invitation e-mailed to a contact attendee of ``task`` (an
+    ``opportunities.Task``, a higher app: duck-typed) logs an interaction with the task's
+    template, else the ``meeting_invitation`` slot; none set → nothing is logged.
+
+    The invitation itself was sent by the opportunities area: no delivery is queued here.
+    """
+    template = task.template or InteractionTemplateSetup.load().meeting_invitation
+    if template is None or contact is None:
+        return None
+    defaults = interaction_defaults(template=template, contact=contact)
+    language_id = task.language_id or defaults.get("language")
+    entry = InteractionLogEntry(
+        contact=contact,
+        contact_company_id=contact.company_id or contact.pk,
+        contact_name_snapshot=(contact.name or "")[:100],
+        date=timezone.localdate(),
+        time=defaults["time"],
+        description=(task.description or template.description or template.code)[:100],
+        subject=(task.subject or defaults.get("subject") or "")[:100],
+        information_flow=template.information_flow,
+        initiated_by=template.initiated_by,
+        cost=task.unit_cost or template.unit_cost,
+        duration_min=task.unit_duration_min or template.unit_duration_min,
+        salesperson=task.salesperson or defaults["salesperson"],
+        group=template.group,
+        template=template,
+        language_id=language_id,
+        campaign=task.campaign or template.campaign,
+        is_campaign_target=template.is_campaign_target,
+        is_campaign_response=template.is_campaign_response,
+        segment_number=task.segment_number,
+        opportunity_id=task.opportunity_id,
+        task=task,
+        correspondence_type=CorrespondenceType.EMAIL,
+        contact_via=(contact.email or "")[:80],
+    )
+    entry.full_clean(exclude=["entry_no"])
+    entry.save()
+    interaction_finish_notify(entry=entry)
+    return entry
+
+
 # -- managing entries (INT-15..17) ---------------------------------------------------------------
 
 
@@ -520,9 +607,30 @@ def interactions_cancel(
 ) -> int:
     """INT-15: toggle ``is_canceled``; optionally delete attachments no other entry uses.
 
-    Un-canceling checks the logged segment / campaign entry once those exist (later issue).
+    Un-canceling is refused while an entry's logged segment or campaign entry is canceled.
     """
     entries = InteractionLogEntry.objects.filter(pk__in=entry_ids, is_postponed=False)
+    if not cancel:
+        blocked = (
+            entries.filter(is_canceled=True)
+            .filter(
+                models.Q(campaign_entry__is_canceled=True)
+                | models.Q(logged_segment__is_canceled=True)
+            )
+            .values("entry_no", "campaign_entry__is_canceled")
+            .order_by("entry_no")
+            .first()
+        )
+        if blocked is not None:
+            what = (
+                _("campaign entry")
+                if blocked["campaign_entry__is_canceled"]
+                else _("logged segment")
+            )
+            raise ValidationError(
+                MSG_UNCANCEL_REFUSED % {"entry_no": blocked["entry_no"], "what": what},
+                code="uncancel_refused",
+            )
     count = entries.exclude(is_canceled=cancel).update(
         is_canceled=cancel, updated_at=timezone.now()
     )
@@ -596,8 +704,14 @@ def interactions_delete_canceled(
                 .exclude(attachment=None)
                 .values_list("attachment_id", flat=True)
             )
+            pairs = set(
+                InteractionLogEntry.objects.filter(
+                    pk__in=ids, campaign__isnull=False, is_campaign_target=True
+                ).values_list("campaign_id", "contact_id")
+            )
             InteractionLogEntryComment.objects.filter(entry_id__in=ids).delete()
             InteractionLogEntry.objects.filter(pk__in=ids, is_canceled=True).delete()
+            interaction_targets_notify(pairs)  # CMP-23
             _attachments_delete_orphans(attachment_ids=attachment_ids)
             deleted += len(ids)
             bulk_job_progress(job_id=job_id, done=deleted)

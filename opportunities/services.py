@@ -20,6 +20,7 @@ from contacts.models import CommentLine, CommentTargetKind, Contact, ContactBusi
 from crm.concurrency import ensure_not_stale
 from crm.history import field_changes_record, history_snapshot
 from crm.services import model_update
+from interactions.models import InteractionLogEntry, InteractionLogEntryComment
 from setup.models import CustomerTemplate, LinkType, MarketingSetup, Salesperson
 from setup.services import (
     number_assign,
@@ -74,6 +75,16 @@ MSG_ACCEPT_NEEDS_CUSTOMER = gettext_noop("Create the customer first.")
 MSG_QUOTE_NOT_OPEN = gettext_noop("Quote %(quote)s is not open.")
 MSG_SETUP_FIELD = gettext_noop("Set %(field)s in Marketing setup.")
 MSG_CUSTOMER_EXISTS = gettext_noop("Contact %(number)s already has a customer link.")
+MSG_CAMPAIGN_NOT_ACTIVATED = gettext_noop(
+    "Campaign %(number)s is not activated; activate its special prices first."
+)
+MSG_CAMPAIGN_DATES = gettext_noop(
+    "The creation date %(date)s is not within the dates of campaign %(number)s."
+)
+MSG_ENTRY_CANCELED = gettext_noop("Interaction %(entry_no)s is canceled.")
+MSG_ENTRY_POSTPONED = gettext_noop("Interaction %(entry_no)s is not finished.")
+MSG_ENTRY_LINKED = gettext_noop("Interaction %(entry_no)s already has opportunity %(number)s.")
+MSG_ENTRY_NO_CONTACT = gettext_noop("Interaction %(entry_no)s has no contact.")
 
 OPPORTUNITY_UPDATE_FIELDS = [
     "description",
@@ -106,6 +117,27 @@ def contact_validate_not_privacy_blocked(contact: Contact, *, field: str = "cont
         raise ValidationError(
             {field: _(MSG_PRIVACY) % {"number": contact.number, "name": contact.name}},
             code="privacy_blocked",
+        )
+
+
+def opportunity_campaign_validate(*, campaign: Any, creation_date: dt.date) -> None:
+    """OPP-5 / CA-8: an opportunity's campaign is activated (CMP-22: it has target rows) and
+    its dates hold the creation date; without an ending date it is refused (source)."""
+    if campaign is None:
+        return
+    if not campaign.target_groups.exists():
+        raise ValidationError(
+            {"campaign": _(MSG_CAMPAIGN_NOT_ACTIVATED) % {"number": campaign.number}},
+            code="campaign_not_activated",
+        )
+    start, end = campaign.starting_date, campaign.ending_date
+    if start is None or end is None or not start <= creation_date <= end:
+        raise ValidationError(
+            {
+                "campaign": _(MSG_CAMPAIGN_DATES)
+                % {"date": creation_date, "number": campaign.number}
+            },
+            code="campaign_dates",
         )
 
 
@@ -147,8 +179,11 @@ def opportunity_create(
     estimated_value: Decimal = Decimal(0),
     chances_percent: Decimal = Decimal(0),
     estimated_close_date: dt.date | None = None,
+    campaign: Any = None,
 ) -> Opportunity:
-    """OPP-1…4 and OPP-21 (without segments); ``activate_first_stage`` runs OPP-20."""
+    """OPP-1…5 and OPP-21 (without segments); ``activate_first_stage`` runs OPP-20.
+
+    ``campaign`` is a ``campaigns.Campaign`` (a higher app: no import, STYLE 2)."""
     errors: dict[str, str] = {}
     if not (description or "").strip():
         errors["description"] = _("The description is required.")
@@ -167,6 +202,8 @@ def opportunity_create(
         raise ValidationError(errors, code="required")
     _cycle_validate(sales_cycle)
     salesperson_validate_choosable(salesperson)
+    creation_date = creation_date or _today()
+    opportunity_campaign_validate(campaign=campaign, creation_date=creation_date)
     issued = number_assign(
         setup_field="opportunity_series", model=Opportunity, typed_number=typed_number
     )
@@ -178,9 +215,10 @@ def opportunity_create(
         contact=contact,
         contact_company=contact_company_of(contact),
         sales_cycle=sales_cycle,
-        creation_date=creation_date or _today(),
+        creation_date=creation_date,
         priority=priority or Priority.NORMAL,
         segment_number=segment_number,
+        campaign=campaign,
     )
     opportunity.full_clean()
     opportunity.save()
@@ -366,6 +404,7 @@ def _new_entry(
         contact_id=opportunity.contact_id,
         contact_company_id=opportunity.contact_company_id,
         salesperson_id=opportunity.salesperson_id,
+        campaign_id=opportunity.campaign_id,
         previous_stage=previous.stage if previous is not None else None,
         is_active=True,
         **fields,
@@ -834,3 +873,62 @@ def sales_cycle_stage_delete(*, stage: SalesCycleStage) -> None:
             code="in_use",
         )
     stage.delete()
+
+
+# --------------------------------------------------------------------------------------------
+# From an interaction (INT-18): opportunities stand above interactions and orchestrate
+# --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def opportunity_create_from_interaction(*, entry: InteractionLogEntry, user=None) -> Opportunity:
+    """INT-18: an opportunity from a finished, non-canceled entry without one, for a contact
+    that is not privacy-blocked; it takes the entry's description, contact, salesperson,
+    campaign and segment number and the default sales cycle, gets the entry's comments, and
+    is stored on the entry."""
+    entry = (
+        InteractionLogEntry.objects.select_for_update(of=("self",))
+        .select_related("contact", "contact_company", "opportunity", "campaign")
+        .get(pk=entry.pk)
+    )
+    if entry.is_canceled:
+        raise ValidationError(
+            _(MSG_ENTRY_CANCELED) % {"entry_no": entry.entry_no}, code="entry_canceled"
+        )
+    if entry.is_postponed:
+        raise ValidationError(
+            _(MSG_ENTRY_POSTPONED) % {"entry_no": entry.entry_no}, code="entry_postponed"
+        )
+    if entry.opportunity_id is not None:
+        raise ValidationError(
+            _(MSG_ENTRY_LINKED) % {"entry_no": entry.entry_no, "number": entry.opportunity.number},
+            code="entry_linked",
+        )
+    if entry.contact is None:
+        raise ValidationError(
+            _(MSG_ENTRY_NO_CONTACT) % {"entry_no": entry.entry_no}, code="entry_no_contact"
+        )
+    contact_validate_not_privacy_blocked(entry.contact)  # CON-52
+    if entry.contact_company is not None:
+        contact_validate_not_privacy_blocked(entry.contact_company)
+    opportunity = opportunity_create(
+        description=entry.description,
+        contact=entry.contact,
+        salesperson=entry.salesperson,
+        user=user,
+        segment_number=entry.segment_number,
+        campaign=entry.campaign,
+    )
+    CommentLine.objects.bulk_create(
+        CommentLine(
+            target_kind=CommentTargetKind.OPPORTUNITY,
+            target_id=opportunity.pk,
+            line_no=comment.line_no,
+            date=comment.date,
+            comment=comment.comment,
+        )
+        for comment in InteractionLogEntryComment.objects.filter(entry=entry).order_by("line_no")
+    )
+    entry.opportunity = opportunity
+    entry.save(update_fields=["opportunity", "updated_at"])  # INT-14 allows this field
+    return opportunity
