@@ -132,14 +132,14 @@ def _rebuild_sql(contact_ids: list[int], *, threshold: int) -> int:
             """,  # noqa: S608
             [STRIP_CHARS, STRIP_CHARS, contact_ids, ContactType.COMPANY],
         )
-        # CON-61: a pair needs ``threshold`` identical (field, part, string) triples. A contact
-        # holds at most one string per (field, part), so a contact with k strings reaches the
-        # threshold with another only if they share one of its k - threshold + 1 *rarest*
-        # strings (pigeonhole). Those seed strings find the candidates, and each candidate's
-        # strings (one index range each) are matched against all k strings. Seeds held by more
-        # than DUPLICATE_SEED_MAX_HOLDERS companies are dropped (the documented departure), so
-        # the work is bounded. When both ends are in the set, the pair is counted from its
-        # lower id only.
+        # CON-61: a pair needs T = ``threshold`` identical (field, part, string) triples. A
+        # contact holds at most one string per (field, part). Take its k - T + 2 *rarest*
+        # strings as seeds, and scan the r of them held by at most DUPLICATE_SEED_MAX_HOLDERS
+        # companies (the documented departure). Another contact matching m scanned seeds has
+        # at most m + (k - r) matches in all, so it can reach T only if m >= T - k + r
+        # (pigeonhole; at least 1 by the departure). Only those candidates have their strings
+        # (one index range each) matched against all k strings. When both ends are in the
+        # set, the pair is counted from its lower id only.
         cursor.execute(
             f"""
             WITH mine AS MATERIALIZED (
@@ -160,14 +160,20 @@ def _rebuild_sql(contact_ids: list[int], *, threshold: int) -> int:
                        ) AS rank,
                        count(*) OVER (PARTITION BY m.contact_id) AS k
                 FROM mine m JOIN freq q USING (field, part, search_string)
+            ), seeds AS MATERIALIZED (
+                SELECT contact_id, field, part, search_string, k,
+                       count(*) OVER (PARTITION BY contact_id) AS scanned
+                FROM ranked
+                WHERE rank <= k - %s + 2 AND holders <= %s
             ), candidates AS MATERIALIZED (
-                SELECT DISTINCT r.contact_id AS a_id, b.contact_id AS b_id
-                FROM ranked r
-                JOIN {strings} b ON b.field = r.field AND b.part = r.part
-                                 AND b.search_string = r.search_string
-                                 AND b.contact_id <> r.contact_id
-                WHERE r.rank <= r.k - %s + 1 AND r.holders <= %s
-                  AND (b.contact_id <> ALL(%s) OR r.contact_id < b.contact_id)
+                SELECT s.contact_id AS a_id, b.contact_id AS b_id
+                FROM seeds s
+                JOIN {strings} b ON b.field = s.field AND b.part = s.part
+                                 AND b.search_string = s.search_string
+                                 AND b.contact_id <> s.contact_id
+                WHERE b.contact_id <> ALL(%s) OR s.contact_id < b.contact_id
+                GROUP BY s.contact_id, b.contact_id, s.k, s.scanned
+                HAVING COUNT(*) >= GREATEST(1, %s - s.k + s.scanned)
             ), candidate_strings AS MATERIALIZED (
                 SELECT c.a_id, c.b_id, b.field, b.part, b.search_string
                 FROM candidates c JOIN {strings} b ON b.contact_id = c.b_id
@@ -189,6 +195,7 @@ def _rebuild_sql(contact_ids: list[int], *, threshold: int) -> int:
                 threshold,
                 DUPLICATE_SEED_MAX_HOLDERS,
                 contact_ids,
+                threshold,
                 threshold,
             ],
         )

@@ -1,0 +1,42 @@
+"""CSV import at scale: the file is parsed once per process, not once per batch."""
+
+import pytest
+
+from contacts import imports
+from contacts.imports import contact_import_csv_batch, contact_import_csv_start
+from contacts.models import Contact
+from tests.contacts.test_import import MAPPING, _store
+from tests.contacts.test_import import numbered as numbered
+
+
+@pytest.mark.django_db
+def test_batches_parse_the_file_once(numbered, monkeypatch):
+    # given a stored file of five rows, imported one row per batch
+    rows = "".join(f"Firm {i};Paris;f{i}@firm.test;E{i}\n" for i in range(5))
+    path = _store("name;city;email;external_id\n" + rows)
+    calls = []
+    real_parse = imports._parse
+    monkeypatch.setattr(imports, "_parse", lambda text: calls.append(1) or real_parse(text))
+    imports._parsed_file.clear()
+    # when
+    job = contact_import_csv_start(path=path, mapping=MAPPING, skip_rejected=False, enqueue=False)
+    while contact_import_csv_batch(job_id=job.pk, batch_size=1):
+        pass
+    # then one parse for the preview, the start and five batches; every row imported
+    assert len(calls) == 1
+    assert Contact.objects.filter(name__startswith="Firm ").count() == 5
+
+
+@pytest.mark.django_db
+def test_changed_file_is_parsed_again(numbered):
+    # given a file read once
+    path = _store("name;city\nAcme;Paris\n")
+    assert imports.import_file_read(path=path)[1] == [["Acme", "Paris"]]
+    # when the same path holds other content
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    default_storage.delete(path)
+    default_storage.save(path, ContentFile(b"name;city\nBeta;Lyon\n"))
+    # then
+    assert imports.import_file_read(path=path)[1] == [["Beta", "Lyon"]]
