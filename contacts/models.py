@@ -285,6 +285,11 @@ class Contact(TimeStampedModel):
             models.Index(
                 fields=["country", "type", "city", "id"], name="contact_country_type_city_idx"
             ),
+            # A company card's persons, sorted (contacts.selectors.company_persons).
+            models.Index(
+                fields=["company", "type", "search_name", "id"],
+                name="contact_company_persons_idx",
+            ),
             # CSV import's natural key (contacts.imports._match_existing, same expression).
             models.Index(
                 Concat(Upper("name"), Value("|"), Upper("post_code")),
