@@ -10,6 +10,7 @@ from .models import (
     InformationFlow,
     InitiatedBy,
     InteractionGroup,
+    InteractionLogEntry,
     InteractionTemplate,
     InteractionTemplateLanguage,
 )
@@ -44,6 +45,7 @@ class InteractionTemplateForm(ServiceValidatedModelForm):
             "unit_duration_min",
             "information_flow",
             "initiated_by",
+            "campaign",
             "is_campaign_target",
             "is_campaign_response",
             "correspondence_type",
@@ -129,8 +131,17 @@ class InteractionForm(forms.Form):
         min_value=0, max_digits=10, decimal_places=2, required=False, label=_("Duration (min)")
     )
 
+    # Step 3 links to records of higher areas (campaign, opportunity, task); their fields come
+    # from the string foreign keys of the log entry, so no higher app is imported (STYLE 2).
+    LINK_FIELDS = ("campaign", "opportunity", "task")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.LINK_FIELDS:
+            field = InteractionLogEntry._meta.get_field(name).formfield(required=False)
+            if name != "campaign":
+                field.widget = forms.HiddenInput()
+            self.fields[name] = field
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

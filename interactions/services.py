@@ -82,6 +82,7 @@ TEMPLATE_FIELDS = [
     "unit_duration_min",
     "information_flow",
     "initiated_by",
+    "campaign",
     "is_campaign_target",
     "is_campaign_response",
     "correspondence_type",

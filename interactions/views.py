@@ -147,6 +147,11 @@ class InteractionCreateView(PermissionRequiredMixin, View):
             template=template, contact=contact, user=request.user
         )
         initial.update(contact=contact, template=template)
+        if form.is_bound and form.is_valid():
+            # TSK-6 / links from other pages pre-fill these (a task's wizard, a campaign …).
+            for name in ("description", "salesperson", *InteractionForm.LINK_FIELDS):
+                if form.cleaned_data.get(name):
+                    initial[name] = form.cleaned_data[name]
         return initial
 
     def get(self, request, *args, **kwargs):

@@ -13,9 +13,11 @@ from .models import (
     Activity,
     CloseOpportunityCode,
     CloseType,
+    Opportunity,
     Priority,
     RecurringFrom,
     SalesCycle,
+    Task,
     TaskStatus,
     TaskType,
 )
@@ -176,6 +178,13 @@ class TaskForm(forms.Form):
             self.fields["status"] = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
             self.fields["completed_by"] = forms.ModelChoiceField(
                 label=_("Completed by"), queryset=Salesperson.objects.all(), required=False
+            )
+        else:
+            # INT-19 / TSK-17: a new task may come from an interaction or an opportunity. The
+            # campaign field comes from the string foreign key (campaigns stand higher).
+            self.fields["campaign"] = Task._meta.get_field("campaign").formfield(required=False)
+            self.fields["opportunity"] = forms.ModelChoiceField(
+                queryset=Opportunity.objects.all(), required=False, widget=forms.HiddenInput
             )
         self.helper = _helper(_("Save"))
 

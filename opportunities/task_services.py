@@ -238,6 +238,8 @@ def task_create(
         contact = contact or opportunity.contact
         if team is None:
             salesperson = salesperson or opportunity.salesperson
+        if extra.get("campaign") is None and opportunity.campaign_id:
+            extra["campaign"] = opportunity.campaign
     if salesperson is None and team is None:
         salesperson = salesperson_for_user(user)
     if contact is not None:

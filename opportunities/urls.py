@@ -17,6 +17,11 @@ urlpatterns = [
         views.OpportunityQuoteCreateView.as_view(),
         name="opportunity-quote-create",
     ),
+    path(
+        "from-interaction/<int:entry_pk>/",
+        views.OpportunityFromInteractionView.as_view(),
+        name="opportunity-create-from-interaction",
+    ),
     path("pipeline/", views.PipelineBoardView.as_view(), name="pipeline"),
     path("pipeline/move/", views.PipelineMoveView.as_view(), name="pipeline-move"),
     path("forecast/", views.ForecastView.as_view(), name="forecast"),

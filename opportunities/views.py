@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -16,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from crm.concurrency import StaleObjectError
 from crm.exceptions import ApplicationError
+from interactions import selectors as interaction_selectors
 from setup.services import salesperson_for_user
 
 from . import selectors, services, task_services
@@ -391,10 +393,12 @@ class TaskCreateView(_ServiceFormView):
     template_name = "opportunities/task_form.html"
 
     def get_initial(self):
-        return {
-            "salesperson": salesperson_for_user(self.request.user),
-            "contact": self.request.GET.get("contact"),
-        }
+        # INT-19: "Create task" on an interaction pre-fills these from the query string.
+        initial = {"salesperson": salesperson_for_user(self.request.user)}
+        for name in ("contact", "salesperson", "campaign", "opportunity", "description"):
+            if self.request.GET.get(name):
+                initial[name] = self.request.GET[name]
+        return initial
 
     def perform(self, data):
         data = {k: v for k, v in data.items() if v not in (None, "")}
@@ -402,6 +406,29 @@ class TaskCreateView(_ServiceFormView):
 
     def get_success_url(self):
         return self.result.get_absolute_url()
+
+
+class OpportunityFromInteractionView(PermissionRequiredMixin, View):
+    """INT-18: POST "Create opportunity" on an interaction entry."""
+
+    permission_required = "opportunities.add_opportunity"
+
+    def post(self, request, entry_pk):
+        entry = interaction_selectors.interaction_entry_get(pk=entry_pk)
+        try:
+            opportunity = services.opportunity_create_from_interaction(
+                entry=entry, user=request.user
+            )
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            back = request.POST.get("next", "")
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                back = reverse("interactions:index")
+            return redirect(back)
+        messages.success(
+            request, _("Opportunity %(number)s created.") % {"number": opportunity.number}
+        )
+        return redirect(opportunity.get_absolute_url())
 
 
 class TaskUpdateView(_ServiceFormView):
@@ -444,6 +471,7 @@ class TaskActionView(PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         task = selectors.task_get(pk=pk, user=request.user)
+        closed = False
         try:
             done = self.run(task, request.POST)
         except (ValidationError, ApplicationError) as exc:
@@ -451,9 +479,11 @@ class TaskActionView(PermissionRequiredMixin, View):
         else:
             if done:
                 messages.success(request, done)
+            closed = self.action == "close"
         if self.action == "delete" and not Task.objects.filter(pk=task.pk).exists():
             return redirect("opportunities:task-list")
-        return redirect(task.get_absolute_url())
+        # TSK-6: closing (not canceling) asks "Register an interaction?" on the task page.
+        return redirect(task.get_absolute_url() + ("?register=1" if closed else ""))
 
     def run(self, task, post) -> str:
         if self.action == "close":
