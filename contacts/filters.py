@@ -22,7 +22,7 @@ from setup.models import (
 
 from .forms import ContactFilterForm
 from .models import Contact, ContactBusinessRelation, ContactIndustryGroup, ContactMailingGroup
-from .selectors import contact_search
+from .selectors import contact_search, keyset_seek
 
 
 class FetchedChoiceIterator(django_filters.fields.ModelChoiceIterator):
@@ -123,10 +123,23 @@ class ContactFilterSet(django_filters.FilterSet):
         ],
     )
 
+    after = django_filters.CharFilter(
+        label=_("After"), method="filter_after", widget=forms.HiddenInput
+    )
+
     class Meta:
         model = Contact
         form = ContactFilterForm
         fields = []
+
+    def filter_after(self, queryset, name, value):
+        """Keyset page: the rows after ``<sort value>,<id>`` in the list's current order."""
+        sort = (self.form.cleaned_data.get("o") or [""])[0] or ""
+        descending = sort.startswith("-")
+        field = self.filters["o"].param_map.get(sort.lstrip("-"))
+        if field is None:
+            field, descending = "search_name", False  # Contact.Meta.ordering
+        return keyset_seek(queryset, field=field, descending=descending, after=value)
 
     @property
     def form(self):

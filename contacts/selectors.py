@@ -4,6 +4,7 @@ import datetime as dt
 from urllib.parse import quote
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -263,10 +264,55 @@ def contact_section_rows(*, contact: Contact, section: str) -> QuerySet:
 DEFERRED_JOIN_OFFSET = 1000
 
 
+def keyset_sort_field(queryset: QuerySet) -> tuple[str, bool]:
+    """The leading sort column of a list queryset and whether it is descending."""
+    ordering = list(queryset.query.order_by) or list(queryset.model._meta.ordering)
+    first = str(ordering[0]) if ordering else "id"
+    return first.lstrip("-"), first.startswith("-")
+
+
+def keyset_after(*, row, field: str) -> str:
+    """The ``?after=`` bookmark of a row: ``<sort value>,<id>`` (seek past it)."""
+    value = getattr(row, field)
+    text = value.isoformat() if isinstance(value, dt.datetime) else str(value)
+    return f"{text},{row.pk}"
+
+
+def keyset_seek(queryset: QuerySet, *, field: str, descending: bool, after: str) -> QuerySet:
+    """Rows after the ``<value>,<id>`` bookmark in (field, id) order: no OFFSET, however deep.
+
+    ``field >= value`` (or ``<=``) keeps the sort index's range; ties go on by id (every list
+    ordering ends in ``id`` ascending)."""
+    value, comma, pk = after.rpartition(",")
+    try:
+        pk = int(pk)
+        value = queryset.model._meta.get_field(field).to_python(value)
+    except (ValueError, ValidationError):
+        return queryset.none()
+    if value is None or not comma:
+        return queryset.none()
+    op = "lte" if descending else "gte"
+    strict = "lt" if descending else "gt"
+    return queryset.filter(
+        Q(**{f"{field}__{op}": value}),
+        Q(**{f"{field}__{strict}": value}) | Q(pk__gt=pk),
+    )
+
+
 class NoCountPage(Page):
     def __init__(self, object_list, number, paginator, *, has_next: bool):
         super().__init__(object_list, number, paginator)
         self._has_next = has_next
+
+    @cached_property
+    def next_after(self) -> str:
+        """Bookmark of the page's last row for the keyset "Next" link ("" on the last page)."""
+        if not self._has_next or not self.object_list:
+            return ""
+        if not isinstance(self.paginator.object_list, QuerySet):
+            return ""
+        field = keyset_sort_field(self.paginator.object_list)[0]
+        return keyset_after(row=self.object_list[-1], field=field)
 
     def has_next(self) -> bool:
         return self._has_next
