@@ -5,7 +5,7 @@ link (OPP-8)."""
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from contacts.links import SHARED_FIELDS, EMPLOYEE_SHARED_FIELDS
+from contacts.links import EMPLOYEE_SHARED_FIELDS, SHARED_FIELDS
 from contacts.models import ContactBusinessRelation, MasterSide, PickupStatus
 from contacts.services import contact_update
 from opportunities.models import Opportunity, SalesDocumentKind
@@ -42,7 +42,11 @@ def linked_record_update(*, link_type: str, external_number: str, data: dict) ->
             code="not_found",
         )
     if link.pickup_status == PickupStatus.PENDING and link.master_side == MasterSide.CONTACT:
-        return {"applied": False, "reason": "contact_is_master", "contact_number": link.contact.number}
+        return {
+            "applied": False,
+            "reason": "contact_is_master",
+            "contact_number": link.contact.number,
+        }
     allowed = SHARED_FIELDS + (EMPLOYEE_SHARED_FIELDS if link_type == LinkType.EMPLOYEE else ())
     values = {}
     for name, value in data.items():

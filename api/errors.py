@@ -24,7 +24,7 @@ class ApiError(exceptions.APIException):
         self.message = str(message)
 
 
-class IdempotentReplay(Exception):  # noqa: N818 - control flow, not an error
+class IdempotentReplay(Exception):
     """Raised before the handler runs: the stored first response is returned instead."""
 
     def __init__(self, status_code: int, body) -> None:
@@ -55,8 +55,11 @@ def _flatten(detail, prefix: str = "") -> list[dict]:
                 out += _flatten(value, prefix)
     else:
         out.append(
-            {"code": getattr(detail, "code", "invalid") or "invalid", "field": prefix,
-             "message": str(detail)}
+            {
+                "code": getattr(detail, "code", "invalid") or "invalid",
+                "field": prefix,
+                "message": str(detail),
+            }
         )
     return out
 

@@ -1,5 +1,7 @@
 """``changed_since`` (and a few list filters) for every list of the API."""
 
+import datetime as dt
+
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from rest_framework.filters import BaseFilterBackend
@@ -32,8 +34,9 @@ class ChangedSinceFilterBackend(BaseFilterBackend):
 def changed_since_parse(value: str):
     field = django_filters.IsoDateTimeFilter().field_class()
     try:
-        return field.clean(value)
-    except Exception as exc:  # noqa: BLE001 - any parse error is the client's
+        # in UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts
+        return field.clean(value).astimezone(dt.UTC)
+    except Exception as exc:
         raise ApiError(
             str(_("Enter a valid ISO 8601 datetime.")), field="changed_since", code="invalid"
         ) from exc

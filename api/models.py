@@ -117,7 +117,9 @@ class IdempotencyRecord(models.Model):
         verbose_name = _("idempotency record")
         verbose_name_plural = _("idempotency records")
         constraints = [
-            models.UniqueConstraint(fields=["owner", "key"], name="idempotencyrecord_owner_key_uniq")
+            models.UniqueConstraint(
+                fields=["owner", "key"], name="idempotencyrecord_owner_key_uniq"
+            )
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,6 @@
 from rest_framework import serializers
 
 from campaigns.models import Campaign, CampaignEntry
-from contacts.imports import BS_COLUMNS
 from contacts.links import EMPLOYEE_SHARED_FIELDS, SHARED_FIELDS
 from contacts.models import Contact, ContactBusinessRelation, DeletedContactTombstone
 from interactions.models import DOCUMENT_SLOTS, InteractionLogEntry
@@ -85,9 +84,7 @@ class BusinessRecordSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
     email = serializers.CharField(max_length=80, required=False, allow_blank=True)
     home_page = serializers.CharField(max_length=80, required=False, allow_blank=True)
-    vat_registration_number = serializers.CharField(
-        max_length=20, required=False, allow_blank=True
-    )
+    vat_registration_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
     currency = serializers.CharField(max_length=10, required=False, allow_blank=True)
     language = serializers.CharField(max_length=10, required=False, allow_blank=True)
     salesperson = serializers.CharField(max_length=20, required=False, allow_blank=True)
@@ -140,9 +137,7 @@ class LinkedRecordSerializer(serializers.Serializer):
     currency = serializers.CharField(max_length=10, required=False, allow_blank=True)
     language = serializers.CharField(max_length=10, required=False, allow_blank=True)
     salesperson = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    vat_registration_number = serializers.CharField(
-        max_length=20, required=False, allow_blank=True
-    )
+    vat_registration_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
     registration_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
     first_name = serializers.CharField(max_length=30, required=False, allow_blank=True)
     middle_name = serializers.CharField(max_length=30, required=False, allow_blank=True)
@@ -326,7 +321,9 @@ class BusinessRelationSerializer(serializers.ModelSerializer):
 
 
 def model_serializer(model, fields="__all__", exclude=None):
-    meta = type("Meta", (), {"model": model, **({"exclude": exclude} if exclude else {"fields": fields})})
+    meta = type(
+        "Meta", (), {"model": model, **({"exclude": exclude} if exclude else {"fields": fields})}
+    )
     return type(f"{model.__name__}Serializer", (serializers.ModelSerializer,), {"Meta": meta})
 
 

@@ -67,9 +67,7 @@ def idempotency_get(*, owner: str, key: str) -> IdempotencyRecord | None:
     ).first()
 
 
-def idempotency_store(
-    *, owner: str, key: str, method: str, path: str, status: int, body
-) -> None:
+def idempotency_store(*, owner: str, key: str, method: str, path: str, status: int, body) -> None:
     """Keep the first response; an expired record with the same key is replaced."""
     IdempotencyRecord.objects.filter(
         owner=owner, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_TTL

@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 
-TOKEN_PREFIX = "crm_"
+TOKEN_PREFIX = "crm_"  # noqa: S105 - a prefix, not a secret
 
 
 def token_generate() -> str:

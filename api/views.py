@@ -11,7 +11,10 @@ from rest_framework.response import Response
 
 from campaigns.models import Campaign, CampaignEntry, CampaignPriceLine
 from campaigns.selectors import campaign_price_lookup
-from contacts.imports import contact_create_from_business_system, contact_import_from_business_system_start
+from contacts.imports import (
+    contact_create_from_business_system,
+    contact_import_from_business_system_start,
+)
 from contacts.links import (
     business_link_acknowledge,
     business_link_delete_external,
@@ -38,7 +41,11 @@ from .documents import document_event_log
 from .errors import ApiError
 from .filters import ChangedSinceFilterBackend, changed_since_parse
 from .models import ApiScope
-from .sales_history import sales_history_delete, sales_history_lines_import, sales_history_lines_prepare
+from .sales_history import (
+    sales_history_delete,
+    sales_history_lines_import,
+    sales_history_lines_prepare,
+)
 from .views_base import ApiGenericView, ApiReadOnlyViewSet, ApiView
 
 READ = ApiScope.READ_CONTACTS
@@ -84,7 +91,9 @@ def _read_viewset(model, serializer, *, scope=READ, related=(), lookup="pk"):
         {
             "scope": scope,
             "serializer_class": serializer,
-            "queryset": (model.objects.select_related(*related) if related else model.objects).all(),
+            "queryset": (
+                model.objects.select_related(*related) if related else model.objects
+            ).all(),
             "filter_backends": [ChangedSinceFilterBackend],
             "lookup_field": lookup,
             "__doc__": f"{model._meta.verbose_name_plural} (read only; changed_since).",
@@ -112,7 +121,9 @@ class SalesQuoteViewSet(ApiReadOnlyViewSet):
     filter_backends = [ChangedSinceFilterBackend]
     lookup_field = "number"
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=["open", "accepted", "declined"])])
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=["open", "accepted", "declined"])]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -157,9 +168,7 @@ class BusinessLinkListView(ApiGenericView):
                 external_number=data["external_number"],
                 data=dict(data["record"]),
             )
-            link = ContactBusinessRelation.objects.get(
-                contact=contact, link_type=data["link_type"]
-            )
+            link = ContactBusinessRelation.objects.get(contact=contact, link_type=data["link_type"])
         else:
             contact = Contact.objects.filter(number=data["contact_number"]).first()
             if contact is None:
@@ -177,9 +186,11 @@ class BusinessLinkListView(ApiGenericView):
                     master_side=data["master_side"],
                 )
                 business_link_acknowledge(link=link)  # the business system made it
-        link = business_links_pending().model.objects.select_related(
-            "contact", "business_relation", "template"
-        ).get(pk=link.pk)
+        link = (
+            business_links_pending()
+            .model.objects.select_related("contact", "business_relation", "template")
+            .get(pk=link.pk)
+        )
         return Response(business_link_payload(link=link), status=status.HTTP_201_CREATED)
 
 
@@ -201,9 +212,13 @@ class BusinessLinkDeleteView(ApiView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, link_type: str, external_number: str, **kwargs):
-        if not ContactBusinessRelation.objects.filter(
-            link_type=link_type, external_number=external_number.strip().upper()
-        ).exclude(link_type="").exists():
+        if (
+            not ContactBusinessRelation.objects.filter(
+                link_type=link_type, external_number=external_number.strip().upper()
+            )
+            .exclude(link_type="")
+            .exists()
+        ):
             raise ApiError(_("No such link."), status_code=404, code="not_found")
         business_link_delete_external(link_type=link_type, external_number=external_number)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -271,8 +286,11 @@ class DocumentEventView(ApiView):
 
     @extend_schema(
         request=s.DocumentEventSerializer,
-        responses={200: s.DocumentEventResultSerializer, 201: s.DocumentEventResultSerializer,
-                   202: s.DocumentEventResultSerializer},
+        responses={
+            200: s.DocumentEventResultSerializer,
+            201: s.DocumentEventResultSerializer,
+            202: s.DocumentEventResultSerializer,
+        },
     )
     def post(self, request, **kwargs):
         data = _serialized(s.DocumentEventSerializer, request.data)
@@ -290,7 +308,12 @@ class SalesHistoryView(ApiView):
 
     @extend_schema(
         request=s.SalesHistoryImportSerializer,
-        responses={201: inline_serializer("SalesHistoryResult", {"created": serializers.IntegerField(), "replaced": serializers.IntegerField()})},
+        responses={
+            201: inline_serializer(
+                "SalesHistoryResult",
+                {"created": serializers.IntegerField(), "replaced": serializers.IntegerField()},
+            )
+        },
     )
     def post(self, request, **kwargs):
         data = _serialized(s.SalesHistoryImportSerializer, request.data)
@@ -303,8 +326,11 @@ class SalesHistoryView(ApiView):
                     "field": f"lines[{first['line'] - 1}].{first['field']}",
                     "message": first["message"],
                     "errors": [
-                        {"code": "invalid", "field": f"lines[{e['line'] - 1}].{e['field']}",
-                         "message": e["message"]}
+                        {
+                            "code": "invalid",
+                            "field": f"lines[{e['line'] - 1}].{e['field']}",
+                            "message": e["message"],
+                        }
                         for e in errors[:500]
                     ],
                 },
@@ -318,7 +344,9 @@ class SalesHistoryView(ApiView):
             OpenApiParameter("date_from", OpenApiTypes.DATE),
             OpenApiParameter("date_to", OpenApiTypes.DATE),
         ],
-        responses={200: inline_serializer("SalesHistoryDeleted", {"deleted": serializers.IntegerField()})},
+        responses={
+            200: inline_serializer("SalesHistoryDeleted", {"deleted": serializers.IntegerField()})
+        },
     )
     def delete(self, request, **kwargs):
         data = _serialized(
@@ -347,7 +375,9 @@ class CampaignPriceLookupView(ApiView):
         if data.get("contact"):
             contact = Contact.objects.filter(number=data["contact"]).first()
             if contact is None:
-                raise ApiError(_("Unknown contact."), status_code=404, field="contact", code="not_found")
+                raise ApiError(
+                    _("Unknown contact."), status_code=404, field="contact", code="not_found"
+                )
         currency = None
         if data.get("currency"):
             currency = Currency.objects.filter(code=data["currency"].upper()).first()
@@ -395,7 +425,9 @@ class SalesQuoteOrderView(ApiView):
                 code="not_accepted",
             )
         taken = (
-            Opportunity.objects.filter(sales_document_kind="order", sales_document_number=data["order_number"])
+            Opportunity.objects.filter(
+                sales_document_kind="order", sales_document_number=data["order_number"]
+            )
             .exclude(pk=quote.opportunity_id)
             .first()
         )
@@ -426,7 +458,9 @@ class OpportunitySalesDocumentView(ApiView):
             opportunity=opportunity, kind=data["kind"], number=data["number"]
         )
         return Response(
-            {"number": opportunity.number, "sales_document_kind": data["kind"],
-             "sales_document_number": data["number"]}
+            {
+                "number": opportunity.number,
+                "sales_document_kind": data["kind"],
+                "sales_document_number": data["number"],
+            }
         )
-

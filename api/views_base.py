@@ -67,7 +67,9 @@ class ApiViewMixin:
             method=request.method,
             endpoint=endpoint,
             status=response.status_code,
-            duration_ms=int((time.monotonic() - getattr(self, "_started", time.monotonic())) * 1000),
+            duration_ms=int(
+                (time.monotonic() - getattr(self, "_started", time.monotonic())) * 1000
+            ),
         )
         return response
 

@@ -1,5 +1,6 @@
 """A thin IMAP client over imaplib (UIDs only)."""
 
+import contextlib
 import imaplib
 import re
 import ssl
@@ -25,7 +26,9 @@ class Mailbox:
         try:
             if setup.security == Security.SSL_TLS:
                 self.imap = imaplib.IMAP4_SSL(
-                    setup.imap_host, setup.imap_port, ssl_context=ssl.create_default_context(),
+                    setup.imap_host,
+                    setup.imap_port,
+                    ssl_context=ssl.create_default_context(),
                     timeout=TIMEOUT_S,
                 )
             else:
@@ -37,10 +40,8 @@ class Mailbox:
             raise ImapConnectionError(str(exc)) from exc
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
             self.imap.logout()
-        except (OSError, imaplib.IMAP4.error):
-            pass
 
     def ensure_folder(self, folder: str) -> None:
         if folder:

@@ -29,8 +29,15 @@ from .models import EmailLoggingSetup, EmailLogMessage, Outcome
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3  # EML-9
 POLL_LOCK_KEY = 0x6D61696C6C6F67  # "maillog"
-CONNECTION_FIELDS = ("imap_host", "imap_port", "security", "username", "inbox_folder",
-                     "archive_folder", "skipped_folder")
+CONNECTION_FIELDS = (
+    "imap_host",
+    "imap_port",
+    "security",
+    "username",
+    "inbox_folder",
+    "archive_folder",
+    "skipped_folder",
+)
 SETUP_FIELDS = (*CONNECTION_FIELDS, "batch_size", "poll_interval_min")
 
 
@@ -163,9 +170,7 @@ def message_plan(message, flags: bytes) -> Plan:
 
 def message_key(message) -> str:
     message_id = (message.get("Message-ID") or "").strip()
-    basis = message_id or "|".join(
-        str(message.get(h) or "") for h in ("Date", "From", "Subject")
-    )
+    basis = message_id or "|".join(str(message.get(h) or "") for h in ("Date", "From", "Subject"))
     return hashlib.sha256(basis.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -241,8 +246,12 @@ def email_message_log(*, raw: bytes, message, plan: Plan, internal_date: str, ke
 def _register(*, key: str, message_id: str, outcome: str, entry_count: int = 0, error: str = ""):
     EmailLogMessage.objects.update_or_create(
         message_key=key,
-        defaults={"message_id": message_id[:250], "outcome": outcome,
-                  "entry_count": entry_count, "error": error[:500]},
+        defaults={
+            "message_id": message_id[:250],
+            "outcome": outcome,
+            "entry_count": entry_count,
+            "error": error[:500],
+        },
     )
 
 
@@ -252,7 +261,9 @@ def _failure(*, key: str, message_id: str, error: str) -> int:
         message_key=key, defaults={"message_id": message_id[:250], "outcome": Outcome.FAILED}
     )
     EmailLogMessage.objects.filter(pk=row.pk).update(
-        attempts=row.attempts + 1, error=error[:500], outcome=Outcome.FAILED,
+        attempts=row.attempts + 1,
+        error=error[:500],
+        outcome=Outcome.FAILED,
         processed_at=timezone.now(),
     )
     return row.attempts + 1
@@ -336,7 +347,7 @@ def _process(box: Mailbox, setup: EmailLoggingSetup, uid: bytes, counts: dict) -
         entries = email_message_log(
             raw=raw, message=message, plan=plan, internal_date=internal_date, key=key
         )
-    except Exception as exc:  # noqa: BLE001 - EML-9: any per-message error is counted
+    except Exception as exc:
         logger.exception("e-mail logging failed for %s", message_id or key)
         attempts = _failure(key=key, message_id=message_id, error=str(exc) or repr(exc))
         counts["failed"] += 1

@@ -127,8 +127,12 @@ def test_c43_create_contact_from_business_system(bearer):
     assert link.pickup_status == "acknowledged"
     again = http.post(
         f"{V1}/business-links",
-        {"link_type": "customer", "external_number": "C9000", "create_contact": True,
-         "record": {"name": "Newco"}},
+        {
+            "link_type": "customer",
+            "external_number": "C9000",
+            "create_contact": True,
+            "record": {"name": "Newco"},
+        },
         format="json",
     )
     assert again.status_code == 409
@@ -173,7 +177,10 @@ def test_c44_patch_updates_linked_contact(bearer):
     assert response.status_code == 200, response.json()
     acme.refresh_from_db()
     assert acme.phone == "222"
-    assert http.patch(f"{V1}/linked-records/customer/NOPE", {"phone": "3"}, format="json").status_code == 404
+    assert (
+        http.patch(f"{V1}/linked-records/customer/NOPE", {"phone": "3"}, format="json").status_code
+        == 404
+    )
 
 
 def test_c46_master_side(bearer):
@@ -182,15 +189,23 @@ def test_c46_master_side(bearer):
     link_setup("customer")
     ext = company("Ext Ltd", phone="1")
     own = company("Own Ltd", phone="9")
-    contact_link_existing(contact=ext, link_type="customer", external_number="C1", master_side="external")
-    contact_link_existing(contact=own, link_type="customer", external_number="C2", master_side="contact")
+    contact_link_existing(
+        contact=ext, link_type="customer", external_number="C1", master_side="external"
+    )
+    contact_link_existing(
+        contact=own, link_type="customer", external_number="C2", master_side="contact"
+    )
     http = bearer("write_contacts", "links")
-    assert http.patch(f"{V1}/linked-records/customer/C1", {"name": "Ext BS"}, format="json").json()["applied"]
+    assert http.patch(f"{V1}/linked-records/customer/C1", {"name": "Ext BS"}, format="json").json()[
+        "applied"
+    ]
     ext.refresh_from_db()
     assert ext.name == "Ext BS"
     rows = {r["external_number"]: r for r in http.get(f"{V1}/business-links").json()["results"]}
     assert rows["C2"]["shared_fields"]["name"] == "Own Ltd"
-    assert not http.patch(f"{V1}/linked-records/customer/C2", {"name": "X"}, format="json").json()["applied"]
+    assert not http.patch(f"{V1}/linked-records/customer/C2", {"name": "X"}, format="json").json()[
+        "applied"
+    ]
     own.refresh_from_db()
     assert own.name == "Own Ltd"
 
@@ -211,8 +226,13 @@ def test_d4_sales_history_party_and_source_id(bearer):
     assert response.status_code == 400
     assert response.json()["field"] == "lines[0].contact_number"
     assert not SalesHistoryLine.objects.exists()
-    line = {"posting_date": "2025-01-10", "item_code": "item1", "contact_number": acme.number,
-            "amount": "10.00", "source_id": "S1"}
+    line = {
+        "posting_date": "2025-01-10",
+        "item_code": "item1",
+        "contact_number": acme.number,
+        "amount": "10.00",
+        "source_id": "S1",
+    }
     assert http.post(f"{V1}/sales-history", {"lines": [line]}, format="json").status_code == 201
     line["amount"] = "25.50"
     out = http.post(f"{V1}/sales-history", {"lines": [line]}, format="json").json()
@@ -221,11 +241,21 @@ def test_d4_sales_history_party_and_source_id(bearer):
     assert str(row.amount) == "25.50" and row.contact_id == acme.pk and row.item_code == "ITEM1"
     http.post(
         f"{V1}/sales-history",
-        {"lines": [{"posting_date": "2024-06-01", "item_code": "X", "link_type": "customer",
-                    "external_number": "C1"}]},
+        {
+            "lines": [
+                {
+                    "posting_date": "2024-06-01",
+                    "item_code": "X",
+                    "link_type": "customer",
+                    "external_number": "C1",
+                }
+            ]
+        },
         format="json",
     )
-    assert http.delete(f"{V1}/sales-history?date_from=2024-01-01&date_to=2024-12-31").json() == {"deleted": 1}
+    assert http.delete(f"{V1}/sales-history?date_from=2024-01-01&date_to=2024-12-31").json() == {
+        "deleted": 1
+    }
     assert http.delete(f"{V1}/sales-history?source_id=S1").json() == {"deleted": 1}
     assert http.delete(f"{V1}/sales-history").status_code == 400
 
@@ -233,8 +263,14 @@ def test_d4_sales_history_party_and_source_id(bearer):
 def test_sales_history_bulk_limit(bearer):
     """API-4: at most 5,000 lines per call."""
     http = bearer("sales_history")
-    lines = [{"posting_date": "2025-01-01", "item_code": "I", "link_type": "customer",
-              "external_number": "C1"}] * 5001
+    lines = [
+        {
+            "posting_date": "2025-01-01",
+            "item_code": "I",
+            "link_type": "customer",
+            "external_number": "C1",
+        }
+    ] * 5001
     assert http.post(f"{V1}/sales-history", {"lines": lines}, format="json").status_code == 400
 
 
@@ -242,8 +278,16 @@ def test_d5_idempotency_key(bearer):
     """D-5: a POST repeated with the same Idempotency-Key returns the first response without a
     second write."""
     http = bearer("sales_history")
-    body = {"lines": [{"posting_date": "2025-01-01", "item_code": "I", "link_type": "customer",
-                       "external_number": "C1"}]}
+    body = {
+        "lines": [
+            {
+                "posting_date": "2025-01-01",
+                "item_code": "I",
+                "link_type": "customer",
+                "external_number": "C1",
+            }
+        ]
+    }
     first = http.post(f"{V1}/sales-history", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     second = http.post(f"{V1}/sales-history", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == second.status_code == 201
@@ -288,13 +332,20 @@ def test_o20_order_reported_for_accepted_quote(bearer):
     http = bearer("quotes")
     listed = http.get(f"{V1}/sales-quotes", {"status": "accepted"}).json()["results"]
     assert [q["number"] for q in listed] == [quote.number]
-    response = http.post(f"{V1}/sales-quotes/{quote.number}/order", {"order_number": "SO9"}, format="json")
+    response = http.post(
+        f"{V1}/sales-quotes/{quote.number}/order", {"order_number": "SO9"}, format="json"
+    )
     assert response.status_code == 200, response.json()
     quote.refresh_from_db()
     opportunity.refresh_from_db()
     assert quote.external_order_number == "SO9"
     assert (opportunity.sales_document_kind, opportunity.sales_document_number) == ("order", "SO9")
-    assert http.post(f"{V1}/sales-quotes/{other.number}/order", {"order_number": "SO8"}, format="json").status_code == 409
+    assert (
+        http.post(
+            f"{V1}/sales-quotes/{other.number}/order", {"order_number": "SO8"}, format="json"
+        ).status_code
+        == 409
+    )
 
 
 def test_reference_data_and_schema(bearer, admin_user_, client):

@@ -9,7 +9,10 @@ from contacts.models import ContactBusinessRelation
 from interactions.models import InteractionLogEntry, InteractionTemplateSetup
 from tests.contacts.helpers_links import company, link_setup
 from tests.factories.campaigns import CampaignFactory
-from tests.factories.interactions import InteractionTemplateFactory, InteractionTemplateLanguageFactory
+from tests.factories.interactions import (
+    InteractionTemplateFactory,
+    InteractionTemplateLanguageFactory,
+)
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/document-events"
@@ -36,8 +39,13 @@ def _slot(kind, template):
 
 
 def _event(**fields):
-    return {"kind": "sales_invoice", "document_number": "INV1", "external_number": "C0042",
-            "date": "2025-03-01", **fields}
+    return {
+        "kind": "sales_invoice",
+        "document_number": "INV1",
+        "external_number": "C0042",
+        "date": "2025-03-01",
+        **fields,
+    }
 
 
 def test_i12_sales_invoice_logged_with_slot(bearer, linked_customer):
@@ -53,7 +61,9 @@ def test_i12_sales_invoice_logged_with_slot(bearer, linked_customer):
     assert response.status_code == 201, response.json()
     entry = InteractionLogEntry.objects.get()
     assert (entry.document_kind, entry.document_number, entry.contact_id) == (
-        "sales_invoice", "INV1", linked_customer.pk
+        "sales_invoice",
+        "INV1",
+        linked_customer.pk,
     )
     assert entry.template == template and entry.date == dt.date(2025, 3, 1)
     assert response.json()["entry_no"] == entry.entry_no
@@ -115,4 +125,7 @@ def test_bad_input_is_400_not_500(bearer):
     response = bearer("documents").post(URL, {"kind": "nope", "date": "x"}, format="json")
     assert response.status_code == 400
     assert set(response.json()) >= {"code", "field", "message"}
-    assert bearer("documents").post(URL, "not json", content_type="application/json").status_code == 400
+    assert (
+        bearer("documents").post(URL, "not json", content_type="application/json").status_code
+        == 400
+    )

@@ -36,8 +36,9 @@ def test_no_server_error_on_generated_input(live_server):
                 base_url=live_server.url, headers={"Authorization": f"Bearer {token}"}
             )
             if response.status_code >= 500:
-                failures.append((case.method, case.formatted_path, response.status_code,
-                                 response.text[:300]))
+                failures.append(
+                    (case.method, case.formatted_path, response.status_code, response.text[:300])
+                )
             else:
                 case.validate_response(response, checks=[not_a_server_error])
 

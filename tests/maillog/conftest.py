@@ -16,7 +16,7 @@ from tests.conftest import require_service
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 IMAP_USER = "crmlog"
-IMAP_PASSWORD = "secret"  # noqa: S105 - loopback test server
+IMAP_PASSWORD = "secret"
 
 CONFIG = """
 protocols = imap
@@ -88,7 +88,7 @@ def dovecot():
     if os.geteuid() == 0:
         for sub in ("mail", "home"):
             os.chown(tmp / sub, account.pw_uid, account.pw_gid)
-        os.chmod(tmp, 0o755)
+        os.chmod(tmp, 0o755)  # noqa: S103 - the dovecot user must enter it
     port = _free_port()
     config = Path(tmp) / "dovecot.conf"
     config.write_text(

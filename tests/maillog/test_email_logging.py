@@ -13,7 +13,7 @@ from maillog.services import (
     email_logging_setup_update,
     email_logging_test_connection,
 )
-from tests.contacts.helpers_links import company, person
+from tests.contacts.helpers_links import company
 from tests.factories.interactions import InteractionTemplateFactory
 from tests.factories.setup import SalespersonFactory
 
@@ -39,8 +39,12 @@ def configured(mailbox):
     """Setup pointing at the test mailbox, tested, slot set and enabled."""
     account = mailbox.account
     email_logging_setup_update(
-        data={"imap_host": account["host"], "imap_port": account["port"], "security": "none",
-              "username": account["user"]},
+        data={
+            "imap_host": account["host"],
+            "imap_port": account["port"],
+            "security": "none",
+            "username": account["user"],
+        },
         password=account["password"],
     )
     template = InteractionTemplateFactory(code="EMAIL")
@@ -96,12 +100,16 @@ def test_e2_inbound_at_received_time(configured, people):
     the received time."""
     import datetime as dt
 
-    sp, a, _b = people
+    _sp, a, _b = people
     received = dt.datetime(2025, 4, 5, 8, 30, tzinfo=dt.UTC).timestamp()
     configured.append(_mail("alpha@cust.test", "rep@crm.test", subject="Question"), when=received)
     email_logging_poll(force=True)
     entry = InteractionLogEntry.objects.get()
-    assert (entry.contact_id, entry.information_flow, entry.initiated_by) == (a.pk, "inbound", "them")
+    assert (entry.contact_id, entry.information_flow, entry.initiated_by) == (
+        a.pk,
+        "inbound",
+        "them",
+    )
     assert entry.date == dt.date(2025, 4, 5)
     assert entry.time == dt.time(10, 30)  # Europe/Paris
 
@@ -123,7 +131,9 @@ def test_e4_draft_no_sender_no_recipients(configured, people):
     email_logging_poll(force=True)
     assert not InteractionLogEntry.objects.exists()
     assert set(EmailLogMessage.objects.values_list("outcome", flat=True)) == {
-        "skipped_draft", "skipped_no_sender", "skipped_no_recipients"
+        "skipped_draft",
+        "skipped_no_sender",
+        "skipped_no_recipients",
     }
     assert configured.count("CRM/Skipped") == 3
 
@@ -164,8 +174,12 @@ def test_e8_enable_needs_slot(mailbox):
     """E-8: enabling without a template in the email_logging slot is refused."""
     account = mailbox.account
     email_logging_setup_update(
-        data={"imap_host": account["host"], "imap_port": account["port"], "security": "none",
-              "username": account["user"]},
+        data={
+            "imap_host": account["host"],
+            "imap_port": account["port"],
+            "security": "none",
+            "username": account["user"],
+        },
         password=account["password"],
     )
     assert email_logging_test_connection()[0]
