@@ -45,6 +45,18 @@ MIX = {
 # -- set-up through Django (users, sample ids, URLs) ---------------------------------------------
 
 
+def _ensure_template_and_segment() -> None:
+    """A benchmark database seeded by the contacts area has no interaction template and no
+    segment: add one of each (idempotent) so "log interaction" and "segment action" run."""
+    from segments.models import Segment
+    from tests.factories.interactions import InteractionTemplateFactory
+    from tests.factories.segments import SegmentFactory
+
+    InteractionTemplateFactory(code="LOADTEST", description="Load test")
+    if not Segment.objects.filter(number="LOADTEST").exists():
+        SegmentFactory(number="LOADTEST", description="Load test")
+
+
 def prepare(database_url: str, users: int) -> dict:
     """Create the load-test users and pick sample data; returns what the threads need."""
     os.environ["DATABASE_URL"] = database_url
@@ -73,6 +85,7 @@ def prepare(database_url: str, users: int) -> dict:
         if group is not None:
             user.groups.set([group])
 
+    _ensure_template_and_segment()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id, city FROM contacts_contact TABLESAMPLE SYSTEM (1) LIMIT 2000"
@@ -83,6 +96,8 @@ def prepare(database_url: str, users: int) -> dict:
             rows = cursor.fetchall()
         cursor.execute("SELECT id FROM segments_segment ORDER BY id LIMIT 20")
         segments = [r[0] for r in cursor.fetchall()]
+        cursor.execute("SELECT id FROM interactions_interactiontemplate ORDER BY id LIMIT 20")
+        templates = [r[0] for r in cursor.fetchall()]
 
     def url(name, *args):
         try:
@@ -97,6 +112,7 @@ def prepare(database_url: str, users: int) -> dict:
         "contact_ids": contact_ids,
         "search_terms": cities,
         "segment_ids": segments,
+        "template_ids": templates,
         "urls": {
             "login": url("login"),
             "list": url("contacts:contact-list"),
@@ -295,7 +311,12 @@ def user_loop(base, username, data, deadline, results, stop: threading.Event, se
                 op,
                 session,
                 f"{urls['log interaction']}?contact={contact}",
-                lambda f, c=contact: {**f, "contact": str(c), "description": "Load test"},
+                lambda f, c=contact: {
+                    **f,
+                    "contact": str(c),
+                    "description": "Load test",
+                    "template": str(rng.choice(data["template_ids"] or [""])),
+                },
             )
         elif op == "segment action":
             segment = rng.choice(data["segment_ids"])
