@@ -23,9 +23,7 @@ def interaction_entry_list(*, postponed: bool = False) -> QuerySet[InteractionLo
     """The log (postponed entries only on their own page, INT-12), newest first."""
     return (
         InteractionLogEntry.objects.filter(is_postponed=postponed)
-        .select_related(
-            "contact", "salesperson", "template", "group", "attachment", "opportunity"
-        )
+        .select_related("contact", "salesperson", "template", "group", "attachment", "opportunity")
         .order_by("-date", "-entry_no")
     )
 
