@@ -796,6 +796,12 @@ class ContactDuplicateSearchString(TimeStampedModel):
                 fields=["field", "part", "search_string"],
                 name="contactdupstring_lookup_idx",
             ),
+            # A duplicate candidate's strings, read index-only (contacts.dedupe._rebuild_sql).
+            models.Index(
+                fields=["contact"],
+                include=["field", "part", "search_string"],
+                name="contactdupstring_cover_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
