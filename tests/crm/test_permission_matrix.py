@@ -176,6 +176,7 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "opportunities:index": (302, 200, 200, 200),
     "opportunities:opportunity-close": (302, 200, 200, 200),
     "opportunities:opportunity-create": (302, 200, 200, 200),
+    "opportunities:opportunity-create-from-interaction": (302, 405, 405, 405),
     "opportunities:opportunity-delete": (302, 405, 403, 405),
     "opportunities:opportunity-detail": (302, 200, 200, 200),
     "opportunities:opportunity-edit": (302, 200, 200, 200),

@@ -271,3 +271,24 @@ def test_cmp23_interactions_keep_the_target_group_current(db, make_user):
     job = interaction_services.interactions_delete_canceled_start(user=make_user("ad"), filters={})
     interaction_services.interactions_delete_canceled(job_id=job.pk)
     assert not CampaignTargetGroup.objects.filter(campaign=campaign, number=company.number).exists()
+
+
+def test_i6_campaign_statistics_ignore_canceled_and_postponed(db):
+    """I-6: campaign statistics count only regular entries of the campaign, ignoring canceled
+    and postponed ones (10.1, 10.4)."""
+    from campaigns.selectors import campaign_statistics
+
+    campaign = CampaignFactory()
+    template = InteractionTemplateFactory(
+        campaign=campaign, is_campaign_target=True, correspondence_type="hard_copy"
+    )
+    contact = CompanyFactory()
+    _finish(contact, template, salesperson=SalespersonFactory(), cost=Decimal("7"))
+    InteractionLogEntryFactory(
+        campaign=campaign, is_campaign_target=True, is_canceled=True, cost=Decimal("100")
+    )
+    InteractionLogEntryFactory(
+        campaign=campaign, is_campaign_target=True, is_postponed=True, cost=Decimal("100")
+    )
+    stats = campaign_statistics(campaign=campaign)
+    assert (stats.contacted, stats.cost) == (1, Decimal("7"))
