@@ -35,6 +35,7 @@ class ApiClient(TimeStampedModel):
         verbose_name = _("API client")
         verbose_name_plural = _("API clients")
         ordering = ["name"]
+        permissions = [("import_sales_history", _("Can import sales history from a CSV file"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(scopes__contained_by=ApiScope.values), name="apiclient_scopes_valid"

@@ -13,11 +13,17 @@ API_CALL_RETENTION = dt.timedelta(days=90)
 
 
 @transaction.atomic
-def api_client_create(*, name: str, scopes: list[str]) -> tuple[ApiClient, str]:
+def api_client_create(
+    *, name: str, scopes: list[str], is_active: bool = True
+) -> tuple[ApiClient, str]:
     """Create a client; the returned token is shown once and never stored in clear."""
     token = token_generate()
     client = ApiClient(
-        name=name, scopes=sorted(set(scopes)), token_hash=token_hash(token), token_prefix=token[:8]
+        name=name,
+        scopes=sorted(set(scopes)),
+        is_active=is_active,
+        token_hash=token_hash(token),
+        token_prefix=token[:8],
     )
     client.full_clean()
     client.save()
@@ -87,3 +93,24 @@ def api_housekeeping() -> dict:
     keys, _ = IdempotencyRecord.objects.filter(created_at__lt=now - IDEMPOTENCY_TTL).delete()
     calls, _ = ApiCall.objects.filter(created_at__lt=now - API_CALL_RETENTION).delete()
     return {"idempotency_records": keys, "api_calls": calls}
+
+
+@transaction.atomic
+def api_client_update(*, client: ApiClient, name: str, is_active: bool, scopes: list[str]):
+    """Admin edit of a client (the token is only changed by ``api_client_token_rotate``)."""
+    client.name = name
+    client.is_active = is_active
+    client.scopes = sorted(set(scopes))
+    client.full_clean()
+    client.save(update_fields=["name", "is_active", "scopes", "updated_at"])
+    return client
+
+
+@transaction.atomic
+def api_user_token_revoke(*, user, token_id: int) -> ApiUserToken:
+    """Deactivate one of the user's own tokens (another user's token: DoesNotExist)."""
+    row = ApiUserToken.objects.select_for_update().get(pk=token_id, user=user)
+    if row.is_active:
+        row.is_active = False
+        row.save(update_fields=["is_active", "updated_at"])
+    return row

@@ -66,5 +66,5 @@ for pattern in v1:  # token-authenticated: the login redirect of the pages does 
 app_name = "api"
 urlpatterns = [
     path("v1/", include(v1)),
-    path("setup/sales-history-import/", include(views_pages.urlpatterns)),
+    path("", include(views_pages.urlpatterns)),  # pages (session login)
 ]

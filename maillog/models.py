@@ -97,7 +97,10 @@ class EmailLogMessage(models.Model):
         verbose_name = _("logged e-mail message")
         verbose_name_plural = _("logged e-mail messages")
         ordering = ["-processed_at", "-id"]
-        indexes = [models.Index(fields=["-processed_at"], name="emaillogmessage_processed_idx")]
+        indexes = [
+            models.Index(fields=["-processed_at"], name="emaillogmessage_processed_idx"),
+            models.Index(fields=["outcome", "-processed_at"], name="emaillogmessage_outcome_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(outcome__in=Outcome.values), name="emaillogmessage_outcome_valid"

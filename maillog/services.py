@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.models import Contact, ContactAltAddress
+from crm.exceptions import ApplicationError
 from crm.services import model_update
 from interactions.models import Attachment, InteractionLogEntry, InteractionTemplateSetup
 from interactions.services import contact_is_privacy_blocked, interaction_defaults
@@ -360,3 +361,12 @@ def _process(box: Mailbox, setup: EmailLoggingSetup, uid: bytes, counts: dict) -
     counts["entries"] += entries
     if not box.move(uid, setup.archive_folder):  # EML-8
         box.flag_logged(uid)
+
+
+def email_logging_sync_request() -> None:
+    """*Sync now*: run the poll on the worker (after the commit), ignoring the interval."""
+    from .tasks import email_logging_poll_task
+
+    if not EmailLoggingSetup.load().is_enabled:
+        raise ApplicationError(_("E-mail logging is disabled: enable it first."))
+    email_logging_poll_task.delay_on_commit(force=True)
