@@ -516,6 +516,54 @@ class OpportunityEntry(TimeStampedModel):
         return f"{self.entry_no}: {self.opportunity_id} @ {self.stage}"
 
 
+class OpportunityPipelineSummary(models.Model):
+    """Open active entries (``OPEN_ENTRY``) counted and summed by sales cycle, stage,
+    salesperson and expected close month.
+
+    The pipeline board's column totals and the forecast read a few hundred of these rows
+    instead of every open entry. Statement-level triggers on the entry table (migration
+    0006) keep it exact in the writing transaction, so no write path (services, admin,
+    ``update()``, cascades, raw SQL) can skip it. Read-only for Python code; not
+    timestamped. No CHECK on ``count``: PostgreSQL checks an upsert's proposed row (a negative
+    delta) before the conflict; the triggers raise on a negative total instead.
+    """
+
+    sales_cycle = models.ForeignKey(
+        SalesCycle, on_delete=models.CASCADE, related_name="+", verbose_name=_("sales cycle")
+    )
+    stage = models.PositiveIntegerField(_("stage"))
+    salesperson = models.ForeignKey(
+        "setup.Salesperson",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("salesperson"),
+    )
+    close_month = models.DateField(_("estimated close month"), null=True, blank=True)
+    count = models.BigIntegerField(_("no. of opportunities"), default=0)
+    estimated_value = models.DecimalField(
+        _("estimated value"), max_digits=20, decimal_places=2, default=0
+    )
+    calculated_current_value = models.DecimalField(
+        _("calculated current value"), max_digits=20, decimal_places=2, default=0
+    )
+
+    class Meta:
+        verbose_name = _("pipeline summary")
+        verbose_name_plural = _("pipeline summaries")
+        ordering = ["sales_cycle", "stage", "salesperson", "close_month"]
+        constraints = [
+            # The triggers' ON CONFLICT target; one row per key, a blank month included.
+            models.UniqueConstraint(
+                fields=["sales_cycle", "stage", "salesperson", "close_month"],
+                nulls_distinct=False,
+                name="opportunitypipelinesummary_key_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sales_cycle_id}/{self.stage}/{self.salesperson_id}/{self.close_month}"
+
+
 class SalesQuote(TimeStampedModel):
     """Minimal local sales quote (SPEC 7.1, adapted)."""
 

@@ -2,11 +2,15 @@
 
 import calendar
 import datetime as dt
+import operator
 from decimal import Decimal
+from functools import reduce
 
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     Count,
+    DateField,
     DecimalField,
     F,
     FilteredRelation,
@@ -18,7 +22,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 
 from contacts.models import Contact
@@ -30,6 +34,7 @@ from .models import (
     Attendee,
     Opportunity,
     OpportunityEntry,
+    OpportunityPipelineSummary,
     SalesCycle,
     SalesCycleStage,
     Task,
@@ -202,16 +207,16 @@ def _board_card_ids(*, cycle: SalesCycle, salesperson: Salesperson | None) -> li
 
 
 def pipeline_board(*, cycle: SalesCycle, salesperson: Salesperson | None = None) -> list[dict]:
-    """Columns by stage of a cycle: totals and the top cards of each (3 queries)."""
-    scope = Q(sales_cycle=cycle) & OPEN_ENTRY
+    """Columns by stage of a cycle: totals (from the pipeline summary) and the top cards of
+    each (4 queries)."""
+    summary = OpportunityPipelineSummary.objects.filter(sales_cycle=cycle, count__gt=0)
     if salesperson is not None:
-        scope &= Q(salesperson=salesperson)
+        summary = summary.filter(salesperson=salesperson)
     totals = {
         row["stage"]: row
-        for row in OpportunityEntry.objects.filter(scope)
-        .values("stage")
+        for row in summary.values("stage")
         .annotate(
-            count=Count("id"),
+            total=Sum("count"),
             estimated_value=Sum("estimated_value"),
             calculated_current_value=Sum("calculated_current_value"),
         )
@@ -233,7 +238,7 @@ def pipeline_board(*, cycle: SalesCycle, salesperson: Salesperson | None = None)
     return [
         {
             "stage": stage,
-            "count": totals.get(stage.stage, {}).get("count", 0),
+            "count": totals.get(stage.stage, {}).get("total", 0),
             "estimated_value": totals.get(stage.stage, {}).get("estimated_value") or 0,
             "calculated_current_value": totals.get(stage.stage, {}).get("calculated_current_value")
             or 0,
@@ -243,6 +248,10 @@ def pipeline_board(*, cycle: SalesCycle, salesperson: Salesperson | None = None)
     ]
 
 
+def _month_end(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
 def forecast_by_month(
     *,
     cycle: SalesCycle | None = None,
@@ -250,26 +259,60 @@ def forecast_by_month(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> list[dict]:
-    """Weighted forecast: open active entries by expected close month (one SQL aggregate)."""
-    queryset = OpportunityEntry.objects.filter(OPEN_ENTRY, estimated_close_date__isnull=False)
+    """Weighted forecast: open active entries by expected close month (one query).
+
+    Whole months come from the pipeline summary; a month the date range cuts (``date_from``
+    after the 1st, ``date_to`` before the month's end) is aggregated from its entries, in the
+    same statement (UNION ALL)."""
+    if date_from is not None and date_to is not None and date_from > date_to:
+        return []
+    summary = OpportunityPipelineSummary.objects.filter(count__gt=0, close_month__isnull=False)
+    entries = OpportunityEntry.objects.filter(OPEN_ENTRY, estimated_close_date__isnull=False)
     if cycle is not None:
-        queryset = queryset.filter(sales_cycle=cycle)
+        summary = summary.filter(sales_cycle=cycle)
+        entries = entries.filter(sales_cycle=cycle)
     if salesperson is not None:
-        queryset = queryset.filter(salesperson=salesperson)
+        summary = summary.filter(salesperson=salesperson)
+        entries = entries.filter(salesperson=salesperson)
+    cut: list[Q] = []  # the cut months, read from their entries
     if date_from is not None:
-        queryset = queryset.filter(estimated_close_date__gte=date_from)
+        summary = summary.filter(close_month__gte=date_from)
+        if date_from.day != 1:
+            end = min(_month_end(date_from), date_to or dt.date.max)
+            cut.append(Q(estimated_close_date__gte=date_from, estimated_close_date__lte=end))
     if date_to is not None:
-        queryset = queryset.filter(estimated_close_date__lte=date_to)
-    return list(
-        queryset.annotate(month=TruncMonth("estimated_close_date"))
+        if date_to == _month_end(date_to):
+            summary = summary.filter(close_month__lte=date_to)
+        else:
+            start = date_to.replace(day=1)
+            summary = summary.filter(close_month__lt=start)
+            if date_from is None or date_from < start:
+                cut.append(Q(estimated_close_date__gte=start, estimated_close_date__lte=date_to))
+    money = DecimalField(max_digits=20, decimal_places=2)
+    rows = (
+        summary.annotate(month=F("close_month"))
         .values("month")
         .annotate(
-            count=Count("id"),
-            estimated_value=Sum("estimated_value"),
-            weighted_value=Sum("calculated_current_value"),
+            count=Cast(Sum("count"), BigIntegerField()),
+            estimated_value=Sum("estimated_value", output_field=money),
+            weighted_value=Sum("calculated_current_value", output_field=money),
         )
-        .order_by("month")
+        .order_by()
     )
+    if cut:
+        rows = rows.union(
+            entries.filter(reduce(operator.or_, cut))
+            .annotate(month=Cast(TruncMonth("estimated_close_date"), DateField()))
+            .values("month")
+            .annotate(
+                count=Count("id"),
+                estimated_value=Sum("estimated_value", output_field=money),
+                weighted_value=Sum("calculated_current_value", output_field=money),
+            )
+            .order_by(),
+            all=True,
+        )
+    return list(rows.order_by("month"))
 
 
 # --------------------------------------------------------------------------------------------
