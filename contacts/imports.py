@@ -20,8 +20,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.validators import EmailValidator
-from django.db import transaction
-from django.db.models import F, Q, Value
+from django.db import connection, transaction
+from django.db.models import Q, Value
 from django.db.models.functions import Concat, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -527,10 +527,18 @@ def _bulk_insert(rows: list[PreparedRow]) -> list[Contact]:
         if data["type"] == ContactType.COMPANY:
             data["company_name"] = data.get("name", "")
         objs.append(Contact(last_modified_at=now, **data))
-    created = Contact.objects.bulk_create(objs, batch_size=IMPORT_BATCH_SIZE)
-    company_ids = [c.pk for c in created if c.type == ContactType.COMPANY]
-    Contact.objects.filter(pk__in=company_ids).update(company=F("pk"))
-    return created
+    # CON-4: a company points to itself. Its id is drawn from the table's sequence first, so
+    # the row is inserted complete (an UPDATE afterwards rewrote every index of the row).
+    companies = [obj for obj in objs if obj.type == ContactType.COMPANY]
+    if companies:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [Contact._meta.db_table, len(companies)],
+            )
+            for obj, (pk,) in zip(companies, cursor.fetchall(), strict=True):
+                obj.pk = obj.company_id = pk
+    return Contact.objects.bulk_create(objs, batch_size=IMPORT_BATCH_SIZE)
 
 
 def _typed_numbers_check(rows: list[PreparedRow]) -> None:

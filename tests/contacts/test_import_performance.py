@@ -40,3 +40,19 @@ def test_changed_file_is_parsed_again(numbered):
     default_storage.save(path, ContentFile(b"name;city\nBeta;Lyon\n"))
     # then
     assert imports.import_file_read(path=path)[1] == [["Beta", "Lyon"]]
+
+
+@pytest.mark.django_db
+def test_imported_companies_point_to_themselves_without_an_update(numbered):
+    """CON-4: companies get their id from the sequence and are inserted self-linked."""
+    # given
+    text = "type;name;city\ncompany;Acme;Paris\nperson;Jane Doe;Paris\ncompany;Beta;Lyon\n"
+    path = _store(text)
+    mapping = {"type": "type", "name": "name", "city": "city"}
+    job = contact_import_csv_start(path=path, mapping=mapping, skip_rejected=False, enqueue=False)
+    # when
+    contact_import_csv_batch(job_id=job.pk)
+    # then
+    companies = Contact.objects.filter(name__in=["Acme", "Beta"])
+    assert sorted(c.company_id == c.pk for c in companies) == [True, True]
+    assert Contact.objects.get(name="Jane Doe").company_id is None
