@@ -191,6 +191,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE: dict = {
     # SPEC 11.3: the task itself checks is_enabled / poll_interval_min and holds a lock.
     "email-logging-poll": {"task": "maillog.tasks.email_logging_poll_task", "schedule": 60.0},
+    "api-housekeeping": {"task": "api.tasks.api_housekeeping_task", "schedule": 3600.0},
 }
 
 # REST API (SPEC 12, docs/decisions/0003-rest-api.md).
