@@ -33,7 +33,7 @@ from .models import (
     CampaignTargetGroup,
     TargetKind,
 )
-from .references import NON_BLOCKING, OWN_CHILDREN, interaction_entry_model
+from .references import NON_BLOCKING, OWN_CHILDREN, interaction_entry_model, interaction_model
 
 # CMP-20 / 6.6: activation runs inline up to this many qualifying lines and interactions.
 ACTIVATE_INLINE_LIMIT = 1000
@@ -445,9 +445,19 @@ def campaign_entries_set_canceled(*, entry_ids: Iterable[int], is_canceled: bool
 
 def _delete_entries_with_interactions(ids: list[int]) -> int:
     interactions = interaction_entry_model()
+    pairs: set[tuple[int, int]] = set()
     if interactions is not None:
-        interactions._default_manager.filter(campaign_entry_id__in=ids).delete()
+        doomed = interactions._default_manager.filter(campaign_entry_id__in=ids)
+        if interaction_model() is not None:  # CMP-23: targets lost with these interactions
+            pairs = set(
+                doomed.filter(is_campaign_target=True, is_postponed=False, campaign__isnull=False)
+                .exclude(contact=None)
+                .values_list("campaign_id", "contact_id")
+            )
+        doomed.delete()
     deleted, _detail = CampaignEntry.objects.filter(pk__in=ids, is_canceled=True).delete()
+    if pairs:
+        interaction_targets_changed_receiver(sender=None, pairs=pairs)
     return deleted
 
 

@@ -292,3 +292,19 @@ def test_i6_campaign_statistics_ignore_canceled_and_postponed(db):
     )
     stats = campaign_statistics(campaign=campaign)
     assert (stats.contacted, stats.cost) == (1, Decimal("7"))
+
+
+def test_cmp23_deleting_canceled_campaign_entry_updates_target_group(db):
+    """CMP-23 / CMP-12: deleting a canceled campaign entry deletes its interactions and removes
+    the company's target row when they were its last qualifying interactions."""
+    campaign = _activated_campaign()
+    template = InteractionTemplateFactory(
+        campaign=campaign, is_campaign_target=True, correspondence_type="hard_copy"
+    )
+    company = CompanyFactory()
+    entry = _finish(company, template, salesperson=SalespersonFactory())
+    assert CampaignTargetGroup.objects.filter(campaign=campaign, number=company.number).exists()
+    campaign_entries_set_canceled(entry_ids=[entry.campaign_entry_id], is_canceled=True)
+    campaign_entry_delete(entry=CampaignEntry.objects.get(pk=entry.campaign_entry_id))
+    assert not InteractionLogEntry.objects.filter(pk=entry.pk).exists()
+    assert not CampaignTargetGroup.objects.filter(campaign=campaign, number=company.number).exists()
