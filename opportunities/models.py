@@ -462,10 +462,11 @@ class OpportunityEntry(TimeStampedModel):
         verbose_name_plural = _("opportunity entries")
         ordering = ["opportunity", "entry_no"]
         indexes = [
-            # Pipeline board: active open entries of a cycle by stage (SPEC 10.6).
+            # Pipeline board: the top cards of a stage, read in order (LIMIT stops early
+            # even when many entries share a value); totals come from the summary.
             models.Index(
-                fields=["sales_cycle", "stage", "-estimated_value"],
-                include=["calculated_current_value", "salesperson"],
+                fields=["sales_cycle", "stage", "-estimated_value", "-id"],
+                include=["salesperson"],
                 condition=Q(is_active=True) & ~Q(action_taken__in=["won", "lost"]),
                 name="oppentry_board_idx",
             ),
