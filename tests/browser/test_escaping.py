@@ -44,8 +44,8 @@ def test_markup_in_a_contact_name_is_shown_as_text(live_server, login, make_user
     _not_executed(page)
     assert page.get_by_text(NAME).count() >= 1
     page.goto(f"{live_server.url}/contacts/")
-    page.fill("#contact-filters input[name=q]", "onerror")
-    page.wait_for_timeout(800)
+    with page.expect_response(lambda r: "q=onerror" in r.url, timeout=15000):
+        page.fill("#contact-filters input[name=q]", "onerror")
     _not_executed(page)
     assert page.locator("#results").get_by_text(NAME).count() >= 1
     page.screenshot(path=".data/screenshot-escaping.png", full_page=True)
