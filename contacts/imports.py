@@ -422,6 +422,7 @@ def rows_prepare(
     mapping: dict[str, str],
     first_line: int = 2,
     defaults: bool = True,
+    match_existing: bool = True,
 ) -> list[PreparedRow]:
     setup = MarketingSetup.load()
     raws = [_mapped(header, cells, mapping) for cells in rows]
@@ -430,7 +431,8 @@ def rows_prepare(
         _row_prepare(first_line + i, raw, lookups, setup, defaults=defaults)
         for i, raw in enumerate(raws)
     ]
-    _match_existing([r for r in prepared if r.is_valid])
+    if match_existing:
+        _match_existing([r for r in prepared if r.is_valid])
     return prepared
 
 
@@ -451,12 +453,19 @@ class ImportPreview:
         return [r for r in self.rows if r.warnings and not r.errors]
 
 
-def contact_import_preview(*, path: str, mapping: dict[str, str]) -> ImportPreview:
-    """Dry run: per-row errors and duplicate warnings; nothing is written."""
+def contact_import_preview(
+    *, path: str, mapping: dict[str, str], match_existing: bool = True
+) -> ImportPreview:
+    """Dry run: per-row errors and duplicate warnings; nothing is written.
+
+    ``match_existing=False`` skips the look-up of existing contacts (warnings only), for
+    callers that need the errors alone."""
     if "name" not in mapping.values():
         raise ValidationError(_("Map a column to Name."))
     header, rows = import_file_read(path=path)
-    prepared = rows_prepare(header=header, rows=rows, mapping=mapping)
+    prepared = rows_prepare(
+        header=header, rows=rows, mapping=mapping, match_existing=match_existing
+    )
     valid = [r for r in prepared if r.is_valid]
     matched = [r for r in valid if r.existing]
     return ImportPreview(
@@ -568,7 +577,11 @@ def contact_import_csv_start(
     to skip rejected rows. The job then runs in batches on the worker."""
     from .tasks import contact_import_csv_task
 
-    preview = contact_import_preview(path=path, mapping=mapping)
+    # Only the errors matter here (each batch matches existing contacts again); matches are
+    # needed up front only to spare existing rows the typed-number check.
+    preview = contact_import_preview(
+        path=path, mapping=mapping, match_existing="number" in mapping.values()
+    )
     _typed_numbers_check(preview.rows)
     rejected = [r for r in preview.rows if r.errors]
     if rejected and not skip_rejected:
