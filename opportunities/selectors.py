@@ -14,6 +14,7 @@ from django.db.models import (
     F,
     FilteredRelation,
     Min,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -153,24 +154,33 @@ def salesperson_opportunity_statistics(*, salesperson: Salesperson) -> dict:
     )
 
 
+def _summed(queryset: QuerySet, field: str, output_field) -> Coalesce:
+    """A correlated SUM of ``field`` over ``queryset`` (rows of the outer cycle), 0 if none."""
+    total = queryset.values("sales_cycle").annotate(total=Sum(field)).values("total")
+    return Coalesce(Subquery(total, output_field=output_field), 0, output_field=output_field)
+
+
 def sales_cycle_list() -> QuerySet[SalesCycle]:
-    """Cycles with their open-opportunity figures (SPEC 10.6) in one query."""
+    """Cycles with their stage count and open opportunities (SPEC 10.6, from the pipeline
+    summary) in one query."""
+    stages = SalesCycleStage.objects.filter(sales_cycle=OuterRef("pk")).annotate(one=Value(1))
+    summary = OpportunityPipelineSummary.objects.filter(sales_cycle=OuterRef("pk"))
     return SalesCycle.objects.annotate(
-        stage_count=Count("stages", distinct=True),
-        open_count=Count(
-            "entries",
-            filter=Q(entries__is_active=True) & ~Q(entries__action_taken__in=["won", "lost"]),
-            distinct=True,
-        ),
+        stage_count=_summed(stages, "one", BigIntegerField()),
+        open_count=_summed(summary, "count", BigIntegerField()),
     ).order_by("code")
 
 
 def sales_cycle_statistics(*, cycle: SalesCycle) -> dict:
-    """SPEC 10.6: the cycle's open active entries, and per stage figures (one query each)."""
-    totals = OpportunityEntry.objects.filter(OPEN_ENTRY, sales_cycle=cycle).aggregate(
-        count=Count("id"),
-        estimated_value=Coalesce(Sum("estimated_value"), ZERO),
-        calculated_current_value=Coalesce(Sum("calculated_current_value"), ZERO),
+    """SPEC 10.6: the cycle's open active entries (pipeline summary), and per stage figures
+    (one query each)."""
+    money = DecimalField(max_digits=20, decimal_places=2)
+    totals = OpportunityPipelineSummary.objects.filter(sales_cycle=cycle).aggregate(
+        count=Coalesce(Sum("count"), 0, output_field=BigIntegerField()),
+        estimated_value=Coalesce(Sum("estimated_value"), ZERO, output_field=money),
+        calculated_current_value=Coalesce(
+            Sum("calculated_current_value"), ZERO, output_field=money
+        ),
     )
     per_stage = {
         row["stage"]: row

@@ -20,7 +20,12 @@ from opportunities.models import (
     OpportunityPipelineSummary,
     OpportunityStatus,
 )
-from opportunities.selectors import forecast_by_month, pipeline_board
+from opportunities.selectors import (
+    forecast_by_month,
+    pipeline_board,
+    sales_cycle_list,
+    sales_cycle_statistics,
+)
 from tests.factories.contacts import CompanyFactory
 from tests.factories.opportunities import (
     CloseOpportunityCodeFactory,
@@ -223,3 +228,33 @@ def test_board_and_forecast_read_summary_with_cut_months():
     last = (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
     [month] = forecast_by_month(date_from=first, date_to=last)
     assert month["count"] == 2
+
+
+def test_sales_cycle_figures_count_open_active_entries():
+    """SPEC 10.6: a cycle's figures are its open active entries (won/lost left out)."""
+    # given
+    cycle, empty = cycle_with_stages(3), cycle_with_stages(2)
+    opportunities = [
+        services.opportunity_create(
+            description="Deal",
+            contact=CompanyFactory(),
+            salesperson=SalespersonFactory(),
+            sales_cycle=cycle,
+            activate_first_stage=True,
+            estimated_value=Decimal(value),
+        )
+        for value in (1000, 2000)
+    ]
+    services.opportunity_close(
+        opportunity=opportunities[1],
+        close_type="lost",
+        close_code=CloseOpportunityCodeFactory(type="lost"),
+        date_of_change=TODAY,
+    )
+    # when
+    listed = {c.pk: (c.stage_count, c.open_count) for c in sales_cycle_list()}
+    statistics = sales_cycle_statistics(cycle=cycle)
+    # then
+    assert listed[cycle.pk] == (3, 1) and listed[empty.pk] == (2, 0)
+    assert (statistics["count"], statistics["estimated_value"]) == (1, 1000)
+    assert sales_cycle_statistics(cycle=empty)["count"] == 0
