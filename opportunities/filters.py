@@ -21,6 +21,27 @@ from .models import (
 )
 
 
+class _OptionsIterator(django_filters.fields.ModelChoiceIterator):
+    """A select's options in one plain SELECT: Django's ``iterator()`` would open a
+    server-side cursor (DECLARE, FETCH, CLOSE: three round trips) for a handful of rows."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class _OptionsField(django_filters.fields.ModelChoiceField):
+    iterator = _OptionsIterator
+
+
+class _ModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = _OptionsField
+
+
 class _FilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,12 +64,8 @@ class OpportunityFilterSet(django_filters.FilterSet):
         label=_("Search"), method="search", widget=forms.TextInput(attrs={"type": "search"})
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=OpportunityStatus.choices)
-    salesperson = django_filters.ModelChoiceFilter(
-        label=_("Salesperson"), queryset=Salesperson.objects.all()
-    )
-    sales_cycle = django_filters.ModelChoiceFilter(
-        label=_("Sales cycle"), queryset=SalesCycle.objects.all()
-    )
+    salesperson = _ModelChoiceFilter(label=_("Salesperson"), queryset=Salesperson.objects.all())
+    sales_cycle = _ModelChoiceFilter(label=_("Sales cycle"), queryset=SalesCycle.objects.all())
     priority = django_filters.ChoiceFilter(label=_("Priority"), choices=Priority.choices)
     stage = django_filters.NumberFilter(label=_("Stage"), method="at_stage")
 
@@ -75,10 +92,8 @@ class OpportunityFilterSet(django_filters.FilterSet):
 class TaskFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=TaskStatus.choices)
     type = django_filters.ChoiceFilter(label=_("Type"), choices=TaskType.choices)
-    salesperson = django_filters.ModelChoiceFilter(
-        label=_("Salesperson"), queryset=Salesperson.objects.all()
-    )
-    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=Team.objects.all())
+    salesperson = _ModelChoiceFilter(label=_("Salesperson"), queryset=Salesperson.objects.all())
+    team = _ModelChoiceFilter(label=_("Team"), queryset=Team.objects.all())
     is_closed = django_filters.BooleanFilter(label=_("Closed"))
     priority = django_filters.ChoiceFilter(label=_("Priority"), choices=Priority.choices)
     date_from = django_filters.DateFilter(
