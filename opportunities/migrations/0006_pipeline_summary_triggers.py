@@ -54,24 +54,61 @@ def _upsert(deltas: str) -> str:
     """
 
 
-FORWARD = f"""
-CREATE FUNCTION opportunities_pipeline_summary_apply() RETURNS trigger
+# Advisory lock class of the summary (two-int4 form: apart from the bigint locks elsewhere).
+LOCK_CLASS = 0x4F505053  # "OPPS"
+
+
+def _lock(deltas: str) -> str:
+    """Migration 0008: before touching summary rows, lock each (cycle, salesperson) group the
+    statement really changes, in order, until commit. A move deactivates one entry and inserts
+    another (two statements, two keys of the same group): two moves in opposite directions
+    then queue on the group instead of deadlocking on the summary rows."""
+    return f"""
+        PERFORM pg_advisory_xact_lock({LOCK_CLASS}, g.k)
+        FROM (
+            SELECT DISTINCT hashtext(sales_cycle_id || ':' || salesperson_id) AS k
+            FROM (
+                SELECT sales_cycle_id, salesperson_id
+                FROM ({deltas}) AS d
+                GROUP BY sales_cycle_id, stage, salesperson_id, close_month
+                HAVING sum(count) <> 0 OR sum(estimated_value) <> 0
+                    OR sum(calculated_current_value) <> 0
+            ) AS changed
+            ORDER BY 1
+        ) AS g;
+    """
+
+
+def function_sql(*, lock: bool) -> str:
+    inserted = _delta("new_rows", "")
+    deleted = _delta("old_rows", "-")
+    updated = inserted + " UNION ALL " + deleted
+    return f"""
+CREATE OR REPLACE FUNCTION opportunities_pipeline_summary_apply() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     lowest bigint;
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        {_upsert(_delta("new_rows", ""))}
+        {_lock(inserted) if lock else ""}
+        {_upsert(inserted)}
     ELSIF TG_OP = 'DELETE' THEN
-        {_upsert(_delta("old_rows", "-"))}
+        {_lock(deleted) if lock else ""}
+        {_upsert(deleted)}
     ELSIF TG_OP = 'UPDATE' THEN
-        {_upsert(_delta("new_rows", "") + " UNION ALL " + _delta("old_rows", "-"))}
+        {_lock(updated) if lock else ""}
+        {_upsert(updated)}
     ELSE  -- TRUNCATE
         DELETE FROM {SUMMARY};
     END IF;
     RETURN NULL;
 END
 $$;
+"""
+
+
+FORWARD = f"""
+{function_sql(lock=False)}
 
 CREATE TRIGGER oppentry_summary_insert AFTER INSERT ON {ENTRY}
     REFERENCING NEW TABLE AS new_rows

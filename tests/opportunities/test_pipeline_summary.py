@@ -3,6 +3,8 @@ entries, whatever sequence of writes produced them."""
 
 import datetime as dt
 import random
+import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -258,3 +260,75 @@ def test_sales_cycle_figures_count_open_active_entries():
     assert listed[cycle.pk] == (3, 1) and listed[empty.pk] == (2, 0)
     assert (statistics["count"], statistics["estimated_value"]) == (1, 1000)
     assert sales_cycle_statistics(cycle=empty)["count"] == 0
+
+
+def _copy_at_stage(entry_id: int, stage: int) -> None:
+    """The two statements of a move (OPP-12): deactivate, then insert the new active entry."""
+    columns = (
+        "created_at, updated_at, opportunity_id, sales_cycle_id, contact_id, contact_company_id,"
+        " salesperson_id, date_of_change, days_open, action_taken, estimated_value,"
+        " calculated_current_value, completed_percent, chances_percent, probability_percent,"
+        " estimated_close_date, cancel_old_tasks"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE opportunities_opportunityentry SET is_active = false WHERE id = %s", [entry_id]
+        )
+        time.sleep(0.3)  # the other move takes its first step meanwhile
+        cursor.execute(
+            f"INSERT INTO opportunities_opportunityentry ({columns}, stage, is_active)"  # noqa: S608
+            f" SELECT {columns}, %s, true FROM opportunities_opportunityentry WHERE id = %s",
+            [stage, entry_id],
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_opposite_moves_of_one_salesperson_queue_instead_of_deadlocking():
+    # given: two cards of one salesperson, same close month, at stages 1 and 2
+    cycle = cycle_with_stages(2)
+    salesperson = SalespersonFactory()
+    entries = []
+    for stage in (1, 2):
+        opportunity = services.opportunity_create(
+            description="Deal",
+            contact=CompanyFactory(),
+            salesperson=salesperson,
+            sales_cycle=cycle,
+            activate_first_stage=True,
+            estimated_value=Decimal(1000),
+            estimated_close_date=TODAY,
+        )
+        if stage == 2:
+            services.opportunity_update(
+                opportunity=opportunity,
+                action="next",
+                date_of_change=TODAY,
+                estimated_value=Decimal(1000),
+                estimated_close_date=TODAY,
+            )
+        entries.append(OpportunityEntry.objects.get(opportunity=opportunity, is_active=True).pk)
+    errors: list[Exception] = []
+
+    def move(entry_id: int, stage: int) -> None:
+        try:
+            with transaction.atomic():
+                _copy_at_stage(entry_id, stage)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # when: 1 → 2 and 2 → 1 at the same time
+    threads = [
+        threading.Thread(target=move, args=(entries[0], 2)),
+        threading.Thread(target=move, args=(entries[1], 1)),
+    ]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.1)
+    for thread in threads:
+        thread.join(timeout=30)
+    # then
+    assert errors == []
+    _assert_consistent()
+    assert [c["count"] for c in pipeline_board(cycle=cycle)] == [1, 1]
