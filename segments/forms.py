@@ -19,6 +19,7 @@ class SegmentForm(forms.ModelForm):
             "date",
             "salesperson",
             "template",
+            "campaign",
             "default_subject",
             "correspondence_type",
         ]

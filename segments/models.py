@@ -4,9 +4,8 @@ Rules live in ``services.py`` and the criteria engine in ``criteria.py``; this m
 fields, constraints and indexes only. Lines and history are written set-based
 (``INSERT … SELECT``), so every column the engine does not set has a database default too.
 
-Not modelled yet: ``campaign`` (campaigns/models.py has no Campaign when this was built) and
-``SegmentLine.opportunity`` (the opportunities migration is still being rewritten); both are
-later additions.
+``campaign`` on the header and the lines is a string foreign key (campaigns stand higher,
+STYLE 2). Not modelled yet: ``SegmentLine.opportunity``.
 """
 
 from django.conf import settings
@@ -114,6 +113,7 @@ class Segment(TimeStampedModel):
     information_flow = _choice(_("information flow"), InformationFlow)
     initiated_by = _choice(_("initiated by"), InitiatedBy)
     group = _fk("interactions.InteractionGroup", _("interaction group"))
+    campaign = _fk("campaigns.Campaign", _("campaign"), related_name="segments")
     is_campaign_target = models.BooleanField(_("campaign target"), default=False)
     is_campaign_response = models.BooleanField(_("campaign response"), default=False)
     running_job = models.ForeignKey(
@@ -180,6 +180,7 @@ class SegmentLine(TimeStampedModel):
         verbose_name=_("contact"),
     )
     contact_company = _line_fk("contacts.Contact", _("contact company"), on_delete=models.SET_NULL)
+    campaign = _line_fk("campaigns.Campaign", _("campaign"))
     is_campaign_target = models.BooleanField(_("campaign target"), default=False, db_default=False)
     is_campaign_response = models.BooleanField(
         _("campaign response"), default=False, db_default=False

@@ -68,6 +68,7 @@ HEADER_FIELDS = [
     "information_flow",
     "initiated_by",
     "group",
+    "campaign",
     "is_campaign_target",
     "is_campaign_response",
 ]
@@ -84,6 +85,7 @@ HEADER_TO_LINE = {
     "information_flow": "information_flow",
     "initiated_by": "initiated_by",
     "group": "group",
+    "campaign": "campaign",  # CA-2
 }
 # SEG-2: template field → header field.
 TEMPLATE_TO_HEADER = {
@@ -330,6 +332,7 @@ def _line_values(segment: Segment, *, line_no_expr: str) -> tuple[list[str], lis
         ("date", "%s::date", [segment.date]),
         ("information_flow", "%s", [segment.information_flow]),
         ("initiated_by", "%s", [segment.initiated_by]),
+        ("campaign_id", "%s::bigint", [segment.campaign_id]),
         ("is_campaign_target", "%s", [segment.is_campaign_target]),
         ("is_campaign_response", "%s", [segment.is_campaign_response]),
         (
