@@ -48,6 +48,33 @@ def pytest_sessionfinish(session, exitstatus):
         print(f"\nCI does not allow skipped tests; skipped: {', '.join(_skipped[:20])}")  # noqa: T201
 
 
+@pytest.fixture(autouse=True)
+def _post_migrate_state(request):
+    """Transactional tests start from a flushed-and-restored database; re-run the post-migrate
+    handlers (content types, permissions, role groups) so they never depend on what an
+    earlier flush left behind."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "live_server" in request.fixturenames
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.sql import emit_post_migrate_signal
+
+    ContentType.objects.clear_cache()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    """A flushed transactional test recreates content types: never reuse cached ids."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+
+
 @pytest.fixture
 def make_user(db, django_user_model):
     def make(username="user", *, groups=(), is_staff=False, is_superuser=False, **extra):

@@ -10,8 +10,8 @@ from crm.context_processors import NAVIGATION
 def test_login_switch_to_french_and_open_every_navigation_entry(live_server, login, make_user):
     user = make_user("admin", groups=["Administrators"], is_staff=True)
     page = login(user)
-    page.select_option("#language-select", "fr")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#language-select", "fr")
     assert page.locator("html").get_attribute("lang") == "fr"
     assert page.get_by_role("link", name="Accueil").first.is_visible()
     links = page.locator("#mainnav .nav-link")
