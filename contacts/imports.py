@@ -168,8 +168,14 @@ def _parse(text: str) -> tuple[list[str], list[list[str]]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    rows = [row for row in reader if any(cell.strip() for cell in row)]
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        rows = [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise ValidationError(
+            {"file": _("The file is not valid CSV: %(error)s") % {"error": exc}},
+            code="invalid_csv",
+        ) from exc
     if not rows:
         return [], []
     return [h.strip() for h in rows[0]], rows[1:]

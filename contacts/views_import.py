@@ -36,7 +36,8 @@ PREVIEW_ROWS = 200
 
 
 def _upload_errors(form, exc: ValidationError) -> None:
-    for name, errors in getattr(exc, "error_dict", {"file": exc.error_list}).items():
+    by_field = exc.error_dict if hasattr(exc, "error_dict") else {"file": exc.error_list}
+    for name, errors in by_field.items():
         form.add_error(name if name in form.fields else None, errors)
 
 

@@ -124,12 +124,6 @@ csv_files = st.one_of(
 # strategy: every such refusal hits the known 500 below. Put them back once it is fixed.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="contacts/views_import.py _upload_errors evaluates exc.error_list for a dict-shaped "
-    "ValidationError (getattr default is eager): every refused upload answers 500. Fix: "
-    "`exc.error_dict if hasattr(exc, 'error_dict') else {'file': exc.error_list}`.",
-)
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -188,12 +182,6 @@ def test_contact_csv_import_any_file(
             assert len(valid) == len(prepared.rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="contacts/imports.py _parse reads csv from io.StringIO(text) without newline='': a "
-    "lone carriage return in an unquoted field raises _csv.Error (500). Fix: "
-    "io.StringIO(text, newline='') and catch csv.Error as a ValidationError.",
-)
 def test_a_csv_with_a_lone_carriage_return_is_answered(rep):
     upload = SimpleUploadedFile("contacts.csv", b"Name,City\nA\rB,x\n", content_type="text/csv")
     response = rep.post(reverse("contacts:contact-import"), {"file": upload})
