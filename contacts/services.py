@@ -104,8 +104,6 @@ CONTACT_EDIT_FIELDS = [
     "has_parental_consent",
 ]
 
-# Person ripple (CON-24) is one UPDATE statement whatever the number of persons.
-
 # -- messages (kept as constants for tests) -----------------------------------------------------
 
 PHONE_INVALID = gettext_noop("%(field)s may contain digits, spaces and + - ( ) / . only.")
@@ -274,10 +272,43 @@ def _output(attname: str):
 # -- CON-24 ripple --------------------------------------------------------------------------------
 
 
-def _ripple_to_persons(company: Contact, *, old: dict[str, Any], setup: MarketingSetup) -> int:
+# CON-24 / SPEC 3.7: up to this many persons the ripple runs inside the company save; above it,
+# a task started on commit applies the same UPDATE with the captured previous values.
+RIPPLE_INLINE_MAX_PERSONS = 500
+
+
+def _ripple_changes(company: Contact, *, old: dict[str, Any], setup: MarketingSetup) -> dict:
+    """What CON-24 moves, as plain JSON: ``{"fields": {attname: [old, new]}, "address":
+    [old_block, new_block] | None, "name": [old, new] | None}`` (only what changed)."""
+    fields: list[str] = [f"{f}_id" for f, s in INHERIT_SWITCHES.items() if getattr(setup, s)]
+    if setup.inherit_communication:
+        fields += RIPPLE_COMMUNICATION_FIELDS
+    changes: dict[str, Any] = {"fields": {}, "address": None, "name": None}
+    for attname in fields:
+        new = getattr(company, attname)
+        if old[attname] != new:
+            changes["fields"][attname] = [old[attname], new]
+    if setup.inherit_address:
+        new_block = [getattr(company, f) for f in ADDRESS_FIELDS]
+        old_block = [old[f] for f in ADDRESS_FIELDS]
+        if new_block != old_block:
+            changes["address"] = [old_block, new_block]
+    if old["name"] != company.name:
+        changes["name"] = [old["name"], company.name]
+    return changes
+
+
+def _ripple_is_empty(changes: dict) -> bool:
+    return not changes["fields"] and changes["address"] is None and changes["name"] is None
+
+
+@transaction.atomic
+def contact_person_ripple(*, company_id: int, changes: dict) -> int:
     """CON-24 with one UPDATE: each inherited field moves on persons still holding the old value.
 
-    ``old`` maps attnames (``salesperson_id``, ``phone`` …) to the company's previous values.
+    ``changes`` comes from ``_ripple_changes`` (captured at the company save). Idempotent: a
+    second run with the same values finds no person still holding an old value (and none with
+    another company name), so it changes nothing.
     """
     updates: dict[str, Any] = {}
     changed_conditions: list[Q] = []
@@ -285,41 +316,53 @@ def _ripple_to_persons(company: Contact, *, old: dict[str, Any], setup: Marketin
     def same(attname: str, value: Any) -> Q:
         return Q(**{f"{attname}__isnull": True}) if value is None else Q(**{attname: value})
 
-    fields: list[str] = [f"{f}_id" for f, s in INHERIT_SWITCHES.items() if getattr(setup, s)]
-    if setup.inherit_communication:
-        fields += RIPPLE_COMMUNICATION_FIELDS
-    for attname in fields:
-        new = getattr(company, attname)
-        if old[attname] == new:
-            continue
-        condition = same(attname, old[attname])
+    for attname, (old_value, new_value) in changes["fields"].items():
+        condition = same(attname, old_value)
         updates[attname] = Case(
-            When(condition, then=Value(new)), default=F(attname), output_field=_output(attname)
+            When(condition, then=Value(new_value)),
+            default=F(attname),
+            output_field=_output(attname),
         )
         changed_conditions.append(condition)
-    if setup.inherit_address:
-        new_block = [getattr(company, f) for f in ADDRESS_FIELDS]
-        old_block = [old[f] for f in ADDRESS_FIELDS]
-        if new_block != old_block:
-            condition = Q(**dict(zip(ADDRESS_FIELDS, old_block, strict=True)))
-            for f, value in zip(ADDRESS_FIELDS, new_block, strict=True):
-                updates[f] = Case(
-                    When(condition, then=Value(value)), default=F(f), output_field=CharField()
-                )
-            changed_conditions.append(condition)
-    if old["name"] != company.name:
-        updates["company_name"] = Value(company.name)
-        changed_conditions.append(Q(pk__isnull=False))
+    if changes["address"] is not None:
+        old_block, new_block = changes["address"]
+        condition = Q(**dict(zip(ADDRESS_FIELDS, old_block, strict=True)))
+        for f, value in zip(ADDRESS_FIELDS, new_block, strict=True):
+            updates[f] = Case(
+                When(condition, then=Value(value)), default=F(f), output_field=CharField()
+            )
+        changed_conditions.append(condition)
+    if changes["name"] is not None:
+        updates["company_name"] = Value(changes["name"][1])
+        changed_conditions.append(~Q(company_name=changes["name"][1]))
     if not updates:
         return 0
     where = Q()
     for condition in changed_conditions:
         where |= condition
+    now = timezone.now()
     return (
-        Contact.objects.filter(company=company, type=ContactType.PERSON)
+        Contact.objects.filter(company_id=company_id, type=ContactType.PERSON)
         .filter(where)
-        .update(**updates, last_modified_at=timezone.now(), updated_at=timezone.now())
+        .update(**updates, last_modified_at=now, updated_at=now)
     )
+
+
+def _ripple_to_persons(company: Contact, *, old: dict[str, Any], setup: MarketingSetup) -> int:
+    """CON-24: inline for up to ``RIPPLE_INLINE_MAX_PERSONS`` persons, else a task on commit.
+
+    Returns the number of persons updated inline (0 when the task was queued).
+    """
+    changes = _ripple_changes(company, old=old, setup=setup)
+    if _ripple_is_empty(changes):
+        return 0
+    persons = Contact.objects.filter(company_id=company.pk, type=ContactType.PERSON)
+    if persons[: RIPPLE_INLINE_MAX_PERSONS + 1].count() <= RIPPLE_INLINE_MAX_PERSONS:
+        return contact_person_ripple(company_id=company.pk, changes=changes)
+    from .tasks import contact_person_ripple_task
+
+    contact_person_ripple_task.delay_on_commit(company.pk, changes)
+    return 0
 
 
 # -- create / update ------------------------------------------------------------------------------

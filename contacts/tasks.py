@@ -36,4 +36,13 @@ def contact_import_from_business_system_task(self, job_id: int) -> None:
         _requeue(contact_import_from_business_system_task, self.request, job_id)
 
 
+@shared_task(acks_late=True)
+def contact_person_ripple_task(company_id: int, changes: dict) -> None:
+    """CON-24 for a company with many persons: the same UPDATE with the captured old/new
+    values; a second run changes nothing."""
+    from .services import contact_person_ripple
+
+    contact_person_ripple(company_id=company_id, changes=changes)
+
+
 from .tasks_profiles import contact_classification_update_task  # noqa: E402, F401
