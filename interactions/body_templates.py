@@ -78,15 +78,54 @@ def _salesperson_dict(salesperson) -> dict:
     }
 
 
+def _numbered_dict(record) -> dict:
+    """``campaign`` / ``segment``: a record (or a dict) reduced to number and description."""
+    if not record:
+        return {}
+    if isinstance(record, dict):
+        return {"number": record.get("number", ""), "description": record.get("description", "")}
+    return {"number": record.number, "description": record.description}
+
+
+def contact_salutation_texts(contact) -> dict[str, str]:
+    """SET-40/42: formal and informal salutation of ``contact`` in its language (else the
+    default language, SET-41). A missing salutation or formula gives "" (the send goes on)."""
+    from setup.models import SalutationType
+    from setup.salutations import salutation_text
+
+    texts = {"salutation_formal": "", "salutation_informal": ""}
+    if contact is None or not getattr(contact, "salutation_id", None):
+        return texts
+    values = {
+        part: getattr(contact, part, "") or ""
+        for part in ("job_title", "first_name", "middle_name", "surname", "initials")
+    }
+    values["company_name"] = contact.company_name or ""
+    for kind in (SalutationType.FORMAL, SalutationType.INFORMAL):
+        try:
+            texts[f"salutation_{kind.value}"] = salutation_text(
+                salutation=contact.salutation,
+                values=values,
+                salutation_type=kind,
+                language=contact.language,
+            )
+        except ValidationError:
+            continue
+    return texts
+
+
 def email_body_context(
     *,
     contact,
     salesperson=None,
-    segment: dict | None = None,
-    campaign: dict | None = None,
+    segment=None,
+    campaign=None,
     today: dt.date | None = None,
 ) -> dict:
-    """The variables of SPEC 4.1 as plain values."""
+    """The variables of SPEC 4.1 as plain values.
+
+    ``campaign`` and ``segment`` are records (or dicts) with ``number`` and ``description``.
+    """
     from django.utils import timezone
 
     contact_values = {}
@@ -97,10 +136,9 @@ def email_body_context(
             contact_values[field.attname] = getattr(contact, field.attname)
     return {
         "contact": contact_values,
-        "salutation_formal": "",
-        "salutation_informal": "",
+        **contact_salutation_texts(contact),
         "salesperson": _salesperson_dict(salesperson),
-        "campaign": campaign or {},
-        "segment": segment or {},
+        "campaign": _numbered_dict(campaign),
+        "segment": _numbered_dict(segment),
         "today": today or timezone.localdate(),
     }

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+import smtplib
 from decimal import Decimal
 from typing import Any
 
@@ -733,15 +734,43 @@ def interaction_deliver_enqueue(*, entry: InteractionLogEntry) -> None:
     interaction_deliver_task.delay_on_commit(entry.pk)
 
 
-def interaction_deliver(*, entry_id: int) -> None:
-    """Send one entry's e-mail; skips entries not waiting for delivery (idempotent)."""
-    entry = (
-        InteractionLogEntry.objects.select_related("attachment", "contact", "template")
-        .filter(pk=entry_id, delivery_status=DeliveryStatus.IN_PROGRESS)
-        .first()
-    )
-    if entry is None:
-        return
+class TransientDeliveryError(Exception):
+    """A temporary SMTP failure: the task retries with backoff (SPEC 4.4)."""
+
+
+def delivery_error_is_transient(exc: Exception) -> bool:
+    """4xx replies, dropped connections and network errors are worth retrying; 5xx are not."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError)
+
+
+def interaction_deliver(*, entry_id: int, final_attempt: bool = True) -> None:
+    """Send one entry's e-mail (INT-21); idempotent.
+
+    Skips entries not waiting for delivery or already delivered for this attempt (enqueueing
+    clears ``delivered_at``); the row is locked while sending so a duplicated message does
+    not send twice. A transient failure raises ``TransientDeliveryError`` (the task retries)
+    unless ``final_attempt``; any other failure stores status error with the message.
+    """
+    with transaction.atomic():
+        entry = (
+            InteractionLogEntry.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("attachment", "contact", "template")
+            .filter(
+                pk=entry_id, delivery_status=DeliveryStatus.IN_PROGRESS, delivered_at__isnull=True
+            )
+            .first()
+        )
+        if entry is None:
+            return
+        _deliver_locked(entry=entry, final_attempt=final_attempt)
+
+
+def _deliver_locked(*, entry: InteractionLogEntry, final_attempt: bool) -> None:
     row = (
         _language_row(template=entry.template, language_id=entry.language_id)
         if (entry.template_id)
@@ -760,10 +789,13 @@ def interaction_deliver(*, entry_id: int) -> None:
     try:
         message.send()
     except Exception as exc:
+        if delivery_error_is_transient(exc) and not final_attempt:
+            logger.info("interaction %s delivery will be retried: %s", entry.entry_no, exc)
+            raise TransientDeliveryError(str(exc)) from exc
         logger.warning("interaction %s delivery failed: %s", entry.entry_no, exc)
         InteractionLogEntry.objects.filter(pk=entry.pk).update(
             delivery_status=DeliveryStatus.ERROR,
-            delivery_error=str(exc)[:250],
+            delivery_error=(str(exc) or exc.__class__.__name__)[:250],
             updated_at=timezone.now(),
         )
         return
@@ -1016,3 +1048,128 @@ def interaction_template_setup_update(*, data: dict[str, Any]) -> InteractionTem
         raise ValidationError(errors)
     setup, _changed = model_update(instance=setup, fields=SETUP_SLOTS, data=data)
     return setup
+
+
+# -- printed correspondence (INT-21 hard copy, INT-23 cover sheets) --------------------------
+
+MSG_NO_COVER_SHEET_TEMPLATE = _(
+    "Set up a template for cover sheets in the interaction template setup."
+)
+
+
+@transaction.atomic
+def interaction_letters_mark_printed(*, entry_ids: list[int]) -> int:
+    """INT-21: printed hard-copy letters leave *Letters to print* (delivery fields only)."""
+    now = timezone.now()
+    return InteractionLogEntry.objects.filter(
+        pk__in=entry_ids,
+        correspondence_type=CorrespondenceType.HARD_COPY,
+        delivered_at__isnull=True,
+        is_postponed=False,
+    ).update(
+        delivered_at=now, delivery_status=DeliveryStatus.BLANK, delivery_error="", updated_at=now
+    )
+
+
+@transaction.atomic
+def interaction_cover_sheets_log(
+    *, user, contacts, date: dt.date | None = None, skip_blocked: bool = False
+) -> list[InteractionLogEntry]:
+    """INT-23 "log interaction": one entry per contact with the ``cover_sheet`` slot template
+    and document kind cover_sheet. A privacy-blocked contact is refused (CON-52), or skipped
+    with ``skip_blocked`` (lists from segments)."""
+    from .models import DocumentKind
+
+    template = InteractionTemplateSetup.load().cover_sheet
+    if template is None:
+        raise ValidationError(MSG_NO_COVER_SHEET_TEMPLATE, code="no_cover_sheet_template")
+    if template.languages.exists():  # INT-4
+        raise ValidationError(MSG_DOCUMENT_TEMPLATE_LANGUAGES % {"code": template.code})
+    entries = []
+    for contact in contacts:
+        if contact_is_privacy_blocked(contact):
+            if skip_blocked:
+                continue
+            _privacy_check(contact)
+        defaults = interaction_defaults(template=template, contact=contact, user=user)
+        entry = InteractionLogEntry(
+            user=user,
+            contact=contact,
+            contact_company_id=contact.company_id or contact.pk,
+            contact_name_snapshot=(contact.name or "")[:100],
+            date=date or defaults["date"],
+            time=defaults["time"],
+            description=(template.description or template.code)[:100],
+            information_flow=template.information_flow,
+            initiated_by=template.initiated_by,
+            cost=template.unit_cost,
+            duration_min=template.unit_duration_min,
+            salesperson=defaults["salesperson"],
+            group=template.group,
+            template=template,
+            campaign=template.campaign,
+            is_campaign_target=template.is_campaign_target,
+            is_campaign_response=template.is_campaign_response,
+            correspondence_type=CorrespondenceType.HARD_COPY,
+            document_kind=DocumentKind.COVER_SHEET,
+            delivered_at=timezone.now(),  # printed with the sheet: not a letter to print
+        )
+        entry.full_clean(exclude=["entry_no"])
+        entries.append(entry)
+    InteractionLogEntry.objects.bulk_create(entries)
+    if template.campaign_id:
+        for entry in entries:
+            interaction_finish_notify(entry=entry)
+    return entries
+
+
+# -- comments and the INT-14 whitelist -----------------------------------------------------------
+
+# INT-14: after finishing, only these fields of an entry change (plus comments).
+FINISHED_CHANGEABLE_FIELDS = [
+    "evaluation",
+    "is_canceled",
+    "opportunity",
+    "delivery_status",
+    "delivery_error",
+    "delivered_at",
+]
+
+
+@transaction.atomic
+def interaction_entry_update(*, entry: InteractionLogEntry, data: dict[str, Any]):
+    """INT-14: a finished entry changes only in ``FINISHED_CHANGEABLE_FIELDS``."""
+    refused = sorted(set(data) - set(FINISHED_CHANGEABLE_FIELDS))
+    if refused and not entry.is_postponed:
+        raise ValidationError(
+            _("A finished interaction cannot change: %(fields)s.") % {"fields": ", ".join(refused)},
+            code="finished_entry",
+        )
+    entry, _changed = model_update(instance=entry, fields=list(data), data=data)
+    return entry
+
+
+@transaction.atomic
+def interaction_comment_add(
+    *, entry: InteractionLogEntry, comment: str, date: dt.date | None = None
+) -> InteractionLogEntryComment:
+    """Comments may be added to finished entries (INT-14); line numbers grow by 10,000."""
+    InteractionLogEntry.objects.select_for_update().filter(pk=entry.pk).values("pk").first()
+    last = entry.comments.aggregate(last=models.Max("line_no"))["last"] or 0
+    row = InteractionLogEntryComment(
+        entry=entry,
+        line_no=last + 10_000,
+        date=date or timezone.localdate(),
+        comment=(comment or "").strip(),
+    )
+    row.full_clean()
+    row.save()
+    return row
+
+
+@transaction.atomic
+def interaction_comment_delete(*, entry: InteractionLogEntry, comment_id: int) -> int:
+    deleted, _detail = InteractionLogEntryComment.objects.filter(
+        entry=entry, pk=comment_id
+    ).delete()
+    return deleted

@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from .services import TransientDeliveryError
+
 
 # Bulk work goes to the "bulk" queue (STYLE 7); CELERY_TASK_ROUTES' "*.bulk_*" pattern does not
 # match these names, so the queue is set on the task.
@@ -22,8 +24,22 @@ def interactions_delete_canceled_task(job_id: int) -> None:
     interactions_delete_canceled(job_id=job_id)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def interaction_deliver_task(entry_id: int) -> None:
+DELIVER_MAX_RETRIES = 5  # SPEC 4.4: transient SMTP errors; backoff 1, 2, 4, 8, 16 s (jittered)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(TransientDeliveryError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=DELIVER_MAX_RETRIES,
+)
+def interaction_deliver_task(self, entry_id: int) -> None:
+    """Idempotent: the service skips entries already delivered for this attempt; the last
+    retry stores the error instead of raising."""
     from .services import interaction_deliver
 
-    interaction_deliver(entry_id=entry_id)
+    interaction_deliver(entry_id=entry_id, final_attempt=self.request.retries >= self.max_retries)
