@@ -218,3 +218,37 @@ class StatisticsFilterForm(forms.Form):
     date_to = forms.DateField(
         required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class LettersPrintedForm(forms.Form):
+    """INT-21: the letters just printed."""
+
+    entries = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True)
+
+    def __init__(self, *args, entry_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["entries"].choices = [(pk, pk) for pk in entry_ids]
+
+
+class CoverSheetForm(forms.Form):
+    """INT-23: optional free text and remarks; "log interaction" logs one entry per contact."""
+
+    free_text = forms.CharField(
+        label=_("Text"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    remarks = forms.CharField(
+        label=_("Remarks"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    log_interaction = forms.BooleanField(label=_("Log interaction"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class EntryCommentForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), max_length=80)
+    date = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -41,6 +41,22 @@ def interaction_entry_get(*, pk: int) -> InteractionLogEntry:
     return entry
 
 
+def interaction_entry_comments(*, entry: InteractionLogEntry):
+    return entry.comments.order_by("line_no")
+
+
+def statistics_default_range(today: dt.date | None = None) -> dict[str, dt.date]:
+    """The statistics page's default: the last 12 months, today included."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    try:
+        start = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        start = today.replace(year=today.year - 1, day=28)
+    return {"date_from": start + dt.timedelta(days=1), "date_to": today}
+
+
 def interaction_template_list() -> QuerySet[InteractionTemplate]:
     return InteractionTemplate.objects.select_related("group", "default_language").order_by("code")
 

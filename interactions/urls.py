@@ -20,6 +20,17 @@ urlpatterns = [
         name="entry-delete-postponed",
     ),
     path("<int:pk>/resend/", views.InteractionResendView.as_view(), name="entry-resend"),
+    path(
+        "letters-to-print/", views.InteractionLettersToPrintView.as_view(), name="letters-to-print"
+    ),
+    path("cover-sheet/", views.InteractionCoverSheetView.as_view(), name="cover-sheet"),
+    path("<int:pk>/", views.InteractionLogEntryDetailView.as_view(), name="entry-detail"),
+    path("<int:pk>/comments/", views.InteractionCommentView.as_view(), name="entry-comment-add"),
+    path(
+        "<int:pk>/comments/<int:comment_pk>/delete/",
+        views.InteractionCommentView.as_view(),
+        name="entry-comment-delete",
+    ),
     path("phone-call/", views.InteractionPhoneCallView.as_view(), name="phone-call"),
     path(
         "delete-canceled/",

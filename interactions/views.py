@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -11,16 +12,20 @@ from django_filters.views import FilterView
 from django_htmx.http import HttpResponseStopPolling
 
 from crm.models import BulkJob
+from setup.services import salesperson_for_user
 
-from . import selectors, services
+from . import letters, selectors, services
 from .filters import InteractionLogEntryFilterSet
 from .forms import (
+    CoverSheetForm,
     DeleteCanceledForm,
     EntryActionForm,
+    EntryCommentForm,
     InteractionForm,
     InteractionGroupForm,
     InteractionTemplateForm,
     InteractionTemplateLanguageForm,
+    LettersPrintedForm,
     PhoneCallForm,
     StatisticsFilterForm,
 )
@@ -303,8 +308,12 @@ class InteractionStatisticsView(PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = StatisticsFilterForm(self.request.GET or None)
-        dates = form.cleaned_data if form.is_valid() else {}
+        # Without dates in the URL the page shows the last 12 months (never the whole log).
+        data = self.request.GET.copy()
+        for name, value in selectors.statistics_default_range().items():
+            data.setdefault(name, value.isoformat())
+        form = StatisticsFilterForm(data)
+        dates = form.cleaned_data if form.is_valid() else selectors.statistics_default_range()
         context["form"] = form
         context["tables"] = [
             (label, dimension, selectors.interaction_statistics_by(dimension=dimension, **dates))
@@ -481,3 +490,136 @@ class InteractionTemplateLanguageFormView(PermissionRequiredMixin, View):
                 messages.success(request, _("Language row saved."))
                 return redirect("interactions:template-update", pk=pk)
         return render(request, self.template_name, {"form": form, "object": template, "row": row})
+
+
+# -- printed correspondence (INT-21, INT-23) -----------------------------------------------------
+
+
+class InteractionLettersToPrintView(PermissionRequiredMixin, View):
+    """INT-21: hard-copy letters not printed yet, one printed page each; "Mark as printed"."""
+
+    permission_required = "interactions.view_interactionlogentry"
+    template_name = "interactions/letters_to_print.html"
+    max_letters = 200  # one print run; the next ones appear once these are marked printed
+
+    def get(self, request):
+        entries = list(letters.letters_to_print()[: self.max_letters])
+        return render(
+            request,
+            self.template_name,
+            {
+                "letters": [letters.letter_for_entry(entry) for entry in entries],
+                "max_letters": self.max_letters,
+            },
+        )
+
+    def post(self, request):
+        if not request.user.has_perm("interactions.change_interactionlogentry"):
+            raise PermissionDenied
+        form = LettersPrintedForm(request.POST, entry_ids=request.POST.getlist("entries"))
+        if not form.is_valid():
+            messages.error(request, _("Select at least one letter."))
+        else:
+            count = services.interaction_letters_mark_printed(
+                entry_ids=form.cleaned_data["entries"]
+            )
+            messages.success(request, _("%(count)s letters marked as printed.") % {"count": count})
+        return redirect("interactions:letters-to-print")
+
+
+class InteractionCoverSheetView(PermissionRequiredMixin, View):
+    """INT-23 for one contact (``?contact=<pk>``): the form, then the printable sheet."""
+
+    permission_required = "interactions.view_interactionlogentry"
+    template_name = "interactions/cover_sheet.html"
+
+    def _contacts(self, request):
+        try:
+            pk = int(request.GET.get("contact") or 0)
+        except ValueError:
+            pk = 0
+        contacts = list(letters.cover_sheet_contacts(contact_ids=[pk]))
+        if not contacts:
+            raise Http404
+        return contacts
+
+    def get(self, request):
+        contacts = self._contacts(request)
+        return render(
+            request, self.template_name, {"form": CoverSheetForm(), "contact": contacts[0]}
+        )
+
+    def post(self, request):
+        contacts = self._contacts(request)
+        form = CoverSheetForm(request.POST)
+        context = {"form": form, "contact": contacts[0]}
+        if not form.is_valid():
+            return render(request, self.template_name, context)
+        if form.cleaned_data["log_interaction"]:
+            if not request.user.has_perm("interactions.add_interactionlogentry"):
+                raise PermissionDenied
+            try:
+                services.interaction_cover_sheets_log(user=request.user, contacts=contacts)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+                return render(request, self.template_name, context)
+        context["sheets"] = letters.cover_sheets(
+            contacts=contacts,
+            on=timezone.localdate(),
+            free_text=form.cleaned_data["free_text"],
+            remarks=form.cleaned_data["remarks"],
+            salesperson=salesperson_for_user(request.user),
+        )
+        return render(request, self.template_name, context)
+
+
+# -- an entry and its comments (INT-14) ----------------------------------------------------------
+
+
+class InteractionLogEntryDetailView(PermissionRequiredMixin, View):
+    permission_required = "interactions.view_interactionlogentry"
+    template_name = "interactions/interactionlogentry_detail.html"
+
+    def get(self, request, pk):
+        entry = selectors.interaction_entry_get(pk=pk)
+        return render(
+            request,
+            self.template_name,
+            {
+                "entry": entry,
+                "comments": selectors.interaction_entry_comments(entry=entry),
+                "comment_form": EntryCommentForm(),
+            },
+        )
+
+
+class InteractionCommentView(PermissionRequiredMixin, View):
+    """Add (POST) or delete (POST with ``delete``) a comment; answers the comments fragment."""
+
+    permission_required = "interactions.change_interactionlogentry"
+    template_name = "interactions/interactionlogentry_detail.html#comments"
+
+    def post(self, request, pk, comment_pk=None):
+        entry = selectors.interaction_entry_get(pk=pk)
+        form = EntryCommentForm() if comment_pk else EntryCommentForm(request.POST)
+        if comment_pk is not None:
+            services.interaction_comment_delete(entry=entry, comment_id=comment_pk)
+        elif form.is_valid():
+            try:
+                services.interaction_comment_add(
+                    entry=entry,
+                    comment=form.cleaned_data["comment"],
+                    date=form.cleaned_data["date"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                form = EntryCommentForm()
+        context = {
+            "entry": entry,
+            "comments": selectors.interaction_entry_comments(entry=entry),
+            "comment_form": form,
+        }
+        if not request.htmx:
+            return redirect("interactions:entry-detail", pk=pk)
+        return render(request, self.template_name, context)
