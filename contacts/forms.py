@@ -1,11 +1,15 @@
 """Input parsing for the contact pages (rules live in services.py)."""
 
+import json
+
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.concurrency import VersionFormMixin
+from crm.validators import IMAGE_EXTENSIONS, image_validators
 from setup.models import (
     BusinessRelation,
     ContactType,
@@ -18,7 +22,69 @@ from setup.models import (
 from setup.services import series_choices
 
 from .models import Contact, ContactAltAddress
-from .services import ADDRESS_FIELDS, CONTACT_EDIT_FIELDS
+from .services import ADDRESS_FIELDS, CONTACT_EDIT_FIELDS, LOOKUP_CODE_MODELS
+
+CONTACT_IMAGE_MAX_BYTES = 2 * 1024 * 1024  # a photo or logo for the card
+
+
+class SelectWithNew(forms.Select):
+    """A code lookup with "+ New" beside it: an inline form creates the code and selects it."""
+
+    template_name = "contacts/widgets/select_with_new.html"
+
+    def __init__(self, *args, new_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.new_url = new_url
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["new_url"] = self.new_url
+        return context
+
+
+def add_new_buttons(form: forms.Form, user) -> None:
+    """Give each code lookup of ``form`` a "+ New" when ``user`` may add that code."""
+    if user is None:
+        return
+    for name, model in LOOKUP_CODE_MODELS.items():
+        field = form.fields.get(name)
+        if field is None or not isinstance(field.widget, forms.Select):
+            continue
+        if not user.has_perm(f"setup.add_{model._meta.model_name}"):
+            continue
+        widget = SelectWithNew(
+            attrs=field.widget.attrs,
+            new_url=reverse("contacts:lookup-code-create", args=[name]),
+        )
+        widget.choices = field.choices
+        field.widget = widget
+
+
+def address_lookup_container(prefix: str = "") -> str:
+    """The id of the element that receives the SET-31 pick list."""
+    return "address-lookup" + (f"-{prefix}" if prefix else "")
+
+
+def add_address_lookup(form: forms.Form) -> None:
+    """SET-31: post code, city and country ask the lookup after a change (htmx)."""
+    prefix = f"{form.prefix}-" if form.prefix else ""
+    url = reverse("contacts:address-lookup")
+    for name in ("post_code", "city", "country"):
+        field = form.fields.get(name)
+        if field is None:
+            continue
+        field.widget.attrs.update(
+            {
+                "hx-get": url,
+                "hx-trigger": "change",
+                "hx-target": f"#{address_lookup_container(form.prefix or '')}",
+                "hx-swap": "innerHTML",
+                "hx-include": "closest form",
+                "hx-vals": json.dumps({"changed": name, "prefix": prefix}),
+                "autocomplete": "off",
+            }
+        )
+
 
 GENERAL = [
     "name",
@@ -71,13 +137,25 @@ class ContactForm(VersionFormMixin, forms.ModelForm):
         widget=forms.HiddenInput,
     )
 
+    image = forms.ImageField(
+        label=_("Image"),
+        required=False,
+        validators=image_validators(CONTACT_IMAGE_MAX_BYTES),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ",".join(f".{e}" for e in IMAGE_EXTENSIONS)}
+        ),
+        help_text=_("PNG, JPEG, GIF or WebP, at most 2 MB."),
+    )
+
     class Meta:
         model = Contact
-        fields = ["type", "number", *CONTACT_EDIT_FIELDS]
+        fields = ["type", "number", *CONTACT_EDIT_FIELDS, "image"]
 
-    def __init__(self, *args, creating: bool = False, **kwargs):
+    def __init__(self, *args, creating: bool = False, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.creating = creating
+        add_new_buttons(self, user)
+        add_address_lookup(self)
         self.fields["number"].required = False
         self.fields["number"].help_text = _("Leave blank for the next number of the series.")
         if creating:
@@ -105,8 +183,14 @@ class ContactForm(VersionFormMixin, forms.ModelForm):
                 "company",
                 "version",
                 *GENERAL,
+                "image",
             ),
-            Fieldset(_("Communication"), *COMMUNICATION),
+            Fieldset(
+                _("Communication"),
+                *COMMUNICATION[: COMMUNICATION.index("country") + 1],
+                HTML(f'<div id="{address_lookup_container()}"></div>'),
+                *COMMUNICATION[COMMUNICATION.index("country") + 1 :],
+            ),
             Fieldset(_("Privacy"), *GDPR),
             Submit("save", _("Save")),
         )
@@ -139,6 +223,11 @@ class ContactForm(VersionFormMixin, forms.ModelForm):
             data["company"] = self.cleaned_data.get("company")
         elif self.cleaned_data.get("company_text"):
             data["company_text"] = self.cleaned_data["company_text"]
+        image = self.cleaned_data.get("image")
+        if image is False:  # "Clear" ticked
+            data["image"] = ""
+        elif image and "image" in self.files:
+            data["image"] = image
         return data
 
 
@@ -146,12 +235,34 @@ class ConfirmForm(forms.Form):
     """A POST with nothing but the CSRF token (change type, delete)."""
 
 
+class _RowForm(forms.Form):
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_new_buttons(self, user)
+
+
 def _row_form(field_name, model, label, extra=None):
     attrs = {
         field_name: forms.ModelChoiceField(queryset=model.objects.order_by("code"), label=label),
         **(extra or {}),
     }
-    return type(f"{model.__name__}AddForm", (forms.Form,), attrs)
+    return type(f"{model.__name__}AddForm", (_RowForm,), attrs)
+
+
+class LookupCodeForm(forms.Form):
+    """The inline "+ New" form (inside the contact form, so its names are prefixed)."""
+
+    new_code = forms.CharField(
+        label=_("Code"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    new_description = forms.CharField(
+        label=_("Description"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
 
 
 IndustryGroupAddForm = _row_form("industry_group", IndustryGroup, _("Industry group"))
@@ -174,13 +285,22 @@ class CommentAddForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), max_length=80)
 
 
-class AltAddressForm(forms.ModelForm):
+class AltAddressForm(VersionFormMixin, forms.ModelForm):
+    """Add (card section) and edit form; the edit carries the version token (crm.concurrency)."""
+
     class Meta:
         model = ContactAltAddress
         fields = ["code", "company_name", *ADDRESS_FIELDS, "country", "phone", "email"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_address_lookup(self)
+
     def _post_clean(self):
         pass
+
+    def service_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k in self.Meta.fields}
 
 
 class AltAddressDateRangeForm(forms.Form):

@@ -49,6 +49,16 @@ class LinkExistingForm(forms.Form):
         self.helper = _helper(_("Link"))
 
 
+class MasterSideForm(forms.Form):
+    """CON-46: the master side is the only part of a link that changes, and only while pending."""
+
+    master_side = forms.ChoiceField(label=_("Master side"), choices=MasterSide.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Save"))
+
+
 class DuplicateGenerateForm(forms.Form):
     number_from = forms.CharField(label=_("Contact no. from"), required=False, max_length=20)
     number_to = forms.CharField(label=_("Contact no. to"), required=False, max_length=20)

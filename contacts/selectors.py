@@ -89,6 +89,13 @@ def contact_get(*, user: AbstractBaseUser, pk: int) -> Contact:
     )
 
 
+def contact_alt_address_get(*, contact: Contact, pk: int) -> ContactAltAddress:
+    """One alternate address of ``contact`` (another contact's address is a 404)."""
+    return get_object_or_404(
+        ContactAltAddress.objects.select_related("country"), contact=contact, pk=pk
+    )
+
+
 def company_persons(*, company: Contact) -> QuerySet[Contact]:
     return Contact.objects.filter(company=company, type=ContactType.PERSON).only(
         "id", "number", "name", "job_title", "phone", "email"

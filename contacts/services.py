@@ -18,15 +18,22 @@ from django.utils.translation import gettext_noop
 
 from crm.concurrency import ensure_not_stale
 from crm.history import field_changes_record
+from crm.models import normalize_code
 from crm.services import model_update
 from setup.models import (
+    BusinessRelation,
     ContactType,
+    Country,
+    Currency,
     IndustryGroup,
     JobResponsibility,
+    Language,
     LinkType,
     MailingGroup,
     MarketingSetup,
     NumberSeries,
+    OrganizationalLevel,
+    Territory,
     WebSource,
 )
 from setup.services import number_assign, salesperson_for_user, salesperson_validate_choosable
@@ -425,6 +432,8 @@ def contact_create(
     for name, value in data.items():
         if name in CONTACT_EDIT_FIELDS:
             setattr(contact, name, value if value is not None or name not in _TEXT else "")
+    if data.get("image"):
+        contact.image = data["image"]
     if contact.salesperson_id:
         salesperson_validate_choosable(contact.salesperson)
     _validate_phones(data)
@@ -524,6 +533,8 @@ def contact_update(
     _validate_phones(values)
     for name, value in values.items():
         setattr(contact, name, value)
+    if "image" in data:  # a new upload, or "" to remove the image
+        contact.image = data["image"] or ""
     if contact.salesperson_id and contact.salesperson_id != old["salesperson_id"]:
         salesperson_validate_choosable(contact.salesperson)
 
@@ -948,10 +959,16 @@ def contact_alt_address_create(*, contact: Contact, data: dict[str, Any]) -> Con
 
 @transaction.atomic
 def contact_alt_address_update(
-    *, address: ContactAltAddress, data: dict[str, Any]
+    *, address: ContactAltAddress, data: dict[str, Any], expected_version: str | None = None
 ) -> ContactAltAddress:
+    """Edit an alternate address; ``expected_version`` (crm.concurrency) refuses a stale save."""
+    address = ContactAltAddress.objects.select_for_update().get(pk=address.pk)
+    data = {k: ("" if v is None and k != "country" else v) for k, v in data.items()}
+    edited = [k for k in data if k in ALT_ADDRESS_FIELDS]
+    ensure_not_stale(instance=address, expected_version=expected_version, fields=edited, data=data)
     _validate_phones(data)
-    data = dict(data)
+    if "code" in data:
+        data["code"] = (data["code"] or "").strip().upper()
     if "email" in data:
         data["search_email"] = (data["email"] or "").upper()
     data["last_modified_at"] = timezone.now()
@@ -1039,3 +1056,31 @@ def contact_comment_delete(*, contact: Contact, pk: int) -> None:
     CommentLine.objects.filter(
         target_kind=CommentTargetKind.CONTACT, target_id=contact.pk, pk=pk
     ).delete()
+
+
+# -- "+ New" next to a code lookup on the contact forms (SPEC 2.4) ---------------------------------
+
+# Form field → the setup code table it looks up (code + description; name for country/language).
+LOOKUP_CODE_MODELS = {
+    "industry_group": IndustryGroup,
+    "mailing_group": MailingGroup,
+    "job_responsibility": JobResponsibility,
+    "business_relation": BusinessRelation,
+    "territory": Territory,
+    "organizational_level": OrganizationalLevel,
+    "language": Language,
+    "currency": Currency,
+    "country": Country,
+}
+
+
+@transaction.atomic
+def contact_lookup_code_create(*, field: str, code: str, description: str = ""):
+    """Create a code from a contact form's "+ New" (SET-30: trimmed, upper-cased, not blank)."""
+    model = LOOKUP_CODE_MODELS[field]
+    row = model(code=normalize_code(code), description=(description or "").strip())
+    if hasattr(row, "name") and not row.name:
+        row.name = row.description[: model._meta.get_field("name").max_length]
+    row.full_clean()
+    row.save()
+    return row

@@ -169,3 +169,25 @@ urlpatterns += [
         name="profile-classification-job",
     ),
 ]
+
+# ---- Form helpers (SET-31 lookup, "+ New" codes), alternate address edit, link master side
+from . import views_lookups  # noqa: E402
+
+urlpatterns += [
+    path("lookups/address/", views_lookups.AddressLookupView.as_view(), name="address-lookup"),
+    path(
+        "lookups/codes/<slug:field>/new/",
+        views_lookups.LookupCodeCreateView.as_view(),
+        name="lookup-code-create",
+    ),
+    path(
+        "<int:pk>/alt-addresses/<int:address_pk>/edit/",
+        views.ContactAltAddressUpdateView.as_view(),
+        name="alt-address-update",
+    ),
+    path(
+        "<int:pk>/links/<int:relation_pk>/master-side/",
+        views_links.ContactLinkMasterSideView.as_view(),
+        name="links-master-side",
+    ),
+]

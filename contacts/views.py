@@ -20,11 +20,11 @@ from .filters import ContactFilterSet
 from .selectors import (
     NoCountPaginator,
     company_persons,
+    contact_alt_address_get,
     contact_get,
     contact_list,
     contact_salutations,
     contact_section_rows,
-    contact_statistics,
     web_source_url,
 )
 
@@ -81,7 +81,6 @@ class ContactDetailView(PermissionRequiredMixin, TemplateView):
         context.update(
             contact=contact,
             salutations=contact_salutations(contact=contact),
-            statistics=contact_statistics(contact=contact),
             persons=company_persons(company=contact)[:100]
             if contact.type == ContactType.COMPANY
             else [],
@@ -96,7 +95,7 @@ class ContactCreateView(PermissionRequiredMixin, FormView):
     template_name = "contacts/contact_form.html"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "creating": True}
+        return {**super().get_form_kwargs(), "creating": True, "user": self.request.user}
 
     def form_valid(self, form):
         try:
@@ -152,7 +151,7 @@ class ContactUpdateView(PermissionRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.contact}
+        return {**super().get_form_kwargs(), "instance": self.contact, "user": self.request.user}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(contact=self.contact, **kwargs)
@@ -341,6 +340,8 @@ class ContactSectionView(PermissionRequiredMixin, View):
         form_class = self.section["form"]
         if form_class is forms.AltAddressDateRangeForm:
             return form_class(data, contact=self.contact, prefix=self.kwargs["section"])
+        if issubclass(form_class, forms._RowForm):
+            return form_class(data, prefix=self.kwargs["section"], user=self.request.user)
         return form_class(data, prefix=self.kwargs["section"])
 
     def _render(self, form):
@@ -389,6 +390,46 @@ class ContactSectionView(PermissionRequiredMixin, View):
                 return self._render(form)
             return self._render(self._form())
         return self._render(form)
+
+
+class ContactAltAddressUpdateView(PermissionRequiredMixin, FormView):
+    """Edit one alternate address; a save based on an outdated version is refused, never
+    applied silently (crm.concurrency)."""
+
+    permission_required = "contacts.change_contact"
+    form_class = forms.AltAddressForm
+    template_name = "contacts/alt_address_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.contact = contact_get(user=request.user, pk=kwargs["pk"])
+            self.address = contact_alt_address_get(contact=self.contact, pk=kwargs["address_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.address}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(contact=self.contact, address=self.address, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.contact_alt_address_update(
+                address=self.address,
+                data=form.service_data(),
+                expected_version=form.expected_version,
+            )
+        except StaleObjectError as exc:
+            form.refresh_version(self.address)
+            add_validation_error(form, exc)
+            return self.form_invalid(form)
+        except ValidationError as exc:
+            add_validation_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Alternate address %(code)s saved.") % {"code": self.address.code}
+        )
+        return redirect(self.contact.get_absolute_url())
 
 
 def section_url(contact, section) -> str:

@@ -8,10 +8,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from crm.exceptions import ApplicationError
+from setup.models import LinkType
 
-from .forms_extra import CreateAsForm, LinkExistingForm
+from .forms_extra import CreateAsForm, LinkExistingForm, MasterSideForm
 from .links import (
     TemplateChoiceRequired,
+    business_link_set_master_side,
     contact_business_relation_delete,
     contact_create_as,
     contact_link_existing,
@@ -142,6 +144,41 @@ class ContactBusinessRelationDeleteView(PermissionRequiredMixin, View):
         else:
             messages.success(request, _("The business relation was removed."))
         return redirect(contact.get_absolute_url())
+
+
+class ContactLinkMasterSideView(PermissionRequiredMixin, View):
+    """CON-46: change a link's master side while the business system has not picked it up."""
+
+    permission_required = "contacts.change_contactbusinessrelation"
+    template_name = "contacts/links_master_side.html"
+
+    def _row(self, request, pk, relation_pk):
+        contact = contact_get(user=request.user, pk=pk)
+        row = get_object_or_404(
+            contact_links(contact=contact).filter(contact=contact).exclude(link_type=LinkType.NONE),
+            pk=relation_pk,
+        )
+        return contact, row
+
+    def get(self, request, pk, relation_pk):
+        contact, row = self._row(request, pk, relation_pk)
+        form = MasterSideForm(initial={"master_side": row.master_side})
+        return _render(request, self.template_name, {"contact": contact, "row": row, "form": form})
+
+    def post(self, request, pk, relation_pk):
+        contact, row = self._row(request, pk, relation_pk)
+        form = MasterSideForm(request.POST)
+        if form.is_valid():
+            try:
+                business_link_set_master_side(
+                    link=row, master_side=form.cleaned_data["master_side"]
+                )
+            except (ApplicationError, ValidationError) as exc:
+                _error(form, exc)
+            else:
+                messages.success(request, _("The master side was changed."))
+                return redirect(contact.get_absolute_url())
+        return _render(request, self.template_name, {"contact": contact, "row": row, "form": form})
 
 
 class ContactLinksPanelView(PermissionRequiredMixin, View):
