@@ -6,11 +6,25 @@ is one SQL aggregate per figure group, so each page costs a fixed number of quer
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import itertools
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DecimalField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Cast, Coalesce, TruncWeek
 from django.utils import timezone
 
 from campaigns.models import Campaign
@@ -23,7 +37,15 @@ from interactions.selectors import (
     contact_interaction_statistics,
     interaction_statistics_by,
 )
-from opportunities.models import Opportunity, OpportunityEntry, SalesCycle, Task
+from opportunities.models import (
+    ActivityStep,
+    Opportunity,
+    OpportunityEntry,
+    OpportunityPipelineSummary,
+    SalesCycle,
+    SalesCycleStage,
+    Task,
+)
 from opportunities.selectors import (
     contact_next_task_date,
     contact_opportunity_statistics,
@@ -32,6 +54,7 @@ from opportunities.selectors import (
     sales_cycle_statistics,
 )
 from segments.models import Segment, SegmentLine
+from segments.selectors import segment_list
 from setup.models import MarketingSetup, Salesperson, Team
 from setup.services import salesperson_for_user
 
@@ -195,19 +218,32 @@ def _default_cycle() -> SalesCycle | None:
 
 
 def pipeline_by_stage(*, cycle: SalesCycle | None) -> list[dict]:
-    """Open active entries of a cycle per stage: one GROUP BY."""
+    """Open active entries of a cycle per stage, read from the pipeline summary the
+    opportunity-entry triggers keep exact (a few hundred rows, not every open entry)."""
     if cycle is None:
         return []
+    money = DecimalField(max_digits=20, decimal_places=2)
     return list(
-        OpportunityEntry.objects.filter(OPEN_ACTIVE, sales_cycle=cycle)
+        OpportunityPipelineSummary.objects.filter(sales_cycle=cycle, count__gt=0)
         .values("stage")
         .annotate(
-            count=Count("id"),
-            estimated_value=Coalesce(Sum("estimated_value"), ZERO),
-            calculated_current_value=Coalesce(Sum("calculated_current_value"), ZERO),
+            count=Cast(Sum("count"), BigIntegerField()),
+            estimated_value=Coalesce(Sum("estimated_value"), ZERO, output_field=money),
+            calculated_current_value=Coalesce(
+                Sum("calculated_current_value"), ZERO, output_field=money
+            ),
         )
         .order_by("stage")
     )
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    return day.replace(year=day.year + month // 12, month=month % 12 + 1, day=1)
 
 
 def interactions_per_week(*, weeks: int = DASHBOARD_WEEKS, salesperson=None) -> list[dict]:
@@ -240,10 +276,12 @@ def dashboard(*, user) -> dict:
         "salesperson": salesperson,
         "cycle": cycle,
         "pipeline": pipeline_by_stage(cycle=cycle),
+        # Whole months only, so the forecast reads the pipeline summary alone (no cut month
+        # aggregated from the entries).
         "forecast": forecast_by_month(
             date_from=today.replace(day=1),
-            date_to=(today.replace(day=1) + dt.timedelta(days=31 * DASHBOARD_MONTHS)),
-        )[:DASHBOARD_MONTHS],
+            date_to=_month_end(_add_months(today, DASHBOARD_MONTHS - 1)),
+        ),
         "interactions_per_week": interactions_per_week(),
         "my_tasks": [],
         "my_opportunities": [],
@@ -409,3 +447,182 @@ def last_interaction_dates(*, contact_ids: list[int]) -> dict[int, dt.date]:
         .values_list("contact_id", "last")
         .order_by()
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Company and person summaries (SPEC 10.9): one section per contact
+# --------------------------------------------------------------------------------------------
+
+SUMMARY_CHUNK = 200  # contacts per round of three queries (contacts, interactions, tasks)
+
+
+def report_summary_contacts(*, filters: dict, contact_type: str) -> QuerySet[Contact]:
+    queryset = Contact.objects.filter(type=contact_type).select_related("country")
+    if filters.get("salesperson"):
+        queryset = queryset.filter(salesperson=filters["salesperson"])
+    if filters.get("search"):
+        queryset = queryset.filter(search_name__contains=filters["search"].upper())
+    return queryset.order_by("number", "id")
+
+
+def report_contact_summaries(*, filters: dict, contact_type: str):
+    """Yield ``(contact, interactions, open_tasks)`` per contact of the type. A company's
+    scope is its ``contact_company`` rows (itself and its persons), a person's its own rows
+    (SPEC 10.1). Interactions are the non-postponed ones in the date range (canceled shown as
+    such). Three queries per chunk of ``SUMMARY_CHUNK`` contacts."""
+    is_company = contact_type == "company"
+    scope_field = "contact_company_id" if is_company else "contact_id"
+    contacts = report_summary_contacts(filters=filters, contact_type=contact_type)
+    iterator = contacts.iterator(chunk_size=SUMMARY_CHUNK)
+    while chunk := list(itertools.islice(iterator, SUMMARY_CHUNK)):
+        ids = [c.pk for c in chunk]
+        interactions: dict[int, list] = {}
+        for entry in (
+            InteractionLogEntry.objects.filter(
+                _date_q("date", filters.get("date_from"), filters.get("date_to")),
+                **{f"{scope_field}__in": ids},
+                is_postponed=False,
+            )
+            .select_related("template")
+            .only(
+                "id",
+                "date",
+                "description",
+                "is_canceled",
+                "contact_id",
+                "contact_company_id",
+                "template__code",
+            )
+            .order_by("date", "id")
+        ):
+            interactions.setdefault(getattr(entry, scope_field), []).append(entry)
+        tasks: dict[int, list] = {}
+        for task in (
+            Task.objects.filter(
+                **{f"{scope_field}__in": ids},
+                is_closed=False,
+                is_canceled=False,
+                team_task__isnull=True,
+            )
+            .select_related("salesperson")
+            .order_by("date", "id")
+        ):
+            tasks.setdefault(getattr(task, scope_field), []).append(task)
+        for contact in chunk:
+            yield contact, interactions.get(contact.pk, []), tasks.get(contact.pk, [])
+
+
+# --------------------------------------------------------------------------------------------
+# Opportunity details (SPEC 10.9): entries, tasks, planned tasks of the following stages
+# --------------------------------------------------------------------------------------------
+
+DETAILS_CHUNK = 200
+
+
+def report_detail_opportunities(*, filters: dict) -> QuerySet[Opportunity]:
+    queryset = Opportunity.objects.select_related("sales_cycle", "contact", "salesperson")
+    if filters.get("opportunity"):
+        queryset = queryset.filter(pk=filters["opportunity"].pk)
+    if filters.get("search"):
+        term = filters["search"]
+        queryset = queryset.filter(Q(number__icontains=term) | Q(description__icontains=term))
+    if filters.get("salesperson"):
+        queryset = queryset.filter(salesperson=filters["salesperson"])
+    if filters.get("open_only"):
+        queryset = queryset.filter(is_closed=False)
+    return queryset.order_by("number", "id")
+
+
+def report_opportunity_details(*, filters: dict):
+    """Yield ``(opportunity, entries, tasks, planned)`` per opportunity: its entries in
+    order (stage history), its tasks, and the steps of the activities of the stages after the
+    active entry's stage (the tasks those stages will plan). Four queries per chunk."""
+    iterator = report_detail_opportunities(filters=filters).iterator(chunk_size=DETAILS_CHUNK)
+    while chunk := list(itertools.islice(iterator, DETAILS_CHUNK)):
+        ids = [o.pk for o in chunk]
+        entries: dict[int, list] = {}
+        for entry in (
+            OpportunityEntry.objects.filter(opportunity_id__in=ids)
+            .select_related("salesperson", "close_code")
+            .order_by("entry_no", "id")
+        ):
+            entries.setdefault(entry.opportunity_id, []).append(entry)
+        tasks: dict[int, list] = {}
+        for task in (
+            Task.objects.filter(opportunity_id__in=ids, team_task__isnull=True)
+            .select_related("salesperson")
+            .order_by("date", "id")
+        ):
+            tasks.setdefault(task.opportunity_id, []).append(task)
+        stages: dict[int, list] = {}
+        for stage in (
+            SalesCycleStage.objects.filter(
+                sales_cycle_id__in={o.sales_cycle_id for o in chunk}, activity__isnull=False
+            )
+            .select_related("activity")
+            .prefetch_related(
+                Prefetch("activity__steps", queryset=ActivityStep.objects.order_by("step_no"))
+            )
+            .order_by("stage")
+        ):
+            stages.setdefault(stage.sales_cycle_id, []).append(stage)
+        for opportunity in chunk:
+            own = entries.get(opportunity.pk, [])
+            active = next((e for e in own if e.is_active), None)
+            current = active.stage if active else 0
+            closed = opportunity.is_closed
+            planned = [
+                (stage, step)
+                for stage in stages.get(opportunity.sales_cycle_id, [])
+                if not closed and stage.stage > current
+                for step in stage.activity.steps.all()
+            ]
+            yield opportunity, own, tasks.get(opportunity.pk, []), planned
+
+
+# --------------------------------------------------------------------------------------------
+# Segment statistics (SPEC 5.1 derived figures)
+# --------------------------------------------------------------------------------------------
+
+
+def _line_sum(field: str) -> Coalesce:
+    money = DecimalField(max_digits=20, decimal_places=2)
+    total = (
+        SegmentLine.objects.filter(segment=OuterRef("pk"))
+        .order_by()
+        .values("segment")
+        .annotate(total=Sum(field))
+        .values("total")[:1]
+    )
+    return Coalesce(Subquery(total, output_field=money), ZERO, output_field=money)
+
+
+def segment_statistics(*, filters: dict) -> QuerySet[Segment]:
+    """Segments with line count, total cost, total duration and criteria action count
+    (SPEC 5.1 derived), one statement: the counts from the segments area's list selector,
+    the sums as correlated subqueries on the (segment, …) line index."""
+    queryset = segment_list().annotate(
+        total_cost=_line_sum("cost"), total_duration=_line_sum("duration_min")
+    )
+    if filters.get("search"):
+        term = filters["search"]
+        queryset = queryset.filter(Q(number__icontains=term) | Q(description__icontains=term))
+    if filters.get("salesperson"):
+        queryset = queryset.filter(salesperson=filters["salesperson"])
+    if filters.get("date_from"):
+        queryset = queryset.filter(date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        queryset = queryset.filter(date__lte=filters["date_to"])
+    return queryset.order_by("-date", "-number", "-id")
+
+
+def report_label_contacts(*, filters: dict) -> QuerySet[Contact]:
+    """Contacts of the contact labels report (the label fields are chosen by ``labels``)."""
+    queryset = Contact.objects.all()
+    if filters.get("type"):
+        queryset = queryset.filter(type=filters["type"])
+    if filters.get("salesperson"):
+        queryset = queryset.filter(salesperson=filters["salesperson"])
+    if filters.get("search"):
+        queryset = queryset.filter(search_name__contains=filters["search"].upper())
+    return queryset.order_by("number", "id")

@@ -42,4 +42,28 @@ urlpatterns = [
         views.SegmentContactsReportView.as_view(),
         name="segment-contacts",
     ),
+    path("company-summary/", views.CompanySummaryReportView.as_view(), name="company-summary"),
+    path("person-summary/", views.PersonSummaryReportView.as_view(), name="person-summary"),
+    path("contact-labels/", views.ContactLabelReportView.as_view(), name="contact-labels"),
+    path(
+        "segments/<int:pk>/labels/",
+        views.SegmentLabelReportView.as_view(),
+        name="segment-labels",
+    ),
+    path(
+        "opportunity-details/",
+        views.OpportunityDetailsReportView.as_view(),
+        name="opportunity-details",
+    ),
+    path(
+        "statistics/segments/",
+        views.SegmentStatisticsView.as_view(),
+        name="segment-statistics",
+    ),
+    path(
+        "analysis/opportunities/",
+        views.OpportunityAnalysisView.as_view(),
+        name="opportunity-analysis",
+    ),
+    path("analysis/tasks/", views.TaskAnalysisView.as_view(), name="task-analysis"),
 ]

@@ -7,7 +7,8 @@ import itertools
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import formats
+from django.utils import formats, timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -15,15 +16,32 @@ from django.views.generic import TemplateView
 from campaigns.models import Campaign
 from contacts.selectors import contact_get
 from segments.models import Segment
+from setup.models import MarketingSetup
 
 from . import selectors
+from .analysis import DIMENSIONS, opportunity_analysis, task_analysis
 from .charts import column_chart, hbar_chart
 from .forms import (
+    ContactLabelForm,
     ContactListReportForm,
+    ContactSummaryReportForm,
     DateRangeForm,
+    OpportunityAnalysisForm,
+    OpportunityDetailsForm,
     OpportunityReportForm,
     SalesCycleReportForm,
+    SegmentLabelForm,
+    SegmentStatisticsForm,
+    TaskAnalysisForm,
     TaskReportForm,
+)
+from .labels import (
+    DEFAULT_LABEL_FORMAT,
+    LABEL_FORMATS,
+    LABEL_LINES,
+    address_block,
+    contact_label_rows,
+    segment_label_rows,
 )
 
 HTML_ROW_LIMIT = 2000  # a printable page; the CSV carries every row
@@ -473,3 +491,345 @@ class CampaignDetailsReportView(TableReportView):
         )
         context.update(campaign=self.campaign, statistics=details["statistics"])
         return context
+
+
+# --------------------------------------------------------------------------------------------
+# Company and person summaries, labels, opportunity details (SPEC 10.9)
+# --------------------------------------------------------------------------------------------
+
+
+def _date(value) -> str:
+    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""
+
+
+def _money(value) -> str:
+    return formats.number_format(value or 0, 2)
+
+
+class CompanySummaryReportView(TableReportView):
+    """Company summary: per company its address block and phone, its interactions (its own
+    and its persons', date filter) and open tasks."""
+
+    permission_required = "contacts.view_contact"
+    grouped = True
+    contact_type = "company"
+    title = gettext_lazy("Company summary")
+    slug = "company-summary"
+    form_class = ContactSummaryReportForm
+    columns = [
+        gettext_lazy("Section"),
+        gettext_lazy("Date"),
+        gettext_lazy("Code"),
+        gettext_lazy("Description"),
+        gettext_lazy("Details"),
+    ]
+
+    def header(self, contact, block) -> list:
+        return [_("Address"), "", contact.number, " · ".join(block), contact.phone]
+
+    def rows(self, filters):
+        home = MarketingSetup.load().default_country_id
+        countries = {}
+        summaries = selectors.report_contact_summaries(
+            filters=filters, contact_type=self.contact_type
+        )
+        for contact, interactions, tasks in summaries:
+            if contact.country_id:
+                countries[contact.country_id] = contact.country
+            group = f"{contact.number} {contact.name}".strip()
+            block = address_block(contact, home_country_id=home, countries=countries)
+            yield group, [_cell(v) for v in self.header(contact, block)]
+            for entry in interactions:
+                yield (
+                    group,
+                    [
+                        _("Interaction"),
+                        _date(entry.date),
+                        entry.template.code if entry.template else "",
+                        entry.description,
+                        _("Canceled") if entry.is_canceled else "",
+                    ],
+                )
+            for task in tasks:
+                details = [task.get_status_display(), task.get_priority_display()]
+                if task.salesperson:
+                    details.append(task.salesperson.code)
+                yield (
+                    group,
+                    [
+                        _("Open task"),
+                        _date(task.date),
+                        task.get_type_display(),
+                        task.description,
+                        ", ".join(details),
+                    ],
+                )
+
+
+class PersonSummaryReportView(CompanySummaryReportView):
+    """Person summary: per person its details, interactions and open tasks."""
+
+    contact_type = "person"
+    title = gettext_lazy("Person summary")
+    slug = "person-summary"
+
+    def header(self, contact, block) -> list:
+        details = [contact.job_title, contact.company_name, contact.phone, contact.mobile_phone]
+        details.append(contact.email)
+        return [
+            _("Details"),
+            "",
+            contact.number,
+            " · ".join(block),
+            ", ".join(d for d in details if d),
+        ]
+
+
+class _LabelReportView(TableReportView):
+    """Labels: one row per label (contact no. and the lines of the label); the page lays them
+    out in the chosen format's size and column count (SEG-52)."""
+
+    template_name = "reports/labels.html"
+    columns = [
+        gettext_lazy("Contact no."),
+        *[format_lazy("{} {}", gettext_lazy("Line"), n) for n in range(1, LABEL_LINES + 1)],
+    ]
+
+    def label_format(self):
+        code = self.form.filters().get("label_format") or DEFAULT_LABEL_FORMAT
+        return LABEL_FORMATS[code]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        label_format = self.label_format()
+        labels = [cells for group in context["groups"] for cells in group["rows"]]
+        context.update(
+            label_format=label_format,
+            sheet_rows=[
+                [
+                    [line for line in cells[1:] if line]
+                    for cells in labels[i : i + label_format.columns]
+                ]
+                for i in range(0, len(labels), label_format.columns)
+            ],
+        )
+        return context
+
+
+class ContactLabelReportView(_LabelReportView):
+    """Contact labels in a SEG-52 size, with the active alternate address of today."""
+
+    permission_required = "contacts.view_contact"
+    title = gettext_lazy("Contact labels")
+    slug = "contact-labels"
+    form_class = ContactLabelForm
+
+    def rows(self, filters):
+        contacts = selectors.report_label_contacts(filters=filters)
+        for cells in contact_label_rows(contacts=contacts, on_date=timezone.localdate()):
+            yield "", cells
+
+
+class SegmentLabelReportView(_LabelReportView):
+    """SEG-52 / R-4: labels of the segment's contacts, with the active alternate address on
+    the segment date, in the chosen size and column count."""
+
+    permission_required = "segments.view_segment"
+    title = gettext_lazy("Segment labels")
+    slug = "segment-labels"
+    form_class = SegmentLabelForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.segment = get_object_or_404(Segment, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def rows(self, filters):
+        for cells in segment_label_rows(segment=self.segment):
+            yield "", cells
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "segment": self.segment}
+
+
+class OpportunityDetailsReportView(TableReportView):
+    """Opportunity details: per opportunity its entries (stage history), its tasks and the
+    tasks the following stages' activities will plan."""
+
+    permission_required = "opportunities.view_opportunity"
+    grouped = True
+    title = gettext_lazy("Opportunity details")
+    slug = "opportunity-details"
+    form_class = OpportunityDetailsForm
+    columns = [
+        gettext_lazy("Section"),
+        gettext_lazy("Date"),
+        gettext_lazy("Stage / type"),
+        gettext_lazy("Description"),
+        gettext_lazy("Status"),
+        gettext_lazy("Value / salesperson"),
+    ]
+
+    def rows(self, filters):
+        for opportunity, entries, tasks, planned in selectors.report_opportunity_details(
+            filters=filters
+        ):
+            group = " ".join(
+                part
+                for part in [
+                    opportunity.number,
+                    opportunity.description,
+                    f"({opportunity.contact.name})" if opportunity.contact else "",
+                ]
+                if part
+            )
+            for entry in entries:
+                action = entry.get_action_taken_display() if entry.action_taken else ""
+                if entry.close_code:
+                    action = f"{action} ({entry.close_code.code})".strip()
+                yield (
+                    group,
+                    [
+                        _("Stage history"),
+                        _date(entry.date_of_change),
+                        str(entry.stage),
+                        action,
+                        _("Active") if entry.is_active else "",
+                        _money(entry.estimated_value),
+                    ],
+                )
+            for task in tasks:
+                yield (
+                    group,
+                    [
+                        _("Task"),
+                        _date(task.date),
+                        task.get_type_display(),
+                        task.description,
+                        task.get_status_display(),
+                        task.salesperson.code if task.salesperson else "",
+                    ],
+                )
+            for stage, step in planned:
+                yield (
+                    group,
+                    [
+                        _("Planned task"),
+                        step.date_formula,
+                        _("Stage %(stage)s: %(type)s")
+                        % {"stage": stage.stage, "type": step.get_type_display()},
+                        step.description,
+                        step.get_priority_display(),
+                        stage.activity.code,
+                    ],
+                )
+
+
+# --------------------------------------------------------------------------------------------
+# Segment statistics (SPEC 5.1 derived figures)
+# --------------------------------------------------------------------------------------------
+
+
+class SegmentStatisticsView(TableReportView):
+    permission_required = "segments.view_segment"
+    template_name = "reports/segment_statistics.html"
+    title = gettext_lazy("Segment statistics")
+    slug = "segment-statistics"
+    form_class = SegmentStatisticsForm
+    columns = [
+        gettext_lazy("Segment no."),
+        gettext_lazy("Description"),
+        gettext_lazy("Date"),
+        gettext_lazy("Salesperson"),
+        gettext_lazy("No. of lines"),
+        gettext_lazy("Total cost"),
+        gettext_lazy("Total duration (min)"),
+        gettext_lazy("No. of criteria actions"),
+    ]
+
+    def rows(self, filters):
+        for segment in selectors.segment_statistics(filters=filters).iterator(chunk_size=2000):
+            yield (
+                "",
+                [
+                    segment.number,
+                    segment.description,
+                    _date(segment.date),
+                    segment.salesperson.code if segment.salesperson else "",
+                    str(segment.line_count),
+                    _money(segment.total_cost),
+                    formats.number_format(segment.total_duration, 2),
+                    str(segment.action_count),
+                ],
+            )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = [cells for group in context["groups"] for cells in group["rows"]]
+        ids = dict(
+            Segment.objects.filter(number__in=[cells[0] for cells in rows]).values_list(
+                "number", "pk"
+            )
+        )
+        context["segment_rows"] = [(cells, ids.get(cells[0])) for cells in rows]
+        return context
+
+
+# --------------------------------------------------------------------------------------------
+# Analysis pages (SPEC 10.8)
+# --------------------------------------------------------------------------------------------
+
+
+class _AnalysisView(TableReportView):
+    template_name = "reports/analysis.html"
+
+    def analyse(self, filters):
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        self.form = self.form_class(request.GET or None)
+        self.pivot = self.analyse(self.form.filters())
+        self.columns = [
+            DIMENSIONS[self.pivot.dimension][2],
+            *self.pivot.period_labels,
+            gettext_lazy("Total"),
+        ]
+        return super().get(request, *args, **kwargs)
+
+    def number(self, value) -> str:
+        if isinstance(value, int):
+            return formats.number_format(value, 0)
+        return formats.number_format(value, 2)
+
+    def rows(self, filters):
+        for row in self.pivot.rows:
+            yield "", [row["label"], *map(self.number, row["cells"]), self.number(row["total"])]
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "pivot": self.pivot,
+            "total_cells": [
+                *map(self.number, self.pivot.totals),
+                self.number(self.pivot.grand_total),
+            ],
+        }
+
+
+class OpportunityAnalysisView(_AnalysisView):
+    permission_required = "opportunities.view_opportunity"
+    title = gettext_lazy("Opportunity analysis")
+    slug = "opportunity-analysis"
+    form_class = OpportunityAnalysisForm
+
+    def analyse(self, filters):
+        return opportunity_analysis(filters=filters)
+
+
+class TaskAnalysisView(_AnalysisView):
+    permission_required = "opportunities.view_task"
+    title = gettext_lazy("Task analysis")
+    slug = "task-analysis"
+    form_class = TaskAnalysisForm
+
+    def analyse(self, filters):
+        return task_analysis(filters=filters)
