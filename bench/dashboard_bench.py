@@ -34,7 +34,7 @@ def main(argv=None) -> int:
 
     from contacts.models import Contact
     from interactions.models import InteractionLogEntry
-    from opportunities.models import OpportunityEntry
+    from opportunities.models import OpportunityEntry, Task
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=10)
@@ -43,6 +43,7 @@ def main(argv=None) -> int:
         "contacts": Contact.objects.count(),
         "interactions": InteractionLogEntry.objects.count(),
         "opportunity_entries": OpportunityEntry.objects.count(),
+        "tasks": Task.objects.count(),
     }
     user, _ = get_user_model().objects.get_or_create(
         username="bench-dashboard", defaults={"is_superuser": True, "is_staff": True}
@@ -53,6 +54,9 @@ def main(argv=None) -> int:
     pages = {"home dashboard": reverse("home")}
     if company:
         pages["contact statistics panel"] = reverse("reports:contact-statistics", args=[company.pk])
+    pages["opportunity analysis (month)"] = reverse("reports:opportunity-analysis")
+    pages["task analysis (month)"] = reverse("reports:task-analysis")
+    pages["segment statistics"] = reverse("reports:segment-statistics")
     rows = []
     for name, url in pages.items():
         client.get(url)  # warm
@@ -73,9 +77,9 @@ def main(argv=None) -> int:
             }
         )
     print(", ".join(f"{k}={v:,}" for k, v in sizes.items()))
-    print(f"{'page':<28}{'p50 ms':>10}{'max ms':>10}{'queries':>9}")
+    print(f"{'page':<32}{'p50 ms':>10}{'max ms':>10}{'queries':>9}")
     for row in rows:
-        print(f"{row['page']:<28}{row['p50_ms']:>10}{row['max_ms']:>10}{row['queries']:>9}")
+        print(f"{row['page']:<32}{row['p50_ms']:>10}{row['max_ms']:>10}{row['queries']:>9}")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")

@@ -155,10 +155,10 @@ class OpportunityAnalysisForm(_AnalysisForm):
     )
     stage = forms.IntegerField(label=_("Stage"), required=False, min_value=1)
     probability_from = forms.DecimalField(
-        label=_("Probability % from"), required=False, min_value=0, max_value=100
+        label=_("Min. probability %"), required=False, min_value=0, max_value=100
     )
     probability_to = forms.DecimalField(
-        label=_("Probability % to"), required=False, min_value=0, max_value=100
+        label=_("Max. probability %"), required=False, min_value=0, max_value=100
     )
 
 
