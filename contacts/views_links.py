@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
+from django_htmx.http import HttpResponseClientRedirect
 
 from crm.exceptions import ApplicationError
 from setup.models import LinkType
@@ -31,6 +32,13 @@ def _error(form, exc) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def _done(request, contact):
+    """After a successful POST: the card (htmx follows with a full page load)."""
+    if request.htmx:
+        return HttpResponseClientRedirect(contact.get_absolute_url())
+    return redirect(contact.get_absolute_url())
 
 
 def _render(request, template, context):
@@ -82,7 +90,7 @@ class ContactCreateAsView(PermissionRequiredMixin, View):
                 )
                 if getattr(link, "warning", ""):
                     messages.warning(request, link.warning)
-                return redirect(contact.get_absolute_url())
+                return _done(request, contact)
         return _render(request, self.template_name, {"contact": contact, "form": form})
 
 
@@ -114,7 +122,7 @@ class ContactLinkExistingView(PermissionRequiredMixin, View):
                     _("Linked with %(kind)s %(number)s (pending pickup).")
                     % {"kind": link.get_link_type_display(), "number": link.external_number},
                 )
-                return redirect(contact.get_absolute_url())
+                return _done(request, contact)
         return _render(request, self.template_name, {"contact": contact, "form": form})
 
 
