@@ -5,6 +5,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.concurrency import VersionFormMixin
 from setup.models import Currency, Salesperson
 
 from .models import Campaign, CampaignPriceLine, CampaignStatus
@@ -17,7 +18,9 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(VersionFormMixin, forms.ModelForm):
+    """Create and edit; the edit carries the version token (crm.concurrency)."""
+
     number = forms.CharField(
         label=_("No."),
         max_length=20,

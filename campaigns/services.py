@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.models import CommentLine, CommentTargetKind, Contact, ContactBusinessRelation
+from crm.concurrency import ensure_not_stale
 from crm.exceptions import ApplicationError
 from crm.models import BulkJob
 from crm.services import (
@@ -89,8 +90,19 @@ def campaign_create(
 
 
 @transaction.atomic
-def campaign_update(*, campaign: Campaign, data: dict[str, Any]) -> Campaign:
-    """CMP-1: the dates stay ordered; a newly chosen salesperson must be choosable."""
+def campaign_update(
+    *, campaign: Campaign, data: dict[str, Any], expected_version: str | None = None
+) -> Campaign:
+    """CMP-1: the dates stay ordered; a newly chosen salesperson must be choosable.
+
+    ``expected_version`` is the edit form's token (crm.concurrency): a stale save is refused
+    with the fields that differ (your value / current value) and nothing is written.
+    """
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    values = {k: v for k, v in data.items() if k in CAMPAIGN_UPDATE_FIELDS}
+    ensure_not_stale(
+        instance=campaign, expected_version=expected_version, fields=list(values), data=values
+    )
     if "salesperson" in data and getattr(data["salesperson"], "pk", None) != (
         campaign.salesperson_id
     ):
@@ -568,3 +580,42 @@ def interaction_targets_changed_receiver(sender, pairs, **kwargs) -> None:
         by_campaign.setdefault(campaign_id, set()).add(contact_id)
     for campaign_id in sorted(by_campaign):
         campaign_targets_refresh(campaign_id=campaign_id, contact_ids=by_campaign[campaign_id])
+
+
+# --------------------------------------------------------------------------------------------
+# Receivers of the segments signals (docs/decisions/0004): CMP-10, SEG-43 and CMP-23
+# --------------------------------------------------------------------------------------------
+
+
+def segment_logged_receiver(
+    sender, logged_segment, campaign_ids, description="", date=None, user=None, **kwargs
+) -> dict[int, CampaignEntry]:
+    """SEG-41 / CMP-10: one campaign entry per (campaign, document kind) of the logged
+    segment — segment interactions carry no document kind, so one per campaign. Returns
+    ``{campaign_id: entry}``; segments store each entry on its interactions."""
+    campaigns = Campaign.objects.filter(pk__in=campaign_ids).order_by("pk")
+    return {
+        campaign.pk: campaign_entry_create(
+            campaign=campaign,
+            description=description,
+            date=date,
+            user=user,
+            segment_number=logged_segment.segment_number,
+            logged_segment_entry_no=logged_segment.entry_no,
+            salesperson=kwargs.get("salesperson"),
+        )
+        for campaign in campaigns
+    }
+
+
+def logged_segment_canceled_receiver(sender, logged_segment, is_canceled, **kwargs) -> int:
+    """SEG-43: the campaign entries of a logged segment follow its canceled flag."""
+    return CampaignEntry.objects.filter(logged_segment_entry_no=logged_segment.entry_no).update(
+        is_canceled=is_canceled, updated_at=timezone.now()
+    )
+
+
+def segment_targets_changed_receiver(sender, campaign_ids, contact_ids, **kwargs) -> None:
+    """CMP-23: segment target lines of these campaigns and contacts changed."""
+    for campaign_id in sorted(campaign_ids):
+        campaign_targets_refresh(campaign_id=campaign_id, contact_ids=contact_ids)

@@ -18,6 +18,7 @@ from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from contacts.models import Contact
+from crm.concurrency import StaleObjectError
 from crm.exceptions import ApplicationError
 from crm.models import BulkJob
 
@@ -142,7 +143,15 @@ class CampaignUpdateView(PermissionRequiredMixin, CampaignMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.campaign_update(campaign=self.campaign, data=form.cleaned_data)
+            services.campaign_update(
+                campaign=self.campaign,
+                data=form.cleaned_data,
+                expected_version=form.expected_version,
+            )
+        except StaleObjectError as exc:
+            form.refresh_version(self.campaign)
+            _add_errors(form, exc)
+            return self.form_invalid(form)
         except ValidationError as exc:
             _add_errors(form, exc)
             return self.form_invalid(form)
