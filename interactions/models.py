@@ -589,6 +589,24 @@ class InteractionLogEntry(TimeStampedModel):
                 name="interaction_opportunity_idx",
             ),
             models.Index(F("task"), condition=Q(task__isnull=False), name="interaction_task_idx"),
+            # Statistics over a date range: an index-only scan of counted entries (10.1).
+            models.Index(
+                fields=["date"],
+                include=["salesperson", "template", "group", "cost", "duration_min"],
+                condition=Q(is_canceled=False, is_postponed=False),
+                name="interaction_stats_date_idx",
+            ),
+            # Letters to print (INT-21): the few hard copies not printed yet.
+            models.Index(
+                fields=["date", "entry_no"],
+                condition=Q(
+                    correspondence_type="hard_copy",
+                    delivered_at__isnull=True,
+                    is_canceled=False,
+                    is_postponed=False,
+                ),
+                name="interaction_to_print_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

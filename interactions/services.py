@@ -287,7 +287,9 @@ def interaction_defaults(
     )
     row = _language_row(template=template, language_id=values["language"])
     if row is not None and template.attachment_mode == AttachmentMode.MERGE:
-        context = email_body_context(contact=contact, salesperson=values["salesperson"])
+        context = email_body_context(
+            contact=contact, salesperson=values["salesperson"], campaign=template.campaign
+        )
         values["subject"] = row.email_subject
         values["email_body"] = email_body_render(row.email_body, context)
     elif row is not None:
