@@ -170,8 +170,22 @@ def document_event_log(*, data: dict, user=None) -> DocumentEventResult:
                 field="salesperson_code",
                 code="does_not_exist",
             )
+    opportunity = None
+    if data.get("opportunity_number"):  # API-1
+        from opportunities.models import Opportunity
+
+        opportunity = Opportunity.objects.filter(number=data["opportunity_number"]).first()
+        if opportunity is None:
+            raise ApiError(
+                _("Opportunity %(number)s does not exist.")
+                % {"number": data["opportunity_number"]},
+                status_code=422,
+                field="opportunity_number",
+                code="does_not_exist",
+            )
     defaults = interaction_defaults(template=template, contact=contact, user=user)
     entry = InteractionLogEntry(
+        opportunity=opportunity,
         contact=contact,
         contact_company_id=contact.company_id or contact.pk,
         contact_name_snapshot=(contact.name or "")[:100],
@@ -206,6 +220,9 @@ def document_event_log(*, data: dict, user=None) -> DocumentEventResult:
             date=on,
             document_kind=kind,
             salesperson=entry.salesperson,
+        )
+        InteractionLogEntry.objects.filter(pk=entry.pk).update(
+            campaign=campaign, campaign_entry=campaign_entry
         )
         body["campaign_number"] = campaign.number
         body["campaign_entry_no"] = campaign_entry.entry_no

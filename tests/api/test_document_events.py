@@ -129,3 +129,25 @@ def test_bad_input_is_400_not_500(bearer):
         bearer("documents").post(URL, "not json", content_type="application/json").status_code
         == 400
     )
+
+
+def test_ca11_invoice_event_in_a_campaign(bearer, linked_customer):
+    """CA-11: a sales_invoice event for a targeted customer dated within the campaign logs the
+    interaction with the campaign; an existing invoice interaction for the same order prevents
+    it; a blank sales_invoice slot rejects the event (CMP-31)."""
+    campaign = CampaignFactory(starting_date=dt.date(2025, 1, 1), ending_date=dt.date(2025, 12, 31))
+    CampaignTargetGroup.objects.create(kind="customer", number="C0042", campaign=campaign)
+    http = bearer("documents")
+    rejected = http.post(URL, _event(), format="json")
+    assert rejected.status_code == 422
+    assert not InteractionLogEntry.objects.exists()
+    _slot("sales_invoice", InteractionTemplateFactory(code="INV"))
+    first = http.post(URL, _event(document_number="SO1"), format="json")
+    assert first.status_code == 201
+    entry = InteractionLogEntry.objects.get()
+    assert entry.campaign_id == campaign.pk
+    assert entry.campaign_entry is not None
+    again = http.post(URL, _event(document_number="INV2", order_number="SO1"), format="json")
+    assert again.status_code == 202
+    assert again.json() == {"result": "not_logged", "reason": "already_logged_for_order"}
+    assert InteractionLogEntry.objects.count() == 1
