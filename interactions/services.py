@@ -1175,3 +1175,81 @@ def interaction_comment_delete(*, entry: InteractionLogEntry, comment_id: int) -
         entry=entry, pk=comment_id
     ).delete()
     return deleted
+
+
+# -- bulk logging from rows (segments, SEG-41) ---------------------------------------------------
+
+
+def interactions_bulk_log_from_rows(
+    *,
+    rows_sql: str,
+    rows_params: list,
+    columns: list[str],
+    job_id: int | None = None,
+) -> int:
+    """Insert one entry per row of ``rows_sql``, set-based (one ``INSERT … SELECT``), in the
+    caller's transaction; returns the number of entries inserted.
+
+    ``rows_sql`` is a SELECT whose output columns are the entry attnames listed in ``columns``
+    (``contact_id``, ``date``, ``template_id``, …); every other column gets its model default.
+    Idempotent like ``interactions_bulk_log``: with ``job_id`` every entry carries the job and
+    ``(bulk_job, contact)`` is unique, so replaying the same rows inserts nothing twice
+    (``ON CONFLICT DO NOTHING``); without it the caller's transaction is the unit of work
+    (segments delete the lines they log in the same transaction, so a replay finds nothing).
+    """
+    fields = {
+        f.attname: f
+        for f in InteractionLogEntry._meta.concrete_fields
+        if not f.primary_key and f.attname != "entry_no"
+    }
+    unknown = set(columns) - set(fields)
+    if unknown:
+        raise ValueError(f"unknown interaction columns: {sorted(unknown)}")
+    given = dict.fromkeys(columns)
+    if job_id is not None:
+        given.pop("bulk_job_id", None)
+    names, expressions, params = [], [], []
+    for attname, field in fields.items():
+        names.append(connection.ops.quote_name(field.column))
+        if attname in given:
+            expressions.append(f"r.{connection.ops.quote_name(attname)}")
+        elif attname == "bulk_job_id" and job_id is not None:
+            expressions.append("%s::bigint")
+            params.append(job_id)
+        elif attname in {"created_at", "updated_at"}:
+            expressions.append("now()")
+        else:
+            expressions.append("%s")
+            params.append(field.get_db_prep_save(field.get_default(), connection))
+    conflict = (
+        "ON CONFLICT (bulk_job_id, contact_id) WHERE bulk_job_id IS NOT NULL DO NOTHING"
+        if job_id is not None
+        else ""
+    )
+    sql = f"""
+        INSERT INTO {InteractionLogEntry._meta.db_table} ({", ".join(names)})
+        SELECT {", ".join(expressions)} FROM ({rows_sql}) r
+        {conflict}
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        # Params in textual order: the outer SELECT list, then the rows subquery.
+        cursor.execute(sql, [*params, *rows_params])
+        return cursor.rowcount
+
+
+def interactions_deliver_enqueue_many(*, entries: models.QuerySet) -> int:
+    """INT-20/21 for many entries at once: e-mail entries are marked in progress in one
+    UPDATE and one delivery task per entry is queued after commit."""
+    from .tasks import interaction_deliver_task
+
+    entries = entries.filter(correspondence_type=CorrespondenceType.EMAIL, is_postponed=False)
+    ids = list(entries.values_list("pk", flat=True))
+    InteractionLogEntry.objects.filter(pk__in=ids).update(
+        delivery_status=DeliveryStatus.IN_PROGRESS,
+        delivery_error="",
+        delivered_at=None,
+        updated_at=timezone.now(),
+    )
+    for pk in ids:
+        interaction_deliver_task.delay_on_commit(pk)
+    return len(ids)

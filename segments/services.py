@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from contacts.models import Contact, ContactAltAddressDateRange, ContactMailingGroup
+from crm.concurrency import ensure_not_stale
 from crm.exceptions import ApplicationError
 from crm.models import BulkJob, BulkJobStatus, normalize_code
 from crm.services import (
@@ -44,6 +45,7 @@ from .models import (
     SegmentInteractionLanguage,
     SegmentLine,
 )
+from .signals import logged_segment_canceled, segment_campaign_targets_changed, segment_logged
 
 CRITERIA_JOB_KIND = "segment_apply_criteria"
 OPTION_FIELDS = [
@@ -181,10 +183,21 @@ def segment_update(
     data: dict[str, Any],
     update_lines: bool = False,
     apply_template_to_lines: bool = False,
+    expected_version: str | None = None,
 ) -> Segment:
-    """SEG-3: header changes; ``update_lines``/``apply_template_to_lines`` are the answers."""
+    """SEG-3: header changes; ``update_lines``/``apply_template_to_lines`` are the answers.
+
+    ``expected_version`` is the edit form's token (crm.concurrency): a stale save is refused.
+    Campaign or target changes that reach the lines notify campaigns (CMP-23)."""
     segment = Segment.objects.select_for_update().get(pk=segment.pk)
     _busy_check(segment)
+    ensure_not_stale(
+        instance=segment,
+        expected_version=expected_version,
+        fields=[f for f in HEADER_FIELDS if f in data],
+        data=data,
+    )
+    campaigns_before = _segment_campaign_ids(segment)
     old_template_id = segment.template_id
     data = dict(data)
     if "salesperson" in data and data["salesperson"] != segment.salesperson:
@@ -203,6 +216,7 @@ def segment_update(
         _copy_template_languages(segment, segment.template)
         if apply_template_to_lines:
             segment_lines_rederive(segment=segment)
+            _notify_all_lines(segment, campaigns_before)
             return segment
     if update_lines:
         updates = {
@@ -218,7 +232,17 @@ def segment_update(
                 else lines.filter(template__isnull=True)
             )
             lines.update(**updates, updated_at=timezone.now())
+            if {"campaign", "is_campaign_target"} & set(updates):
+                _notify_all_lines(segment, campaigns_before)
     return segment
+
+
+def _notify_all_lines(segment: Segment, campaigns_before: set[int]) -> None:
+    """CMP-23 after a change that may reach every line's campaign or target flag."""
+    segment_targets_notify(
+        campaign_ids=campaigns_before | _segment_campaign_ids(segment),
+        contact_ids=set(segment.lines.values_list("contact_id", flat=True)),
+    )
 
 
 def segment_lines_rederive(*, segment: Segment) -> int:
@@ -249,10 +273,13 @@ def segment_delete(*, segment: Segment) -> None:
     """SEG-9: lines, actions, history and language rows go with it (CASCADE, set-based)."""
     segment = Segment.objects.select_for_update().get(pk=segment.pk)
     _busy_check(segment)
+    campaign_ids = _segment_campaign_ids(segment)
+    contact_ids = set(segment.lines.values_list("contact_id", flat=True))
     SegmentHistory.objects.filter(segment=segment).delete()
     SegmentInteractionLanguage.objects.filter(segment=segment).delete()
     _lines_delete(segment)
     segment.delete()
+    segment_targets_notify(campaign_ids=campaign_ids, contact_ids=contact_ids)  # SEG-9/CMP-23
 
 
 def _lines_delete(segment: Segment) -> int:
@@ -482,6 +509,18 @@ def _lock(segment: Segment) -> Segment:
     )
 
 
+def _notify_action(segment: Segment, position: int) -> None:
+    """CMP-23 after a criteria action: the contacts it inserted or deleted."""
+    campaign_ids = _segment_campaign_ids(segment)
+    if campaign_ids:
+        segment_targets_notify(
+            campaign_ids=campaign_ids,
+            contact_ids=SegmentHistory.objects.filter(
+                segment=segment, action_position=position
+            ).values_list("contact_id", flat=True),
+        )
+
+
 @transaction.atomic
 def segment_criteria_apply(
     *,
@@ -505,7 +544,9 @@ def segment_criteria_apply(
     row = SegmentCriteriaAction.objects.create(
         segment=segment, position=position, created_by=user, **data
     )
-    return row, _execute(segment, row)
+    count = _execute(segment, row)
+    _notify_action(segment, position)  # CMP-23
+    return row, count
 
 
 @transaction.atomic
@@ -543,6 +584,7 @@ def segment_go_back(*, segment: Segment) -> SegmentCriteriaAction:
                 """,  # noqa: S608
                 [*_flat(value_params), segment.pk, action.position, HistoryChange.DELETED],
             )
+    _notify_action(segment, action.position)  # CMP-23, before its history goes
     SegmentHistory.objects.filter(segment=segment, action_position=action.position).delete()
     action.delete()
     return action
@@ -585,8 +627,13 @@ def segment_line_add(*, segment: Segment, contact: Contact, user=None) -> Segmen
 
 
 @transaction.atomic
-def segment_line_delete(*, line: SegmentLine, user=None) -> SegmentCriteriaAction:
-    """SEG-7: deleting a line is a reduce action with that contact (only this line goes)."""
+def segment_line_delete(
+    *, line: SegmentLine, user=None, clear_criteria: bool = False
+) -> SegmentCriteriaAction:
+    """SEG-7: deleting a line is a reduce action with that contact (only this line goes).
+
+    SEG-8: when it was the last line and ``clear_criteria`` (the user's answer), the criteria
+    actions and history are cleared too."""
     segment = _lock(line.segment)
     _busy_check(segment)
     data = _clean_action_data(CriteriaActionKind.REDUCE, {}, _contact_filter(line.contact))
@@ -602,6 +649,10 @@ def segment_line_delete(*, line: SegmentLine, user=None) -> SegmentCriteriaActio
         change=HistoryChange.DELETED,
     )
     SegmentLine.objects.filter(pk=line.pk).delete()
+    _notify_action(segment, position)  # CMP-23
+    if clear_criteria and not segment.lines.exists():  # SEG-8
+        segment.history.all().delete()
+        segment.criteria_actions.all().delete()
     return action
 
 
@@ -619,7 +670,10 @@ def segment_clear(*, segment: Segment, clear_criteria: bool) -> None:
     """SEG-8: delete every line; with ``clear_criteria`` also the actions and history."""
     segment = _lock(segment)
     _busy_check(segment)
+    campaign_ids = _segment_campaign_ids(segment)
+    contact_ids = set(segment.lines.values_list("contact_id", flat=True))
     _lines_delete(segment)
+    segment_targets_notify(campaign_ids=campaign_ids, contact_ids=contact_ids)  # CMP-23
     if clear_criteria:
         segment.history.all().delete()
         segment.criteria_actions.all().delete()
@@ -774,14 +828,19 @@ def segment_criteria_job_run(*, job_id: int) -> None:
             if done == 0:
                 with transaction.atomic():
                     locked = _lock(segment)
+                    campaign_ids = _segment_campaign_ids(locked)
+                    contact_ids = set(locked.lines.values_list("contact_id", flat=True))
                     _lines_delete(locked)
+                    segment_targets_notify(campaign_ids=campaign_ids, contact_ids=contact_ids)
                     locked.history.all().delete()
                     done = 1
                     bulk_job_progress(job_id=job_id, done=done)
             for pk in positions[done - 1 :]:
                 with transaction.atomic():
                     locked = _lock(segment)
-                    changed += _execute(locked, SegmentCriteriaAction.objects.get(pk=pk))
+                    replayed = SegmentCriteriaAction.objects.get(pk=pk)
+                    changed += _execute(locked, replayed)
+                    _notify_action(locked, replayed.position)
                     done += 1
                     bulk_job_progress(job_id=job_id, done=done)
                     BulkJob.objects.filter(pk=job_id).update(result={"changed": changed})
@@ -917,6 +976,108 @@ def _email_check(segment: Segment) -> None:
         )
 
 
+def _segment_campaign_ids(segment: Segment, *, targets_only: bool = True) -> set[int]:
+    """The campaigns on the segment's header and lines (with the target flag by default)."""
+    lines = SegmentLine.objects.filter(segment=segment, campaign__isnull=False)
+    if targets_only:
+        lines = lines.filter(is_campaign_target=True)
+    ids = set(lines.values_list("campaign_id", flat=True).distinct())
+    if segment.campaign_id and (segment.is_campaign_target or not targets_only):
+        ids.add(segment.campaign_id)
+    return ids
+
+
+def segment_targets_notify(*, campaign_ids, contact_ids) -> None:
+    """CMP-23: tell the campaigns area (decision 0004) that target lines of these campaigns
+    and contacts may have been inserted, changed or deleted. Sent inside the transaction."""
+    campaign_ids = {pk for pk in campaign_ids if pk}
+    contact_ids = {pk for pk in contact_ids if pk}
+    if campaign_ids and contact_ids:
+        segment_campaign_targets_changed.send(
+            sender=SegmentLine, campaign_ids=campaign_ids, contact_ids=contact_ids
+        )
+
+
+def _log_rows_sql(
+    segment: Segment, logged: LoggedSegment, *, user, send: bool, entries: dict[int, int]
+) -> tuple[str, list, list[str]]:
+    """SEG-41: the SELECT of the interaction rows, one per line, copying the line's values."""
+    from contacts.models import ContactAltAddress
+
+    languages = _table(SegmentInteractionLanguage)
+    campaign_ids = sorted(entries)
+    columns = [
+        "contact_id",
+        "contact_company_id",
+        "contact_name_snapshot",
+        "date",
+        "time",
+        "description",
+        "subject",
+        "information_flow",
+        "initiated_by",
+        "cost",
+        "duration_min",
+        "user_id",
+        "salesperson_id",
+        "group_id",
+        "template_id",
+        "language_id",
+        "campaign_id",
+        "campaign_entry_id",
+        "is_campaign_target",
+        "is_campaign_response",
+        "segment_number",
+        "logged_segment_id",
+        "evaluation",
+        "attempt_failed",
+        "correspondence_type",
+        "alt_address_id",
+        "contact_via",
+        "email_body",
+    ]
+    sql = f"""
+        SELECT l.contact_id, COALESCE(l.contact_company_id, l.contact_id) AS contact_company_id,
+               LEFT(c.name, 100) AS contact_name_snapshot, l.date, l.time,
+               LEFT(COALESCE(NULLIF(l.description, ''), ll.description, hl.description, ''),
+                    100) AS description,
+               LEFT(COALESCE(NULLIF(l.subject, ''), NULLIF(ll.subject, ''), hl.subject, ''),
+                    100) AS subject,
+               l.information_flow, l.initiated_by, l.cost, l.duration_min,
+               %s::integer AS user_id, l.salesperson_id, l.group_id, l.template_id,
+               l.language_id, l.campaign_id, ce.entry_id AS campaign_entry_id,
+               l.is_campaign_target, l.is_campaign_response, %s AS segment_number,
+               %s::bigint AS logged_segment_id, l.evaluation, l.attempt_failed,
+               CASE WHEN l.correspondence_type = 'email' AND NOT %s THEN ''
+                    ELSE l.correspondence_type END AS correspondence_type,
+               l.alt_address_id,
+               LEFT(COALESCE(NULLIF(l.contact_via, ''),
+                    CASE WHEN l.correspondence_type = 'email' AND c.email = ''
+                         THEN NULLIF(a.email, '') END, ''), 80) AS contact_via,
+               COALESCE(ll.email_body, hl.email_body, '') AS email_body
+        FROM {_table(SegmentLine)} l
+        JOIN {_table(Contact)} c ON c.id = l.contact_id
+        LEFT JOIN {_table(ContactAltAddress)} a ON a.id = l.alt_address_id
+        LEFT JOIN (SELECT unnest(%s::bigint[]) AS campaign_id,
+                          unnest(%s::bigint[]) AS entry_id) ce ON ce.campaign_id = l.campaign_id
+        LEFT JOIN {languages} ll ON ll.line_id = l.id AND ll.language_id = l.language_id
+        LEFT JOIN {languages} hl ON hl.segment_id = l.segment_id AND hl.line_id IS NULL
+             AND hl.language_id = l.language_id
+        WHERE l.segment_id = %s
+        ORDER BY l.line_no
+    """  # noqa: S608
+    params = [
+        getattr(user, "pk", None),
+        segment.number,
+        logged.pk,
+        send,
+        campaign_ids,
+        [entries[pk] for pk in campaign_ids],
+        segment.pk,
+    ]
+    return sql, params, columns
+
+
 @transaction.atomic
 def segment_log(
     *,
@@ -926,37 +1087,55 @@ def segment_log(
     follow_up: bool = False,
     queue: str | None = None,
 ):
-    """SEG-40..42: check, record the LoggedSegment, hand the contacts to the interactions
-    bulk-log job (one interaction per line, after commit), create the follow-up segment,
-    then delete the segment. Returns ``(logged, job, follow_up_segment)``.
+    """SEG-40..42 in one transaction: check, record the LoggedSegment, one campaign entry per
+    campaign (the ``segment_logged`` receiver in campaigns creates them, decision 0004), one
+    interaction per line copying the line's values (one ``INSERT … SELECT`` through
+    ``interactions_bulk_log_from_rows``), the follow-up segment, CMP-23, then delete the
+    segment. With ``send`` the e-mail lines' delivery is queued after commit (INT-21).
 
-    Gap: ``interactions_bulk_log_start`` derives each interaction from the header template
-    (INT-5..7), so line-level changes (line template, cost, subject) are not carried over,
-    nor campaign entries (CMP-10) or delivery when ``send`` is chosen; see the report.
+    Idempotent: the segment is deleted in the same transaction, and a segment number can be
+    logged once, so a replay finds nothing to log. Returns ``(logged, None, follow_up)``
+    (the second item was the former bulk-log job; kept for callers).
     """
-    from interactions.services import interactions_bulk_log_start
+    from interactions.models import InteractionLogEntry
+    from interactions.services import (
+        interactions_bulk_log_from_rows,
+        interactions_deliver_enqueue_many,
+    )
 
     segment = _lock(segment)
     _busy_check(segment)
     segment_log_check(segment=segment, send=send)
-    if segment.template_id is None:
-        raise ValidationError({"template": _("You must fill in the interaction template.")})
     if send:
         _email_check(segment)
     logged = LoggedSegment.objects.create(
         segment_number=segment.number, description=segment.description, user=user
     )
-    contact_ids = list(segment.lines.values_list("contact_id", flat=True).distinct())
-    job = interactions_bulk_log_start(
-        user=user,
-        template=segment.template,
-        contact_ids=contact_ids,
-        description=segment.description,
-        salesperson=segment.salesperson,
-        date=segment.date,
-        segment_number=segment.number,
-        queue=queue,
+    campaign_ids = set(
+        segment.lines.filter(campaign__isnull=False).values_list("campaign_id", flat=True)
     )
+    entries: dict[int, int] = {}
+    if campaign_ids:
+        for _receiver, created in segment_logged.send(
+            sender=LoggedSegment,
+            logged_segment=logged,
+            campaign_ids=campaign_ids,
+            description=segment.description,
+            date=segment.date,
+            user=user,
+            salesperson=segment.salesperson,
+        ):
+            entries.update({pk: entry.pk for pk, entry in (created or {}).items()})
+    rows_sql, rows_params, columns = _log_rows_sql(
+        segment, logged, user=user, send=send, entries=entries
+    )
+    interactions_bulk_log_from_rows(rows_sql=rows_sql, rows_params=rows_params, columns=columns)
+    if send:
+        interactions_deliver_enqueue_many(
+            entries=InteractionLogEntry.objects.filter(logged_segment=logged)
+        )
+    target_campaigns = _segment_campaign_ids(segment)
+    contact_ids = set(segment.lines.values_list("contact_id", flat=True))
     new_segment = None
     if follow_up:
         new_segment = segment_create(
@@ -964,6 +1143,7 @@ def segment_log(
             data={
                 "description": (_(FOLLOW_UP_DESCRIPTION) % {"number": segment.number})[:100],
                 "salesperson": segment.salesperson,
+                "campaign": segment.campaign,
             },
         )
         columns, expressions, value_params = _line_values(new_segment, line_no_expr="src.line_no")
@@ -972,10 +1152,10 @@ def segment_log(
                 f"""
                 INSERT INTO {_table(SegmentLine)} ({", ".join(columns)})
                 SELECT {", ".join(expressions)} FROM (
-                    SELECT c.id, c.type, c.company_id, c.salesperson_id, c.language_id,
-                           c.correspondence_type, l.line_no
+                    SELECT DISTINCT ON (c.id) c.id, c.type, c.company_id, c.salesperson_id,
+                           c.language_id, c.correspondence_type, l.line_no
                     FROM {_table(SegmentLine)} l JOIN {_table(Contact)} c ON c.id = l.contact_id
-                    WHERE l.segment_id = %s
+                    WHERE l.segment_id = %s ORDER BY c.id, l.line_no
                 ) src
                 """,  # noqa: S608
                 [*_flat(value_params), segment.pk],
@@ -984,4 +1164,256 @@ def segment_log(
     SegmentInteractionLanguage.objects.filter(segment=segment).delete()
     _lines_delete(segment)
     segment.delete()
-    return logged, job, new_segment
+    segment_targets_notify(campaign_ids=target_campaigns, contact_ids=contact_ids)
+    return logged, None, new_segment
+
+
+# -- logged segments (SEG-43) -------------------------------------------------------------------
+
+DELETE_CANCELED_JOB_KIND = "logged_segment_delete_canceled"
+
+
+@transaction.atomic
+def logged_segment_set_canceled(*, logged: LoggedSegment, is_canceled: bool) -> int:
+    """SEG-43 / SG-22: cancel or un-cancel the logged segment, its campaign entries (the
+    campaigns receiver of ``logged_segment_canceled``) and all its interactions. Returns the
+    number of interactions changed."""
+    from interactions.models import InteractionLogEntry
+    from interactions.services import interactions_cancel
+
+    logged = LoggedSegment.objects.select_for_update().get(pk=logged.pk)
+    logged.is_canceled = is_canceled
+    logged.save(update_fields=["is_canceled", "updated_at"])
+    logged_segment_canceled.send(
+        sender=LoggedSegment, logged_segment=logged, is_canceled=is_canceled
+    )
+    entries = InteractionLogEntry.objects.filter(logged_segment=logged)
+    count = interactions_cancel(
+        entry_ids=list(entries.values_list("pk", flat=True)), cancel=is_canceled
+    )
+    # CMP-23: canceled interactions still count as campaign sources; refresh anyway so the
+    # group follows whatever the campaigns area counts.
+    targets = entries.filter(campaign__isnull=False, is_campaign_target=True)
+    segment_targets_notify(
+        campaign_ids=set(targets.values_list("campaign_id", flat=True)),
+        contact_ids=set(targets.values_list("contact_id", flat=True)),
+    )
+    return count
+
+
+@transaction.atomic
+def logged_segment_resend(*, logged: LoggedSegment) -> int:
+    """SEG-43 / INT-20: re-deliver the logged segment's e-mail interactions that have an
+    attachment or a body; returns the number queued (delivery runs after commit)."""
+    from interactions.models import InteractionLogEntry
+    from interactions.services import interactions_deliver_enqueue_many
+
+    entries = InteractionLogEntry.objects.filter(logged_segment=logged, is_canceled=False).filter(
+        models.Q(attachment__isnull=False) | ~models.Q(email_body="")
+    )
+    count = interactions_deliver_enqueue_many(entries=entries)
+    if not count:
+        raise ValidationError(
+            _("Logged segment %(entry_no)s has no e-mail interactions to resend.")
+            % {"entry_no": logged.entry_no}
+        )
+    return count
+
+
+@transaction.atomic
+def logged_segments_delete_canceled_start(*, user, queue: str | None = None) -> BulkJob:
+    """SEG-43: "Delete canceled logged segments" as a bulk job."""
+    from .tasks import logged_segments_delete_canceled_task
+
+    job = bulk_job_create(kind=DELETE_CANCELED_JOB_KIND, user=user)
+    options = {"queue": queue} if queue else {}
+    transaction.on_commit(
+        lambda: logged_segments_delete_canceled_task.apply_async(args=[job.pk], **options)
+    )
+    return job
+
+
+def logged_segments_delete_canceled(*, job_id: int, batch_size: int = 1000) -> int:
+    """Delete only canceled logged segments, in committed batches; their interactions stay
+    (canceled, ``logged_segment`` cleared by the FK). Idempotent: a rerun finds fewer rows."""
+    job = BulkJob.objects.get(pk=job_id)
+    if job.is_finished:
+        return job.result.get("deleted", 0)
+    canceled = LoggedSegment.objects.filter(is_canceled=True)
+    bulk_job_start(job_id=job_id, total=job.done + canceled.count())
+    deleted = job.result.get("deleted", 0)
+    while True:
+        with transaction.atomic():
+            ids = list(canceled.order_by("pk").values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                break
+            LoggedSegment.objects.filter(pk__in=ids, is_canceled=True).delete()
+            deleted += len(ids)
+            bulk_job_progress(job_id=job_id, done=deleted)
+            BulkJob.objects.filter(pk=job_id).update(result={"deleted": deleted})
+    bulk_job_finish(job_id=job_id, result={"deleted": deleted})
+    return deleted
+
+
+# -- opportunities, tasks and activities per line (SEG-53/54) -----------------------------------
+
+OPPORTUNITIES_JOB_KIND = "segment_create_opportunities"
+OPPORTUNITY_BATCH_SIZE = 200
+
+
+def segment_opportunity_campaign_check(*, segment: Segment, campaign) -> None:
+    """OPP-6: with both a segment and a campaign, the segment's campaign (if any) must match."""
+    if campaign is not None and segment.campaign_id and segment.campaign_id != campaign.pk:
+        raise ValidationError(
+            {
+                "campaign": _(
+                    "Campaign %(campaign)s differs from campaign %(segment_campaign)s of "
+                    "segment %(number)s."
+                )
+                % {
+                    "campaign": campaign.number,
+                    "segment_campaign": segment.campaign.number,
+                    "number": segment.number,
+                }
+            },
+            code="segment_campaign",
+        )
+
+
+@transaction.atomic
+def segment_opportunities_create_start(
+    *, segment: Segment, user, queue: str | None = None
+) -> BulkJob:
+    """SEG-53 / OPP-21: after confirmation, one opportunity per line with a contact, in
+    batches of 200 as a bulk job. The campaign (OPP-5/6) is checked once up front."""
+    from opportunities.services import opportunity_campaign_validate
+
+    from .tasks import segment_opportunities_create_task
+
+    segment = _lock(segment)
+    _busy_check(segment)
+    if not segment.description:
+        raise ValidationError({"description": _("You must fill in the description.")})
+    segment_opportunity_campaign_check(segment=segment, campaign=segment.campaign)
+    opportunity_campaign_validate(campaign=segment.campaign, creation_date=_today())
+    total = segment.lines.filter(contact__isnull=False).count()
+    if not total:
+        raise ValidationError(
+            _("Segment %(number)s has no lines with a contact.") % {"number": segment.number}
+        )
+    job = bulk_job_create(
+        kind=OPPORTUNITIES_JOB_KIND, user=user, target=segment, total=total, params={}
+    )
+    Segment.objects.filter(pk=segment.pk).update(running_job=job)
+    options = {"queue": queue} if queue else {}
+    transaction.on_commit(
+        lambda: segment_opportunities_create_task.apply_async(args=[job.pk], **options)
+    )
+    return job
+
+
+def segment_opportunities_create(
+    *, job_id: int, batch_size: int = OPPORTUNITY_BATCH_SIZE, max_batches: int | None = None
+) -> bool:
+    """Run the SEG-53 job. Resumable and idempotent: each batch of lines (in line order)
+    commits its opportunities together with ``last_line_no`` in the job's result, so a
+    redelivered message continues after the last committed batch. Returns True while more
+    batches remain (when ``max_batches`` stopped it)."""
+    from opportunities.services import opportunity_create
+
+    job = BulkJob.objects.get(pk=job_id)
+    if job.is_finished:
+        return False
+    segment = (
+        Segment.objects.select_related("campaign", "salesperson").filter(pk=job.target_id).first()
+    )
+    if segment is None:
+        bulk_job_finish(job_id=job_id, error=_("The segment no longer exists."))
+        return False
+    bulk_job_start(job_id=job_id)
+    last_line_no = job.result.get("last_line_no", -1)
+    created, done, batches = job.result.get("created", 0), job.done, 0
+    while True:
+        with transaction.atomic():
+            lines = list(
+                segment.lines.filter(contact__isnull=False, line_no__gt=last_line_no)
+                .select_related("contact")
+                .order_by("line_no")[:batch_size]
+            )
+            if not lines:
+                break
+            for line in lines:
+                opportunity_create(
+                    description=segment.description,
+                    contact=line.contact,
+                    salesperson=segment.salesperson or line.salesperson,
+                    user=job.started_by,
+                    segment_number=segment.number,
+                    campaign=segment.campaign,
+                )
+            created += len(lines)
+            done += len(lines)
+            last_line_no = lines[-1].line_no
+            bulk_job_progress(job_id=job_id, done=done)
+            BulkJob.objects.filter(pk=job_id).update(
+                result={"created": created, "last_line_no": last_line_no}
+            )
+        batches += 1
+        if max_batches is not None and batches >= max_batches:
+            return True
+    with transaction.atomic():
+        Segment.objects.filter(pk=segment.pk, running_job_id=job_id).update(running_job=None)
+        bulk_job_finish(job_id=job_id, result={"created": created, "last_line_no": last_line_no})
+    return False
+
+
+def _segment_contacts(segment: Segment) -> list[Contact]:
+    ids = segment.lines.values("contact_id")
+    return list(Contact.objects.filter(pk__in=ids).order_by("number"))
+
+
+@transaction.atomic
+def segment_tasks_create(*, segment: Segment, user=None, data: dict[str, Any]) -> list:
+    """SEG-54 / TSK-15: after confirmation, one task per segment contact with the segment's
+    number (``data`` are ``task_create``'s arguments: description, date, type, salesperson…)."""
+    from opportunities.task_services import task_create
+
+    segment = _lock(segment)
+    _busy_check(segment)
+    data = dict(data)
+    data.setdefault("salesperson", segment.salesperson)
+    if segment.campaign_id:
+        data.setdefault("campaign", segment.campaign)
+    return [
+        task_create(**data, contact=contact, segment_number=segment.number, user=user)
+        for contact in _segment_contacts(segment)
+    ]
+
+
+@transaction.atomic
+def segment_activity_assign(
+    *,
+    segment: Segment,
+    activity,
+    start_date: dt.date,
+    salesperson=None,
+    team=None,
+    team_meeting_organizer=None,
+) -> list:
+    """SEG-54 / TSK-30: one set of activity tasks per segment contact."""
+    from opportunities.task_services import activity_assign
+
+    segment = _lock(segment)
+    _busy_check(segment)
+    tasks: list = []
+    for contact in _segment_contacts(segment):
+        tasks += activity_assign(
+            activity=activity,
+            start_date=start_date,
+            contact=contact,
+            salesperson=salesperson or (None if team else segment.salesperson),
+            team=team,
+            team_meeting_organizer=team_meeting_organizer,
+            segment_number=segment.number,
+        )
+    return tasks

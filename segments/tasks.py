@@ -11,3 +11,29 @@ def segment_apply_criteria_task(job_id: int) -> None:
     except Exception as exc:
         segment_criteria_job_failed(job_id=job_id, error=str(exc))
         raise
+
+
+@shared_task(acks_late=True)
+def logged_segments_delete_canceled_task(job_id: int) -> None:
+    """SEG-43: delete canceled logged segments; idempotent."""
+    from crm.services import bulk_job_finish
+
+    from .services import logged_segments_delete_canceled
+
+    try:
+        logged_segments_delete_canceled(job_id=job_id)
+    except Exception as exc:
+        bulk_job_finish(job_id=job_id, error=str(exc)[:1000])
+        raise
+
+
+@shared_task(acks_late=True)
+def segment_opportunities_create_task(job_id: int) -> None:
+    """SEG-53: one opportunity per line, batches of 200; resumable per batch."""
+    from .services import segment_criteria_job_failed, segment_opportunities_create
+
+    try:
+        segment_opportunities_create(job_id=job_id)
+    except Exception as exc:
+        segment_criteria_job_failed(job_id=job_id, error=str(exc))
+        raise
