@@ -38,6 +38,9 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--skip-reports", action="store_true", help="dashboard pages only")
+    parser.add_argument("--only", default="", help="measure pages whose name contains this")
+    parser.add_argument("--deep-page", type=int, default=0, help="also measure this page no.")
     args = parser.parse_args(argv)
     sizes = {
         "contacts": Contact.objects.count(),
@@ -57,6 +60,17 @@ def main(argv=None) -> int:
     pages["opportunity analysis (month)"] = reverse("reports:opportunity-analysis")
     pages["task analysis (month)"] = reverse("reports:task-analysis")
     pages["segment statistics"] = reverse("reports:segment-statistics")
+    if not args.skip_reports:
+        # Report pages (SPEC 10.9), unfiltered first page; CSV is not measured (it streams).
+        pages["company summary"] = reverse("reports:company-summary")
+        pages["person summary"] = reverse("reports:person-summary")
+        pages["contact labels"] = reverse("reports:contact-labels")
+        pages["opportunity details"] = reverse("reports:opportunity-details")
+        if args.deep_page:
+            for key in ("company summary", "person summary", "contact labels"):
+                pages[f"{key} p{args.deep_page}"] = f"{pages[key]}?page={args.deep_page}"
+    if args.only:
+        pages = {k: v for k, v in pages.items() if args.only in k}
     rows = []
     for name, url in pages.items():
         client.get(url)  # warm

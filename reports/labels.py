@@ -141,26 +141,38 @@ def _alt_addresses(ids) -> dict[int, ContactAltAddress]:
     return {a.pk: a for a in ContactAltAddress.objects.filter(pk__in=ids)}
 
 
-def contact_label_rows(*, contacts: QuerySet[Contact], on_date: dt.date) -> Iterator[list[str]]:
-    """[contact no., line 1 … line 7] per contact of ``contacts`` (ordered by the caller)."""
-    home = MarketingSetup.load().default_country_id
-    countries = _countries()
-    queryset = contacts.only(*CONTACT_LABEL_FIELDS).annotate(
+def contact_label_queryset(*, contacts: QuerySet[Contact], on_date: dt.date) -> QuerySet[Contact]:
+    """The label fields of ``contacts`` with the active alternate address id on ``on_date``."""
+    return contacts.only(*CONTACT_LABEL_FIELDS).annotate(
         active_alt_id=active_alt_address_id(contact_ref="pk", on_date=on_date)
     )
-    for chunk in _chunks(queryset.iterator(chunk_size=LABEL_CHUNK), LABEL_CHUNK):
+
+
+def contact_label_rows(
+    *, contacts: QuerySet[Contact] | list[Contact], on_date: dt.date
+) -> Iterator[list[str]]:
+    """[contact no., line 1 … line 7] per contact of ``contacts`` (ordered by the caller).
+
+    A queryset is read in chunks of ``LABEL_CHUNK``; a list (one HTML page, read from
+    ``contact_label_queryset``) is one chunk."""
+    home = MarketingSetup.load().default_country_id
+    countries = _countries()
+    if isinstance(contacts, QuerySet):
+        queryset = contact_label_queryset(contacts=contacts, on_date=on_date)
+        chunks = _chunks(queryset.iterator(chunk_size=LABEL_CHUNK), LABEL_CHUNK)
+    else:
+        chunks = [contacts] if contacts else []
+    for chunk in chunks:
         alts = _alt_addresses(c.active_alt_id for c in chunk)
         for contact in chunk:
             alt = alts.get(contact.active_alt_id)
             yield [contact.number, *label_lines(contact, alt, home=home, countries=countries)]
 
 
-def segment_label_rows(*, segment: Segment) -> Iterator[list[str]]:
-    """SEG-52: one label per segment line with a contact, using the active alternate address
-    on the segment date."""
-    home = MarketingSetup.load().default_country_id
-    countries = _countries()
-    lines = (
+def segment_label_queryset(*, segment: Segment) -> QuerySet[SegmentLine]:
+    """The segment's lines with the label fields of their contact and the active alternate
+    address id on the segment date, in line order."""
+    return (
         SegmentLine.objects.filter(segment=segment)
         .select_related("contact")
         .only(*(f"contact__{field}" for field in CONTACT_LABEL_FIELDS), "id", "line_no")
@@ -169,7 +181,22 @@ def segment_label_rows(*, segment: Segment) -> Iterator[list[str]]:
         )
         .order_by("line_no", "id")
     )
-    for chunk in _chunks(lines.iterator(chunk_size=LABEL_CHUNK), LABEL_CHUNK):
+
+
+def segment_label_rows(
+    *, segment: Segment, lines: list[SegmentLine] | None = None
+) -> Iterator[list[str]]:
+    """SEG-52: one label per segment line with a contact, using the active alternate address
+    on the segment date. ``lines`` (one HTML page of ``segment_label_queryset``) is one chunk;
+    without it every line is read in chunks of ``LABEL_CHUNK``."""
+    home = MarketingSetup.load().default_country_id
+    countries = _countries()
+    if lines is None:
+        queryset = segment_label_queryset(segment=segment)
+        chunks = _chunks(queryset.iterator(chunk_size=LABEL_CHUNK), LABEL_CHUNK)
+    else:
+        chunks = [lines] if lines else []
+    for chunk in chunks:
         alts = _alt_addresses(line.active_alt_id for line in chunk)
         for line in chunk:
             alt = alts.get(line.active_alt_id)

@@ -465,16 +465,29 @@ def report_summary_contacts(*, filters: dict, contact_type: str) -> QuerySet[Con
     return queryset.order_by("number", "id")
 
 
-def report_contact_summaries(*, filters: dict, contact_type: str):
+def _chunked(queryset: QuerySet, size: int):
+    iterator = queryset.iterator(chunk_size=size)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def report_contact_summaries(
+    *, filters: dict, contact_type: str, contacts: list[Contact] | None = None
+):
     """Yield ``(contact, interactions, open_tasks)`` per contact of the type. A company's
     scope is its ``contact_company`` rows (itself and its persons), a person's its own rows
     (SPEC 10.1). Interactions are the non-postponed ones in the date range (canceled shown as
-    such). Three queries per chunk of ``SUMMARY_CHUNK`` contacts."""
+    such). Three queries per chunk of ``SUMMARY_CHUNK`` contacts; ``contacts`` (one HTML page,
+    from ``report_summary_contacts``) is read as a single chunk."""
     is_company = contact_type == "company"
     scope_field = "contact_company_id" if is_company else "contact_id"
-    contacts = report_summary_contacts(filters=filters, contact_type=contact_type)
-    iterator = contacts.iterator(chunk_size=SUMMARY_CHUNK)
-    while chunk := list(itertools.islice(iterator, SUMMARY_CHUNK)):
+    if contacts is None:
+        chunks = _chunked(
+            report_summary_contacts(filters=filters, contact_type=contact_type), SUMMARY_CHUNK
+        )
+    else:
+        chunks = [contacts] if contacts else []
+    for chunk in chunks:
         ids = [c.pk for c in chunk]
         interactions: dict[int, list] = {}
         for entry in (
@@ -533,12 +546,16 @@ def report_detail_opportunities(*, filters: dict) -> QuerySet[Opportunity]:
     return queryset.order_by("number", "id")
 
 
-def report_opportunity_details(*, filters: dict):
+def report_opportunity_details(*, filters: dict, opportunities: list[Opportunity] | None = None):
     """Yield ``(opportunity, entries, tasks, planned)`` per opportunity: its entries in
     order (stage history), its tasks, and the steps of the activities of the stages after the
-    active entry's stage (the tasks those stages will plan). Four queries per chunk."""
-    iterator = report_detail_opportunities(filters=filters).iterator(chunk_size=DETAILS_CHUNK)
-    while chunk := list(itertools.islice(iterator, DETAILS_CHUNK)):
+    active entry's stage (the tasks those stages will plan). Four queries per chunk of
+    ``DETAILS_CHUNK``; ``opportunities`` (one HTML page) is read as a single chunk."""
+    if opportunities is None:
+        chunks = _chunked(report_detail_opportunities(filters=filters), DETAILS_CHUNK)
+    else:
+        chunks = [opportunities] if opportunities else []
+    for chunk in chunks:
         ids = [o.pk for o in chunk]
         entries: dict[int, list] = {}
         for entry in (

@@ -5,6 +5,8 @@ import csv
 import itertools
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.paginator import EmptyPage
+from django.db.models import QuerySet
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
@@ -14,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from campaigns.models import Campaign
-from contacts.selectors import contact_get
+from contacts.selectors import NoCountPaginator, contact_get
 from segments.models import Segment
 from setup.models import MarketingSetup
 
@@ -40,7 +42,9 @@ from .labels import (
     LABEL_FORMATS,
     LABEL_LINES,
     address_block,
+    contact_label_queryset,
     contact_label_rows,
+    segment_label_queryset,
     segment_label_rows,
 )
 
@@ -220,10 +224,15 @@ class TableReportView(PermissionRequiredMixin, TemplateView):
         response["Content-Disposition"] = f'attachment; filename="{self.slug}.csv"'
         return response
 
+    def html_rows(self, filters) -> tuple[list, bool]:
+        """The rows of the HTML page and whether rows were left out."""
+        rows = list(itertools.islice(self.rows(filters), HTML_ROW_LIMIT + 1))
+        return rows[:HTML_ROW_LIMIT], len(rows) > HTML_ROW_LIMIT
+
     def get_context_data(self, **kwargs):
-        rows = list(itertools.islice(self.rows(self.form.filters()), HTML_ROW_LIMIT + 1))
+        rows, truncated = self.html_rows(self.form.filters())
         groups: list[dict] = []
-        for group, cells in rows[:HTML_ROW_LIMIT]:
+        for group, cells in rows:
             if not groups or groups[-1]["name"] != group:
                 groups.append({"name": group, "rows": []})
             groups[-1]["rows"].append(cells)
@@ -235,10 +244,43 @@ class TableReportView(PermissionRequiredMixin, TemplateView):
             "form": self.form,
             "columns": self.columns,
             "groups": groups,
-            "truncated": len(rows) > HTML_ROW_LIMIT,
+            "truncated": truncated,
             "row_limit": HTML_ROW_LIMIT,
             "csv_query": query.urlencode(),
         }
+
+
+class PagedReportView(TableReportView):
+    """A report of sections (a contact, an opportunity, a label) paged in SQL: the HTML page
+    reads ``page_size`` sections with LIMIT/OFFSET over the section queryset (no COUNT, a
+    deferred join on deep pages) and the rows of those sections only; the CSV streams every
+    section in the selector's chunks."""
+
+    page_size = 100
+
+    def section_queryset(self, filters) -> QuerySet:
+        """The ordered sections (one row each), paged for the HTML page."""
+        raise NotImplementedError
+
+    def section_rows(self, filters, sections: list | None):
+        """(group, cells) rows of ``sections`` (a page), or of every section when None."""
+        raise NotImplementedError
+
+    def rows(self, filters):
+        return self.section_rows(filters, None)
+
+    def html_rows(self, filters) -> tuple[list, bool]:
+        paginator = NoCountPaginator(self.section_queryset(filters), self.page_size)
+        try:
+            self.page_obj = paginator.page(self.request.GET.get("page") or 1)
+        except EmptyPage:
+            self.page_obj = paginator.page(1)
+        return list(self.section_rows(filters, list(self.page_obj.object_list))), False
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page_obj"] = self.page_obj
+        return context
 
 
 class ContactListReportView(TableReportView):
@@ -506,7 +548,7 @@ def _money(value) -> str:
     return formats.number_format(value or 0, 2)
 
 
-class CompanySummaryReportView(TableReportView):
+class CompanySummaryReportView(PagedReportView):
     """Company summary: per company its address block and phone, its interactions (its own
     and its persons', date filter) and open tasks."""
 
@@ -527,11 +569,14 @@ class CompanySummaryReportView(TableReportView):
     def header(self, contact, block) -> list:
         return [_("Address"), "", contact.number, " · ".join(block), contact.phone]
 
-    def rows(self, filters):
+    def section_queryset(self, filters):
+        return selectors.report_summary_contacts(filters=filters, contact_type=self.contact_type)
+
+    def section_rows(self, filters, sections):
         home = MarketingSetup.load().default_country_id
         countries = {}
         summaries = selectors.report_contact_summaries(
-            filters=filters, contact_type=self.contact_type
+            filters=filters, contact_type=self.contact_type, contacts=sections
         )
         for contact, interactions, tasks in summaries:
             if contact.country_id:
@@ -585,7 +630,7 @@ class PersonSummaryReportView(CompanySummaryReportView):
         ]
 
 
-class _LabelReportView(TableReportView):
+class _LabelReportView(PagedReportView):
     """Labels: one row per label (contact no. and the lines of the label); the page lays them
     out in the chosen format's size and column count (SEG-52)."""
 
@@ -624,8 +669,12 @@ class ContactLabelReportView(_LabelReportView):
     slug = "contact-labels"
     form_class = ContactLabelForm
 
-    def rows(self, filters):
+    def section_queryset(self, filters):
         contacts = selectors.report_label_contacts(filters=filters)
+        return contact_label_queryset(contacts=contacts, on_date=timezone.localdate())
+
+    def section_rows(self, filters, sections):
+        contacts = sections if sections is not None else self.section_queryset(filters)
         for cells in contact_label_rows(contacts=contacts, on_date=timezone.localdate()):
             yield "", cells
 
@@ -643,15 +692,18 @@ class SegmentLabelReportView(_LabelReportView):
         self.segment = get_object_or_404(Segment, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
-    def rows(self, filters):
-        for cells in segment_label_rows(segment=self.segment):
+    def section_queryset(self, filters):
+        return segment_label_queryset(segment=self.segment)
+
+    def section_rows(self, filters, sections):
+        for cells in segment_label_rows(segment=self.segment, lines=sections):
             yield "", cells
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "segment": self.segment}
 
 
-class OpportunityDetailsReportView(TableReportView):
+class OpportunityDetailsReportView(PagedReportView):
     """Opportunity details: per opportunity its entries (stage history), its tasks and the
     tasks the following stages' activities will plan."""
 
@@ -669,9 +721,12 @@ class OpportunityDetailsReportView(TableReportView):
         gettext_lazy("Value / salesperson"),
     ]
 
-    def rows(self, filters):
+    def section_queryset(self, filters):
+        return selectors.report_detail_opportunities(filters=filters)
+
+    def section_rows(self, filters, sections):
         for opportunity, entries, tasks, planned in selectors.report_opportunity_details(
-            filters=filters
+            filters=filters, opportunities=sections
         ):
             group = " ".join(
                 part
