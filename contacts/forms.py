@@ -154,6 +154,8 @@ class ContactForm(VersionFormMixin, forms.ModelForm):
     def __init__(self, *args, creating: bool = False, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.creating = creating
+        if not self.initial.get("image"):
+            self.initial["image"] = None  # no file yet: nothing to show or post back
         add_new_buttons(self, user)
         add_address_lookup(self)
         self.fields["number"].required = False
