@@ -1,27 +1,27 @@
 """Document events from the business system (SPEC 12.4 API-1…3, CMP-31).
 
-The interactions app has no document-event service yet; this one writes the entry with the
-same defaults as the wizard (``interactions.services.interaction_defaults``) but never queues
-an e-mail delivery (a document event records a document sent by the business system).
+This module resolves the event's parties (contact, campaign incl. CMP-31, salesperson,
+opportunity) and maps outcomes to HTTP; the entry itself is written by
+``interactions.services.interaction_log_document`` (slot template, INT-4, CON-52, template
+defaults, API-3, CMP-10), shared with printed quotes (OPP-64). No e-mail delivery is queued.
 """
 
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignTargetGroup, TargetKind
-from campaigns.services import campaign_entry_create
 from contacts.models import Contact, ContactBusinessRelation
 from interactions.models import (
     DOCUMENT_SLOTS,
     InteractionLogEntry,
     InteractionTemplateSetup,
 )
-from interactions.services import contact_is_privacy_blocked, interaction_defaults
+from interactions.services import interaction_log_document
 from setup.models import LinkType, Salesperson
 
 from .errors import ApiError
@@ -43,6 +43,12 @@ def _lock(*parts) -> None:
     key = int.from_bytes(digest[:8], "big", signed=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _codes(exc: ValidationError) -> set[str]:
+    if hasattr(exc, "error_dict"):
+        return {error.code for errors in exc.error_dict.values() for error in errors}
+    return {error.code for error in exc.error_list}
 
 
 def _not_logged(reason: str) -> DocumentEventResult:
@@ -142,24 +148,6 @@ def document_event_log(*, data: dict, user=None) -> DocumentEventResult:
             ):
                 return _not_logged("already_logged_for_order")
             campaign = candidate
-    if template is None:
-        return _not_logged("kind_not_configured")
-    if template.languages.exists():  # INT-4
-        raise ApiError(
-            _("Template %(code)s has language rows and cannot log documents.")
-            % {"code": template.code},
-            status_code=422,
-            field="kind",
-            code="template_has_languages",
-        )
-    if contact_is_privacy_blocked(contact):
-        raise ApiError(
-            _("Contact %(number)s %(name)s is blocked due to privacy.")
-            % {"number": contact.number, "name": contact.name},
-            status_code=409,
-            field="contact_number",
-            code="privacy_blocked",
-        )
     salesperson = None
     if data.get("salesperson_code"):
         salesperson = Salesperson.objects.filter(code=data["salesperson_code"].upper()).first()
@@ -183,47 +171,44 @@ def document_event_log(*, data: dict, user=None) -> DocumentEventResult:
                 field="opportunity_number",
                 code="does_not_exist",
             )
-    defaults = interaction_defaults(template=template, contact=contact, user=user)
-    entry = InteractionLogEntry(
-        opportunity=opportunity,
-        contact=contact,
-        contact_company_id=contact.company_id or contact.pk,
-        contact_name_snapshot=(contact.name or "")[:100],
-        date=on,
-        time=data.get("time") or timezone.localtime().time().replace(microsecond=0),
-        description=(data.get("description") or template.description or kind)[:100],
-        template=template,
-        group=template.group,
-        cost=defaults["cost"],
-        duration_min=defaults["duration_min"],
-        information_flow=defaults["information_flow"],
-        initiated_by=defaults["initiated_by"],
-        is_campaign_target=defaults["is_campaign_target"],
-        is_campaign_response=defaults["is_campaign_response"],
-        correspondence_type=defaults["correspondence_type"],
-        language_id=defaults["language"],
-        salesperson=salesperson or contact.salesperson,
-        user=user if getattr(user, "pk", None) else None,
-        document_kind=kind,
-        document_number=number,
-        document_occurrence=occurrence,
-        document_version=version,
-    )
-    entry.full_clean(exclude=["entry_no"])
-    entry.save()
-    entry.refresh_from_db(fields=["entry_no"])
-    body = {"result": "logged", "entry_no": entry.entry_no, "contact_number": contact.number}
-    if campaign is not None:  # CMP-10
-        campaign_entry = campaign_entry_create(
-            campaign=campaign,
-            description=entry.description,
+    try:
+        entry = interaction_log_document(
+            kind=kind,
+            document_number=number,
+            contact=contact,
+            user=user,
             date=on,
-            document_kind=kind,
-            salesperson=entry.salesperson,
+            time=data.get("time"),
+            description=data.get("description") or "",
+            salesperson=salesperson,
+            opportunity=opportunity,
+            campaign=campaign,
+            occurrence=occurrence,
+            version=version,
         )
-        InteractionLogEntry.objects.filter(pk=entry.pk).update(
-            campaign=campaign, campaign_entry=campaign_entry
-        )
-        body["campaign_number"] = campaign.number
-        body["campaign_entry_no"] = campaign_entry.entry_no
+    except ValidationError as exc:
+        codes = _codes(exc)
+        if "template_has_languages" in codes:
+            raise ApiError(
+                _("Template %(code)s has language rows and cannot log documents.")
+                % {"code": template.code},
+                status_code=422,
+                field="kind",
+                code="template_has_languages",
+            ) from exc
+        if "privacy_blocked" in codes:
+            raise ApiError(
+                _("Contact %(number)s %(name)s is blocked due to privacy.")
+                % {"number": contact.number, "name": contact.name},
+                status_code=409,
+                field="contact_number",
+                code="privacy_blocked",
+            ) from exc
+        raise
+    if entry is None:
+        return _not_logged("kind_not_configured")
+    body = {"result": "logged", "entry_no": entry.entry_no, "contact_number": contact.number}
+    if entry.campaign_entry_id is not None:  # CMP-10
+        body["campaign_number"] = entry.campaign.number
+        body["campaign_entry_no"] = entry.campaign_entry.entry_no
     return DocumentEventResult(201, body)

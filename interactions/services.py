@@ -1,6 +1,7 @@
 """Every write of the interactions area (SPEC 4)."""
 
 import datetime as dt
+import hashlib
 import logging
 import smtplib
 from decimal import Decimal
@@ -1123,6 +1124,105 @@ def interaction_cover_sheets_log(
         for entry in entries:
             interaction_finish_notify(entry=entry)
     return entries
+
+
+# -- documents (API-2/3, OPP-64) -------------------------------------------------------------
+
+
+def _document_lock(*parts) -> None:
+    """Serialize loggers of the same document key (API-3) for the rest of the transaction."""
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
+        )
+
+
+@transaction.atomic
+def interaction_log_document(
+    *,
+    kind: str,
+    document_number: str,
+    contact,
+    user,
+    date: dt.date | None = None,
+    salesperson: Salesperson | None = None,
+    opportunity=None,
+    campaign=None,
+    occurrence: int = 1,
+    version: int = 1,
+    time: dt.time | None = None,
+    description: str = "",
+) -> InteractionLogEntry | None:
+    """Log one document sent to ``contact`` (the shared part of API-2/3; OPP-64 prints).
+
+    * The template is the ``kind`` slot of the interaction template setup; a blank slot means
+      "do not log" and returns None.
+    * A slot template with language rows is refused (INT-4), so is a privacy-blocked contact
+      (CON-52): ``ValidationError`` with code ``template_has_languages`` / ``privacy_blocked``.
+    * The entry takes the template's defaults (INT-5..8); ``date`` defaults to today, ``time``
+      to now, the description to the template's, the salesperson to the contact's (else the
+      user's) and the campaign to the template's.
+    * The same (kind, number, occurrence, version) is logged once per contact (API-3): a
+      repeat returns the existing entry. Callers serialize on the key with an advisory lock.
+    * A campaign gets its campaign entry (CMP-10) through ``interaction_finish_notify``.
+    No e-mail delivery is queued: the document was produced elsewhere.
+    """
+    if kind not in DOCUMENT_SLOTS:
+        raise ValueError(f"unknown document kind: {kind}")
+    _document_lock("document-event", kind, document_number, occurrence, version)
+    existing = InteractionLogEntry.objects.filter(
+        contact=contact,
+        document_kind=kind,
+        document_number=document_number,
+        document_occurrence=occurrence,
+        document_version=version,
+    ).first()
+    if existing is not None:  # API-3
+        return existing
+    template = getattr(InteractionTemplateSetup.load(), kind)
+    if template is None:
+        return None
+    if template.languages.exists():  # INT-4
+        raise ValidationError(
+            MSG_DOCUMENT_TEMPLATE_LANGUAGES % {"code": template.code},
+            code="template_has_languages",
+        )
+    if contact_is_privacy_blocked(contact):  # CON-52
+        message = MSG_PRIVACY_BLOCKED % {"number": contact.number, "name": contact.name}
+        raise ValidationError({"contact": ValidationError(message, code="privacy_blocked")})
+    defaults = interaction_defaults(template=template, contact=contact, user=user)
+    entry = InteractionLogEntry(
+        opportunity=opportunity,
+        contact=contact,
+        contact_company_id=contact.company_id or contact.pk,
+        contact_name_snapshot=(contact.name or "")[:100],
+        date=date or defaults["date"],
+        time=time or timezone.localtime().time().replace(microsecond=0),
+        description=(description or template.description or kind)[:100],
+        template=template,
+        group=template.group,
+        cost=defaults["cost"],
+        duration_min=defaults["duration_min"],
+        information_flow=defaults["information_flow"],
+        initiated_by=defaults["initiated_by"],
+        campaign=campaign or defaults["campaign"],
+        is_campaign_target=defaults["is_campaign_target"],
+        is_campaign_response=defaults["is_campaign_response"],
+        correspondence_type=defaults["correspondence_type"],
+        language_id=defaults["language"],
+        salesperson=salesperson or defaults["salesperson"],
+        user=user if getattr(user, "pk", None) else None,
+        document_kind=kind,
+        document_number=document_number,
+        document_occurrence=occurrence,
+        document_version=version,
+    )
+    entry.full_clean(exclude=["entry_no"])
+    entry.save()
+    entry.refresh_from_db(fields=["entry_no"])
+    interaction_finish_notify(entry=entry)  # CMP-10 campaign entry, CMP-23 targets
+    return entry
 
 
 # -- comments and the INT-14 whitelist -----------------------------------------------------------
