@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.concurrency import VersionFormMixin
 from interactions.models import InteractionTemplate
 from setup.models import MailingGroup, Salesperson
 
@@ -34,7 +35,9 @@ class SegmentForm(forms.ModelForm):
         self.helper.form_tag = False
 
 
-class SegmentUpdateForm(SegmentForm):
+class SegmentUpdateForm(VersionFormMixin, SegmentForm):
+    """SEG-3 header edit; carries the version token (crm.concurrency)."""
+
     update_lines = forms.BooleanField(label=_("Update the lines?"), required=False)
     apply_template_to_lines = forms.BooleanField(
         label=_("Apply the new template to all lines?"), required=False
@@ -163,3 +166,36 @@ class LineFilterForm(forms.Form):
 class LogForm(forms.Form):
     send = forms.BooleanField(label=_("Send (e-mail / letters to print)"), required=False)
     follow_up = forms.BooleanField(label=_("Create follow-up segment"), required=False)
+
+
+class SegmentTaskForm(forms.Form):
+    """SEG-54 / TSK-15: one task per segment contact (after confirmation)."""
+
+    description = forms.CharField(label=_("Description"), max_length=100)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    confirm = forms.BooleanField(label=_("Create one task per segment contact"), required=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class SegmentActivityForm(forms.Form):
+    """SEG-54 / TSK-30: one set of activity tasks per segment contact."""
+
+    activity = forms.ModelChoiceField(label=_("Activity"), queryset=None)
+    start_date = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    confirm = forms.BooleanField(
+        label=_("Assign the activity to every segment contact"), required=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        from opportunities.models import Activity
+
+        super().__init__(*args, **kwargs)
+        self.fields["activity"].queryset = Activity.objects.order_by("code")
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -44,5 +44,31 @@ urlpatterns = [
         views.SegmentLineDeleteView.as_view(),
         name="segment-line-delete",
     ),
+    path(
+        "<int:pk>/opportunities/",
+        views.SegmentOpportunitiesCreateView.as_view(),
+        name="segment-opportunities-create",
+    ),
+    path("<int:pk>/tasks/", views.SegmentTasksCreateView.as_view(), name="segment-tasks-create"),
+    path(
+        "<int:pk>/activity/",
+        views.SegmentActivityAssignView.as_view(),
+        name="segment-activity-assign",
+    ),
+    path(
+        "logged/<int:pk>/cancel/",
+        views.LoggedSegmentCancelView.as_view(),
+        name="loggedsegment-cancel",
+    ),
+    path(
+        "logged/<int:pk>/resend/",
+        views.LoggedSegmentResendView.as_view(),
+        name="loggedsegment-resend",
+    ),
+    path(
+        "logged/delete-canceled/",
+        views.LoggedSegmentDeleteCanceledView.as_view(),
+        name="loggedsegment-delete-canceled",
+    ),
     path("<int:pk>/jobs/<int:job_id>/", views.SegmentJobProgressView.as_view(), name="segment-job"),
 ]

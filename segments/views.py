@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.views.generic import ListView
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from contacts.models import Contact
+from crm.concurrency import StaleObjectError
 from crm.exceptions import ApplicationError
 
 from . import selectors, services
@@ -25,7 +26,9 @@ from .forms import (
     MailingGroupForm,
     ReuseCriteriaForm,
     SaveCriteriaForm,
+    SegmentActivityForm,
     SegmentForm,
+    SegmentTaskForm,
     SegmentUpdateForm,
     criteria_tabs,
 )
@@ -107,7 +110,11 @@ class SegmentUpdateView(PermissionRequiredMixin, View):
                     data=data,
                     update_lines=form.cleaned_data["update_lines"],
                     apply_template_to_lines=form.cleaned_data["apply_template_to_lines"],
+                    expected_version=form.expected_version,
                 )
+            except StaleObjectError as exc:
+                form.refresh_version(selectors.segment_get(pk=pk))
+                form.add_error(None, _error_text(exc))
             except (ValidationError, ApplicationError) as exc:
                 form.add_error(None, _error_text(exc))
             else:
@@ -141,6 +148,8 @@ class SegmentDetailView(PermissionRequiredMixin, View):
             "save_form": SaveCriteriaForm(),
             "reuse_form": ReuseCriteriaForm(),
             "log_form": LogForm(),
+            "task_form": SegmentTaskForm(),
+            "activity_form": SegmentActivityForm(),
             "job": segment.running_job,
         }
         if request.htmx and not request.htmx.boosted:
@@ -323,8 +332,18 @@ class SegmentLineDeleteView(PermissionRequiredMixin, View):
     def post(self, request, pk, line_pk):
         segment = selectors.segment_get(pk=pk, user=request.user)
         line = selectors.segment_line_get(segment=segment, pk=line_pk)
+        answer = request.POST.get("clear_criteria")
+        if answer is None and segment.line_count == 1 and segment.action_count:
+            # SEG-8: the last line goes; ask whether to clear criteria and history too.
+            return render(
+                request,
+                "segments/segment_line_confirm_delete.html",
+                {"segment": segment, "line": line},
+            )
         try:
-            services.segment_line_delete(line=line, user=request.user)
+            services.segment_line_delete(
+                line=line, user=request.user, clear_criteria=answer == "yes"
+            )
         except (ValidationError, ApplicationError) as exc:
             messages.error(request, _error_text(exc))
         return _back(request, segment)
@@ -391,3 +410,88 @@ class LoggedSegmentListView(PermissionRequiredMixin, ListView):
 
     def get_queryset(self):
         return selectors.logged_segment_list()
+
+
+class SegmentOpportunitiesCreateView(_SegmentPost):
+    """SEG-53: one opportunity per line (confirmed in the dialog), as a bulk job."""
+
+    def act(self, request, segment):
+        if not request.POST.get("confirm"):
+            raise ValidationError(_("Confirm creating one opportunity per line."))
+        services.segment_opportunities_create_start(segment=segment, user=request.user)
+        return _("The opportunities are being created in the background.")
+
+
+class SegmentTasksCreateView(_SegmentPost):
+    """SEG-54 / TSK-15: one task per segment contact."""
+
+    def act(self, request, segment):
+        form = SegmentTaskForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Enter a description and a date, and confirm."))
+        data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
+        tasks = services.segment_tasks_create(segment=segment, user=request.user, data=data)
+        return _("%(count)s tasks created.") % {"count": len(tasks)}
+
+
+class SegmentActivityAssignView(_SegmentPost):
+    """SEG-54 / TSK-30: one set of activity tasks per segment contact."""
+
+    def act(self, request, segment):
+        form = SegmentActivityForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_("Choose an activity and a start date, and confirm."))
+        tasks = services.segment_activity_assign(
+            segment=segment,
+            activity=form.cleaned_data["activity"],
+            start_date=form.cleaned_data["start_date"],
+        )
+        return _("%(count)s tasks created.") % {"count": len(tasks)}
+
+
+class _LoggedSegmentPost(PermissionRequiredMixin, View):
+    permission_required = CHANGE
+
+    def post(self, request, pk):
+        logged = selectors.logged_segment_list().filter(pk=pk).first()
+        if logged is None:
+            raise Http404
+        try:
+            message = self.act(request, logged)
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, message)
+        url = reverse("segments:loggedsegment-list")
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+class LoggedSegmentCancelView(_LoggedSegmentPost):
+    """SEG-43: cancel / un-cancel (interactions and campaign entries follow)."""
+
+    def act(self, request, logged):
+        cancel = request.POST.get("cancel") != "0"
+        services.logged_segment_set_canceled(logged=logged, is_canceled=cancel)
+        if cancel:
+            return _("Logged segment %(entry_no)s canceled.") % {"entry_no": logged.entry_no}
+        return _("Logged segment %(entry_no)s un-canceled.") % {"entry_no": logged.entry_no}
+
+
+class LoggedSegmentResendView(_LoggedSegmentPost):
+    """SEG-43 / INT-20."""
+
+    def act(self, request, logged):
+        count = services.logged_segment_resend(logged=logged)
+        return _("%(count)s e-mails are being sent again.") % {"count": count}
+
+
+class LoggedSegmentDeleteCanceledView(PermissionRequiredMixin, View):
+    """SEG-43: "Delete canceled logged segments" (bulk job)."""
+
+    permission_required = "segments.delete_loggedsegment"
+
+    def post(self, request):
+        services.logged_segments_delete_canceled_start(user=request.user)
+        messages.success(request, _("Canceled logged segments are being deleted."))
+        url = reverse("segments:loggedsegment-list")
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
