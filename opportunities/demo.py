@@ -231,8 +231,8 @@ def _opportunities(setup, cycles, codes, salespeople: list[int]) -> int:
     customer = "c.business_relation_summary IN ('customer', 'multiple')"
     outcome = (
         f"CASE WHEN {h(502, 100, 'c.id')} < 5 THEN 'new' "
-        f"WHEN {h(502, 100, 'c.id')} < 25 AND {customer} THEN 'won' "
-        f"WHEN {h(502, 100, 'c.id')} < 35 THEN 'lost' ELSE 'open' END"
+        f"WHEN {h(502, 100, 'c.id')} < 50 AND {customer} THEN 'won' "
+        f"WHEN {h(502, 100, 'c.id')} < 20 THEN 'lost' ELSE 'open' END"
     )
     # Customers run the "existing customers" cycle, prospects (mostly) the new business one.
     cycle = f"CASE WHEN {customer} AND {h(503, 100, 'c.id')} < 70 THEN %(exist)s ELSE %(new)s END"
