@@ -632,6 +632,8 @@ class SalesQuote(TimeStampedModel):
         _("status"), max_length=10, choices=QuoteStatus, default=QuoteStatus.OPEN
     )
     external_order_number = models.CharField(_("external order no."), max_length=20, blank=True)
+    # OPP-64: how often the quote was printed; each print is one document occurrence (API-3).
+    print_count = models.PositiveIntegerField(_("no. printed"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("sales quote")

@@ -38,6 +38,7 @@ from .models import (
     OpportunityPipelineSummary,
     SalesCycle,
     SalesCycleStage,
+    SalesQuote,
     Task,
     TaskType,
 )
@@ -108,7 +109,17 @@ def opportunity_list(*, user=None) -> QuerySet[Opportunity]:
 def opportunity_get(*, pk: int, user=None) -> Opportunity:
     return get_object_or_404(
         _with_active_entry(
-            Opportunity.objects.select_related("salesperson", "contact", "sales_cycle")
+            Opportunity.objects.select_related("salesperson", "contact", "sales_cycle", "quote")
+        ),
+        pk=pk,
+    )
+
+
+def sales_quote_get(*, pk: int, user=None) -> SalesQuote:
+    """One quote with everything its printable page shows (one query)."""
+    return get_object_or_404(
+        SalesQuote.objects.select_related(
+            "contact", "contact__company", "salesperson", "currency", "opportunity"
         ),
         pk=pk,
     )

@@ -20,7 +20,8 @@ from contacts.models import CommentLine, CommentTargetKind, Contact, ContactBusi
 from crm.concurrency import ensure_not_stale
 from crm.history import field_changes_record, history_snapshot
 from crm.services import model_update
-from interactions.models import InteractionLogEntry, InteractionLogEntryComment
+from interactions.models import DocumentKind, InteractionLogEntry, InteractionLogEntryComment
+from interactions.services import interaction_log_document
 from setup.models import CustomerTemplate, LinkType, MarketingSetup, Salesperson
 from setup.services import (
     number_assign,
@@ -844,6 +845,41 @@ def sales_quote_delete(*, quote: SalesQuote) -> None:
             sales_document_kind=SalesDocumentKind.BLANK, sales_document_number=""
         )
     quote.delete()
+
+
+@transaction.atomic
+def sales_quote_print(*, quote: SalesQuote, user) -> InteractionLogEntry | None:
+    """OPP-64: the quote is printed; log a sales_quote interaction for the quote's contact
+    when that slot is set (``interaction_log_document``: API-2 rules, INT-4, CON-52).
+
+    As in the business system, every print is one document occurrence: ``print_count``
+    ("no. printed") goes up by one per print and the print logs (kind sales_quote, quote
+    number, occurrence = print_count, version 1), so reprinting logs again, while a replay of
+    the same occurrence returns the entry already logged (API-3). The count rises even when
+    the slot is blank (nothing logged, the page still prints); a refused log (template with
+    languages, privacy-blocked contact) raises ``ValidationError`` and counts nothing.
+    Returns the entry, or None when not logged.
+    """
+    quote = (
+        SalesQuote.objects.select_for_update(of=("self",))
+        .select_related("contact", "opportunity")
+        .get(pk=quote.pk)
+    )
+    occurrence = quote.print_count + 1
+    opportunity = quote.opportunity
+    entry = interaction_log_document(
+        kind=DocumentKind.SALES_QUOTE,
+        document_number=quote.number,
+        contact=quote.contact,
+        user=user,
+        salesperson=quote.salesperson,
+        opportunity=opportunity,
+        campaign=opportunity.campaign if opportunity is not None else None,
+        occurrence=occurrence,
+        version=1,
+    )
+    model_update(instance=quote, fields=["print_count"], data={"print_count": occurrence})
+    return entry
 
 
 # --------------------------------------------------------------------------------------------

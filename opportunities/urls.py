@@ -17,6 +17,7 @@ urlpatterns = [
         views.OpportunityQuoteCreateView.as_view(),
         name="opportunity-quote-create",
     ),
+    path("quotes/<int:pk>/print/", views.SalesQuotePrintView.as_view(), name="quote-print"),
     path(
         "from-interaction/<int:entry_pk>/",
         views.OpportunityFromInteractionView.as_view(),

@@ -255,6 +255,35 @@ class OpportunityQuoteCreateView(PermissionRequiredMixin, View):
         return redirect(opportunity.get_absolute_url())
 
 
+class SalesQuotePrintView(PermissionRequiredMixin, TemplateView):
+    """OPP-64: the printable quote. GET shows it; the Print button POSTs, which logs the
+    sales_quote interaction (``sales_quote_print``) and comes back with ``?print=1`` so the
+    browser's print dialog opens. A refused log shows the reason and prints nothing."""
+
+    permission_required = "opportunities.view_salesquote"
+    template_name = "opportunities/salesquote_print.html"
+
+    def get_context_data(self, **kwargs):
+        quote = selectors.sales_quote_get(pk=kwargs["pk"], user=self.request.user)
+        return super().get_context_data(
+            quote=quote, auto_print=self.request.GET.get("print") == "1", **kwargs
+        )
+
+    def post(self, request, pk):
+        quote = selectors.sales_quote_get(pk=pk, user=request.user)
+        url = reverse("opportunities:quote-print", args=[quote.pk])
+        try:
+            entry = services.sales_quote_print(quote=quote, user=request.user)
+        except (ValidationError, ApplicationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            return redirect(url)
+        if entry is not None:
+            messages.info(
+                request, _("Interaction %(entry_no)s logged.") % {"entry_no": entry.entry_no}
+            )
+        return redirect(f"{url}?print=1")
+
+
 def _board_cycle(request) -> SalesCycle | None:
     cycles = SalesCycle.objects.order_by("code")
     chosen = request.GET.get("cycle") or request.POST.get("cycle")
