@@ -52,6 +52,7 @@ from setup.models import (
 )
 from setup.numbering import NumberPattern
 
+from . import demo_profiles
 from .models import (
     BusinessRelationSummary,
     Contact,
@@ -437,6 +438,7 @@ def seed(*, contacts: int, stdout) -> str:
         ):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     extra = ", ".join(f"{n} {what}" for what, n in counts.items())
+    extra += "; " + demo_profiles.seed(contacts=contacts, stdout=stdout)
     return (
         f"{new_companies} companies and {new_persons} persons added "
         f"({existing + missing} contacts); {extra}"
