@@ -283,7 +283,22 @@ class PagedReportView(TableReportView):
         return context
 
 
-class ContactListReportView(TableReportView):
+class RowPagedReportView(PagedReportView):
+    """A report of one row per object of ``queryset``, paged in SQL like the section reports;
+    the CSV iterates the whole queryset in chunks."""
+
+    def section_queryset(self, filters):
+        return self.queryset(filters)
+
+    def section_rows(self, filters, sections):
+        objects = sections
+        if objects is None:
+            objects = self.queryset(filters).iterator(chunk_size=2000)
+        for obj in objects:
+            yield self.group(obj), [_cell(value) for value in self.row(obj)]
+
+
+class ContactListReportView(RowPagedReportView):
     permission_required = "contacts.view_contact"
     title = gettext_lazy("Contact list")
     slug = "contact-list"
@@ -301,7 +316,7 @@ class ContactListReportView(TableReportView):
     ]
 
     def queryset(self, filters):
-        return selectors.report_contact_list(filters=filters).iterator(chunk_size=2000)
+        return selectors.report_contact_list(filters=filters)
 
     def row(self, c):
         return [
@@ -317,7 +332,7 @@ class ContactListReportView(TableReportView):
         ]
 
 
-class SalespersonTaskReportView(TableReportView):
+class SalespersonTaskReportView(RowPagedReportView):
     permission_required = "opportunities.view_task"
     grouped = True
     title = gettext_lazy("Salesperson tasks")
@@ -360,7 +375,7 @@ class TeamTaskReportView(SalespersonTaskReportView):
         return str(t.team)
 
 
-class SalespersonOpportunityReportView(TableReportView):
+class SalespersonOpportunityReportView(RowPagedReportView):
     permission_required = "opportunities.view_opportunity"
     grouped = True
     title = gettext_lazy("Salesperson opportunities")
@@ -396,7 +411,7 @@ class SalespersonOpportunityReportView(TableReportView):
         ]
 
 
-class OpportunityListReportView(TableReportView):
+class OpportunityListReportView(RowPagedReportView):
     permission_required = "opportunities.view_opportunity"
     title = gettext_lazy("Opportunity list")
     slug = "opportunity-list"
@@ -428,7 +443,7 @@ class OpportunityListReportView(TableReportView):
         ]
 
 
-class SegmentContactsReportView(TableReportView):
+class SegmentContactsReportView(RowPagedReportView):
     permission_required = "segments.view_segment"
     title = gettext_lazy("Segment contacts")
     slug = "segment-contacts"
@@ -444,7 +459,7 @@ class SegmentContactsReportView(TableReportView):
 
     def queryset(self, filters):
         segment = get_object_or_404(Segment, pk=self.kwargs["pk"])
-        return selectors.report_segment_contacts(segment=segment).iterator(chunk_size=2000)
+        return selectors.report_segment_contacts(segment=segment)
 
     def row(self, line):
         c = line.contact
