@@ -66,6 +66,8 @@ def main(argv=None) -> int:
         pages["person summary"] = reverse("reports:person-summary")
         pages["contact labels"] = reverse("reports:contact-labels")
         pages["opportunity details"] = reverse("reports:opportunity-details")
+        pages["contact list"] = reverse("reports:contact-list")
+        pages["opportunity list"] = reverse("reports:opportunity-list")
         if args.deep_page:
             for key in ("company summary", "person summary", "contact labels"):
                 pages[f"{key} p{args.deep_page}"] = f"{pages[key]}?page={args.deep_page}"
