@@ -543,16 +543,17 @@ class InteractionCoverSheetView(PermissionRequiredMixin, View):
             raise Http404
         return contacts
 
+    extra_context: dict | None = None  # set by subclasses (e.g. the segment's cover sheets)
+
     def get(self, request):
         contacts = self._contacts(request)
-        return render(
-            request, self.template_name, {"form": CoverSheetForm(), "contact": contacts[0]}
-        )
+        context = {"form": CoverSheetForm(), "contact": contacts[0], **(self.extra_context or {})}
+        return render(request, self.template_name, context)
 
     def post(self, request):
         contacts = self._contacts(request)
         form = CoverSheetForm(request.POST)
-        context = {"form": form, "contact": contacts[0]}
+        context = {"form": form, "contact": contacts[0], **(self.extra_context or {})}
         if not form.is_valid():
             return render(request, self.template_name, context)
         if form.cleaned_data["log_interaction"]:

@@ -10,6 +10,11 @@ urlpatterns = [
     path("saved-criteria/", views.SavedCriteriaListView.as_view(), name="savedcriteria-list"),
     path("logged/", views.LoggedSegmentListView.as_view(), name="loggedsegment-list"),
     path("<int:pk>/", views.SegmentDetailView.as_view(), name="segment-detail"),
+    path(
+        "<int:pk>/cover-sheets/",
+        views.SegmentCoverSheetsView.as_view(),
+        name="segment-cover-sheets",
+    ),
     path("<int:pk>/update/", views.SegmentUpdateView.as_view(), name="segment-update"),
     path("<int:pk>/delete/", views.SegmentDeleteView.as_view(), name="segment-delete"),
     path("<int:pk>/criteria/", views.SegmentCriteriaView.as_view(), name="segment-criteria"),

@@ -15,6 +15,8 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from contacts.models import Contact
 from crm.concurrency import StaleObjectError
 from crm.exceptions import ApplicationError
+from interactions import letters
+from interactions.views import InteractionCoverSheetView
 
 from . import selectors, services
 from .criteria import filters_summary
@@ -495,3 +497,24 @@ class LoggedSegmentDeleteCanceledView(PermissionRequiredMixin, View):
         messages.success(request, _("Canceled logged segments are being deleted."))
         url = reverse("segments:loggedsegment-list")
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+class SegmentCoverSheetsView(InteractionCoverSheetView):
+    """INT-23 / SEG-52: cover sheets for every contact of a segment (one page each)."""
+
+    def _contacts(self, request):
+        segment = selectors.segment_get(pk=self.kwargs["pk"])
+        contact_ids = segment.lines.filter(contact__isnull=False).values_list(
+            "contact_id", flat=True
+        )
+        contacts = list(letters.cover_sheet_contacts(contact_ids=contact_ids))
+        if not contacts:
+            raise Http404
+        self.extra_context = {"segment": segment, "contact_count": len(contacts)}
+        return contacts
+
+    def get(self, request, pk):
+        return super().get(request)
+
+    def post(self, request, pk):
+        return super().post(request)

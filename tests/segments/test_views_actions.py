@@ -29,7 +29,7 @@ def test_card_links_labels_cover_sheets_and_actions(marketing_client, segment):
     response = marketing_client.get(reverse("segments:segment-detail", args=[segment.pk]))
     content = response.content.decode()
     assert reverse("reports:segment-labels", args=[segment.pk]) in content
-    assert reverse("interactions:cover-sheet") in content
+    assert reverse("segments:segment-cover-sheets", args=[segment.pk]) in content
     assert reverse("segments:segment-opportunities-create", args=[segment.pk]) in content
     assert reverse("segments:segment-tasks-create", args=[segment.pk]) in content
 
@@ -79,3 +79,19 @@ def test_sg22_logged_segment_cancel_page(marketing_client, segment, marketing_us
     )
     assert LoggedSegment.objects.get(pk=logged.pk).is_canceled
     assert InteractionLogEntry.objects.get(logged_segment=logged).is_canceled
+
+
+def test_seg52_cover_sheets_for_every_segment_contact(marketing_client, segment, marketing_user):
+    """SEG-52 / INT-23: the segment's cover sheets print one sheet per contact on the segment."""
+    first, second = CompanyFactory(name="Alpha SA"), CompanyFactory(name="Beta SARL")
+    segment_line_add(segment=segment, contact=first, user=marketing_user)
+    segment_line_add(segment=segment, contact=second, user=marketing_user)
+    url = reverse("segments:segment-cover-sheets", args=[segment.pk])
+    form = marketing_client.get(url)
+    assert form.status_code == 200
+    assert "2 contacts" in form.content.decode()
+    sheets = marketing_client.post(url, {"free_text": "Catalogue 2027", "remarks": ""})
+    content = sheets.content.decode()
+    assert sheets.status_code == 200
+    assert "Alpha SA" in content and "Beta SARL" in content
+    assert content.count("Catalogue 2027") >= 2
