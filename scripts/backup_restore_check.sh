@@ -12,6 +12,7 @@ export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 
 url="${1:-${DATABASE_URL:?set DATABASE_URL or pass a postgres:// URL}}"
 base="${url%%\?*}"
+query="${url#"$base"}"  # e.g. ?host=/socket/dir&port=5432 for a Unix-socket server
 name="${base##*/}"
 server="${base%/*}"
 scratch="${name}_restore_check"
@@ -28,17 +29,17 @@ echo "[backup] pg_dump -Fc $name -> $dump"
 pg_dump --format=custom --no-owner --no-privileges --file="$dump" "$url"
 
 echo "[restore] into scratch database $scratch"
-psql "$server/postgres" -v ON_ERROR_STOP=1 -q \
+psql "$server/postgres$query" -v ON_ERROR_STOP=1 -q \
   -c "DROP DATABASE IF EXISTS \"$scratch\" WITH (FORCE)" \
   -c "CREATE DATABASE \"$scratch\""
 cleanup() {
   if [[ "${KEEP_SCRATCH:-0}" != "1" ]]; then
-    psql "$server/postgres" -q -c "DROP DATABASE IF EXISTS \"$scratch\" WITH (FORCE)" || true
+    psql "$server/postgres$query" -q -c "DROP DATABASE IF EXISTS \"$scratch\" WITH (FORCE)" || true
   fi
 }
 trap cleanup EXIT
 pg_restore --no-owner --no-privileges --exit-on-error --jobs="$jobs" \
-  --dbname="$server/$scratch" "$dump"
+  --dbname="$server/$scratch$query" "$dump"
 
 # Exact counts of every ordinary table, as "schema.table count" lines, sorted.
 count_sql="
@@ -53,7 +54,7 @@ END \$\$;
 SELECT t || ' ' || n FROM _counts ORDER BY t;"
 
 source_counts="$(psql "$url" -X -At -q -c "$count_sql")"
-restored_counts="$(psql "$server/$scratch" -X -At -q -c "$count_sql")"
+restored_counts="$(psql "$server/$scratch$query" -X -At -q -c "$count_sql")"
 tables="$(printf '%s\n' "$source_counts" | grep -c . || true)"
 rows="$(printf '%s\n' "$source_counts" | awk '{s += $2} END {print s + 0}')"
 

@@ -293,7 +293,7 @@ def test_card_actions_and_fragments(admin):
     assert reverse("interactions:phone-call") + q in body
     assert reverse("opportunities:opportunity-create") + q in body
     assert reverse("opportunities:task-create") + q in body
-    assert reverse("interactions:contact-statistics", args=[company.pk]) in body
+    assert f"{reverse('interactions:index')}?company={company.pk}" in body
     assert reverse("campaigns:contact-campaign-prices", args=[company.pk]) in body
     assert reverse("reports:contact-statistics", args=[company.pk]) in body
     assert "statistics" not in admin.get(company.get_absolute_url()).context
