@@ -6,6 +6,6 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
 RUN DJANGO_SETTINGS_MODULE=crm.settings.production SECRET_KEY=build-only-secret-key-build-only-secret-key-0000 \
-    python manage.py collectstatic --no-input && python manage.py compilemessages
+    python manage.py collectstatic --no-input && python manage.py compiletranslations
 EXPOSE 8000
 CMD ["gunicorn", "crm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
