@@ -275,7 +275,9 @@ def _submit(results, op, session, form_path, fill) -> None:
         results.add(op, ms, refused=status == 200)
 
 
-def user_loop(base, username, data, deadline, results, stop: threading.Event, seed: int):
+def user_loop(
+    base, username, data, deadline, results, stop: threading.Event, seed: int, think_time=0.0
+):
     rng = random.Random(seed)
     session = Session(base)
     urls = data["urls"]
@@ -289,6 +291,8 @@ def user_loop(base, username, data, deadline, results, stop: threading.Event, se
     weights = [MIX[op] for op in ops]
     n = 0
     while time.monotonic() < deadline and not stop.is_set():
+        if think_time:  # a person reads the page before the next click: uniform 0.5–1.5 × mean
+            time.sleep(think_time * rng.uniform(0.5, 1.5))
         op = rng.choices(ops, weights)[0]
         contact = rng.choice(data["contact_ids"]) if data["contact_ids"] else 1
         if op == "list":
@@ -400,6 +404,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--think-time",
+        type=float,
+        default=1.0,
+        help="mean seconds a user waits between requests (0 = hammer the server)",
+    )
     parser.add_argument("--settings", default=os.environ.get("LOAD_SETTINGS", "crm.settings.test"))
     parser.add_argument("--output-dir", default=str(RESULTS_DIR))
     args = parser.parse_args(argv)
@@ -428,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
         threads = [
             threading.Thread(
                 target=user_loop,
-                args=(base, name, data, deadline, results, stop, i),
+                args=(base, name, data, deadline, results, stop, i, args.think_time),
                 daemon=True,
             )
             for i, name in enumerate(data["users"])
@@ -448,8 +458,8 @@ def main(argv: list[str] | None = None) -> int:
             server.kill()
 
     text, rows = table(results, min(elapsed, args.duration) or 1)
-    print(f"\n[load] {args.users} users, {args.duration:g} s, {args.workers} gunicorn workers, "
-          f"database {args.database}\n")  # fmt: skip
+    print(f"\n[load] {args.users} users, {args.duration:g} s, think time {args.think_time:g} s, "
+          f"{args.workers} gunicorn workers, database {args.database}\n")  # fmt: skip
     print(text)
     for row in rows:
         if row["error_example"]:
@@ -464,6 +474,7 @@ def main(argv: list[str] | None = None) -> int:
                 "database": args.database,
                 "users": args.users,
                 "duration_s": args.duration,
+                "think_time_s": args.think_time,
                 "workers": args.workers,
                 "settings": args.settings,
                 "elapsed_s": round(elapsed, 1),
