@@ -64,6 +64,14 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _date(value) -> str:
+    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""
+
+
+def _money(value) -> str:
+    return formats.number_format(value or 0, 2)
+
+
 class HomeView(LoginRequiredMixin, TemplateView):
     """The role-aware dashboard (replaces the foundation's home page)."""
 
@@ -355,7 +363,7 @@ class SalespersonTaskReportView(RowPagedReportView):
 
     def row(self, t):
         return [
-            formats.date_format(t.date, "SHORT_DATE_FORMAT"),
+            _date(t.date),
             t.get_type_display(),
             t.description,
             t.contact.name if t.contact else "",
@@ -402,12 +410,10 @@ class SalespersonOpportunityReportView(RowPagedReportView):
             f"{e.opportunity.number} {e.opportunity.description}",
             e.contact.name if e.contact else "",
             e.stage,
-            formats.number_format(e.estimated_value, 2),
-            formats.number_format(e.calculated_current_value, 2),
+            _money(e.estimated_value),
+            _money(e.calculated_current_value),
             formats.number_format(e.probability_percent, 1),
-            formats.date_format(e.estimated_close_date, "SHORT_DATE_FORMAT")
-            if e.estimated_close_date
-            else "",
+            _date(e.estimated_close_date),
         ]
 
 
@@ -437,8 +443,8 @@ class OpportunityListReportView(RowPagedReportView):
             e.stage,
             e.contact.name if e.contact else "",
             e.campaign.number if e.campaign else "",
-            formats.number_format(e.estimated_value, 2),
-            formats.number_format(e.calculated_current_value, 2),
+            _money(e.estimated_value),
+            _money(e.calculated_current_value),
             e.opportunity.get_status_display(),
         ]
 
@@ -501,8 +507,8 @@ class SalesCycleAnalysisView(TableReportView):
                         str(stage["stage"].stage),
                         stage["stage"].description,
                         str(stage["count"]),
-                        formats.number_format(stage["estimated_value"], 2),
-                        formats.number_format(stage["calculated_current_value"], 2),
+                        _money(stage["estimated_value"]),
+                        _money(stage["calculated_current_value"]),
                         formats.number_format(stage["average_days"], 1),
                     ],
                 )
@@ -553,14 +559,6 @@ class CampaignDetailsReportView(TableReportView):
 # --------------------------------------------------------------------------------------------
 # Company and person summaries, labels, opportunity details (SPEC 10.9)
 # --------------------------------------------------------------------------------------------
-
-
-def _date(value) -> str:
-    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""
-
-
-def _money(value) -> str:
-    return formats.number_format(value or 0, 2)
 
 
 class CompanySummaryReportView(PagedReportView):
@@ -827,7 +825,7 @@ class SegmentStatisticsView(TableReportView):
                     segment.salesperson.code if segment.salesperson else "",
                     str(segment.line_count),
                     _money(segment.total_cost),
-                    formats.number_format(segment.total_duration, 2),
+                    _money(segment.total_duration),
                     str(segment.action_count),
                 ],
             )
@@ -868,7 +866,7 @@ class _AnalysisView(TableReportView):
     def number(self, value) -> str:
         if isinstance(value, int):
             return formats.number_format(value, 0)
-        return formats.number_format(value, 2)
+        return _money(value)
 
     def rows(self, filters):
         for row in self.pivot.rows:
