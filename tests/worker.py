@@ -44,7 +44,9 @@ def real_worker(*, concurrency: int = 1):
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
-                str(Path(sys.executable).parent / "celery"),
+                sys.executable,
+                "-m",
+                "celery",
                 "-A",
                 "crm",
                 "worker",
