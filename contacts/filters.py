@@ -1,15 +1,19 @@
 """Query meaning of the contact list's GET parameters (no permission scoping here)."""
 
 import datetime as dt
+import hashlib
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from crm import caching
 from setup.models import (
     BusinessRelation,
     ContactType,
@@ -24,17 +28,56 @@ from .forms import ContactFilterForm
 from .models import Contact, ContactBusinessRelation, ContactIndustryGroup, ContactMailingGroup
 from .selectors import contact_search, keyset_seek
 
+CHOICES_NAMESPACE = "choices"
 
-class FetchedChoiceIterator(django_filters.fields.ModelChoiceIterator):
-    """Choices of a small code table in one plain fetch (no server-side cursor per field)."""
+
+class CachedChoiceIterator(django_filters.fields.ModelChoiceIterator):
+    """Choices of a small code table from the cache (``crm.caching``, namespace "choices",
+    bumped when a row of the table changes); one plain fetch on a miss."""
 
     def __iter__(self):
         if self.field.null_label is not None:
             yield (self.field.null_value, self.field.null_label)
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
-            yield self.choice(obj)
+        yield from self.cached()
+
+    def cached(self) -> list[tuple[str, str]]:
+        queryset = self.queryset
+        model = queryset.model
+        caching.invalidate_on_change(CHOICES_NAMESPACE, model)
+        query = queryset.query  # the code-table querysets here differ only in their order
+        key = f"{model._meta.label_lower}:{get_language()}:{query.order_by}:{query.where}"
+        return caching.cached(
+            CHOICES_NAMESPACE,
+            hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest(),
+            lambda: [(str(obj.pk), self.field.label_from_instance(obj)) for obj in queryset.all()],
+        )
+
+
+class CodeChoiceField(django_filters.fields.ModelChoiceField):
+    """Validates the chosen key against the cached choices and cleans to the primary key
+    (``filter(country=pk)`` needs no row), so a filtered list page reads no code table."""
+
+    iterator = CachedChoiceIterator
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        value = str(value)
+        if value not in {key for key, _label in self.iterator(self).cached()}:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return int(value)
+
+    def validate(self, value):
+        return forms.Field.validate(self, value)
+
+    def has_changed(self, initial, data):
+        return str(initial or "") != str(data or "")
 
 
 class FastSelect(forms.Select):
@@ -56,17 +99,13 @@ class FastSelect(forms.Select):
 
 
 class CodeChoiceFilter(django_filters.ModelChoiceFilter):
-    """A code-table filter rendered by ``FastSelect`` from one plain query."""
+    """A code-table filter rendered by ``FastSelect`` from the cached choices."""
+
+    field_class = CodeChoiceField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", FastSelect)
         super().__init__(*args, **kwargs)
-
-    @property
-    def field(self):
-        field = super().field
-        field.iterator = FetchedChoiceIterator
-        return field
 
 
 class ContactOrderingFilter(django_filters.OrderingFilter):

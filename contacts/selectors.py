@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
+from crm.caching import attach_code_rows
 from setup.models import ContactType, MarketingSetup, SalutationFormula, SalutationType
 from setup.salutations import render_salutation_formula
 
@@ -73,19 +74,18 @@ def contact_search(queryset: QuerySet[Contact], text: str) -> QuerySet[Contact]:
 
 
 def contact_get(*, user: AbstractBaseUser, pk: int) -> Contact:
-    """The card's contact with everything its general sections show (one query)."""
-    return get_object_or_404(
-        Contact.objects.select_related(
-            "salesperson",
-            "salutation",
-            "organizational_level",
-            "language",
-            "territory",
-            "currency",
-            "country",
-            "number_series",
-        ),
-        pk=pk,
+    """The card's contact with everything its general sections show: one pk lookup joined to
+    the salesperson; the code tables come from their cache (``crm.caching.code_rows``)."""
+    contact = get_object_or_404(Contact.objects.select_related("salesperson"), pk=pk)
+    return attach_code_rows(
+        contact,
+        "salutation",
+        "organizational_level",
+        "language",
+        "territory",
+        "currency",
+        "country",
+        "number_series",
     )
 
 

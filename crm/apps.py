@@ -12,3 +12,7 @@ class CrmConfig(AppConfig):
         from .roles import sync_role_permissions_on_migrate
 
         post_migrate.connect(sync_role_permissions_on_migrate, dispatch_uid="crm-roles")
+
+        from .auth_backends import watch_permission_changes
+
+        watch_permission_changes()

@@ -116,11 +116,17 @@ TEMPLATES = [
     },
 ]
 
+# Django's renderer with the plain widget templates written in Python (crm/form_renderer.py).
+FORM_RENDERER = "crm.form_renderer.FastWidgetRenderer"
+
 DATABASE_URL = env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 if env("DATABASE_NAME"):  # a real worker started by a test points at the test database
     DATABASES["default"]["NAME"] = env("DATABASE_NAME")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ModelBackend with the permission sets cached between requests (crm/auth_backends.py).
+AUTHENTICATION_BACKENDS = ["crm.auth_backends.CachedModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -48,6 +48,9 @@ if _redis_answers(env("CACHE_URL", REDIS_URL)):
             "KEY_PREFIX": "crm",
         }
     }
+    # Sessions read from the shared cache (written through to the database); not with a
+    # per-process cache, where a logout in one worker would not reach the others.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
