@@ -75,6 +75,15 @@ def _fresh_content_type_cache():
     ContentType.objects.clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """A rolled-back test sends no signal to the caches of ``crm.caching``: start each test
+    with an empty (per-process) cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def make_user(db, django_user_model):
     def make(username="user", *, groups=(), is_staff=False, is_superuser=False, **extra):

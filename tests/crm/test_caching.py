@@ -1,0 +1,69 @@
+"""The caches of crm.caching follow the data: a change is seen on the next request."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+
+from setup.models import Country, Territory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_revoked_permission_is_refused_on_the_next_request(client, make_user):
+    group = Group.objects.create(name="Readers")
+    view = Permission.objects.get(codename="view_contact", content_type__app_label="contacts")
+    group.permissions.add(view)
+    user = make_user("reader", groups=[group])
+    client.force_login(user)
+    url = reverse("contacts:contact-list")
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # now from the cache
+
+    group.permissions.remove(view)
+    assert client.get(url).status_code == 403
+
+    group.permissions.add(view)
+    assert client.get(url).status_code == 200
+    user.groups.clear()
+    assert client.get(url).status_code == 403
+
+
+def test_permission_sets_are_read_from_the_cache(client, make_user, django_assert_num_queries):
+    user = make_user("cached", groups=["Sales"])
+    client.force_login(user)
+    url = reverse("contacts:contact-list")
+    client.get(url)
+    # session, user, one page of contacts: no permission query once cached.
+    with django_assert_num_queries(3):
+        assert client.get(url).status_code == 200
+
+
+def test_new_code_table_row_is_offered_and_accepted_at_once(client, make_user):
+    client.force_login(make_user("filterer", groups=["Sales"]))
+    url = reverse("contacts:contact-list")
+    assert "ZZNEW" not in client.get(url).content.decode()
+    territory = Territory.objects.create(code="ZZNEW", description="Brand new")
+    page = client.get(url).content.decode()
+    assert "ZZNEW" in page
+    # The cached choices also validate the filter: the new key is accepted, a deleted one
+    # is refused with the form's message.
+    response = client.get(url, {"territory": territory.pk})
+    assert response.context["filter"].form.errors == {}
+    pk = territory.pk
+    territory.delete()
+    response = client.get(url, {"territory": pk})
+    assert "territory" in response.context["filter"].form.errors
+
+
+def test_card_shows_a_renamed_country(client, make_user):
+    from tests.factories.contacts import CompanyFactory
+
+    client.force_login(make_user("carder", groups=["Sales"]))
+    country = Country.objects.create(code="QQ", name="Old name")
+    company = CompanyFactory(country=country)
+    assert "Old name" in client.get(company.get_absolute_url()).content.decode()
+    country.name = "New name"
+    country.save()
+    page = client.get(company.get_absolute_url()).content.decode()
+    assert "New name" in page
+    assert "Old name" not in page
