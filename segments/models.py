@@ -77,13 +77,28 @@ def _fk(
     )
 
 
-def _line_fk(to: str, verbose_name, on_delete=models.PROTECT) -> models.ForeignKey:
-    """A line's copy of a header/contact reference. No database FK: an add inserts up to a
-    million lines, and each deferred FK check is a trigger event at COMMIT (measured: 24 s of
-    COMMIT for 334,000 lines with eight FKs). The values are copied by the services from rows
-    that are themselves FK-protected, and Django's collector still applies ``on_delete``
-    (PROTECT / SET_NULL) when those rows are deleted. ``segment`` and ``contact`` keep theirs."""
-    return _fk(to, verbose_name, on_delete=on_delete, db_constraint=False)
+def _line_fk(
+    to: str, verbose_name, on_delete=models.PROTECT, db_index: bool = False
+) -> models.ForeignKey:
+    """A line's copy of a header/contact reference: no database FK and, by default, no index.
+
+    An add inserts up to a million lines. Each deferred FK check is a trigger event at COMMIT
+    that also locks the referenced row (measured: 24 s of COMMIT for 334,000 lines with eight
+    FKs), and each index is one more insert per line. The values are copied by the services
+    from rows that are themselves FK-protected, and Django's collector still applies
+    ``on_delete`` (PROTECT / SET_NULL) when those rows are deleted; for the code tables
+    (salesperson, language, template, group) that rare delete scans the lines instead of an
+    index. See docs/decisions/0006-segment-line-writes.md."""
+    return models.ForeignKey(
+        to,
+        on_delete=on_delete,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=db_index,
+        verbose_name=verbose_name,
+    )
 
 
 class Segment(TimeStampedModel):
@@ -167,8 +182,16 @@ class Segment(TimeStampedModel):
 
 
 class SegmentLine(TimeStampedModel):
+    # No database FKs on segment and contact either (see _line_fk): lines are written only by
+    # the services, which lock the segment and read the contacts they insert, and are deleted
+    # with their segment (segment_delete) or contact (Django's CASCADE collector).
     segment = models.ForeignKey(
-        Segment, on_delete=models.CASCADE, related_name="lines", verbose_name=_("segment")
+        Segment,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_constraint=False,
+        db_index=False,  # leading column of segmentline_segment_line_no_unique
+        verbose_name=_("segment"),
     )
     # Line numbers step by 10,000 per contact (SEG-21); a million lines exceed 32 bits.
     line_no = models.BigIntegerField(_("line no."))
@@ -176,10 +199,13 @@ class SegmentLine(TimeStampedModel):
         "contacts.Contact",
         on_delete=models.CASCADE,
         related_name="segment_lines",
-        db_index=False,  # served by segline_segment_contact_idx and segmentline_contact_idx
+        db_constraint=False,
+        db_index=False,  # segmentline_contact_idx
         verbose_name=_("contact"),
     )
-    contact_company = _line_fk("contacts.Contact", _("contact company"), on_delete=models.SET_NULL)
+    contact_company = _line_fk(
+        "contacts.Contact", _("contact company"), on_delete=models.SET_NULL, db_index=True
+    )
     campaign = _line_fk("campaigns.Campaign", _("campaign"))
     is_campaign_target = models.BooleanField(_("campaign target"), default=False, db_default=False)
     is_campaign_response = models.BooleanField(
@@ -210,10 +236,24 @@ class SegmentLine(TimeStampedModel):
         verbose_name_plural = _("segment lines")
         ordering = ["segment", "line_no"]
         indexes = [
-            # "Already on the segment?" (SEG-20) and reduce/refine joins (SEG-22).
-            models.Index(fields=["segment", "contact"], name="segline_segment_contact_idx"),
+            # No (segment, contact) index: "already on the segment?" (SEG-20) and the
+            # reduce/refine joins (SEG-22) hash the segment's lines, read through the unique
+            # (segment, line_no) index; one more random-order index cost every add ~1 s per
+            # 300,000 lines. A single contact's lines come from segmentline_contact_idx.
             # Contact deletion and "segments of this contact".
             models.Index(fields=["contact"], name="segmentline_contact_idx"),
+            # Deleting an alternate address or a campaign (SET_NULL / PROTECT); most lines
+            # have neither, and a partial index costs those lines nothing.
+            models.Index(
+                fields=["alt_address"],
+                name="segmentline_alt_address_idx",
+                condition=Q(alt_address__isnull=False),
+            ),
+            models.Index(
+                fields=["campaign"],
+                name="segmentline_campaign_idx",
+                condition=Q(campaign__isnull=False),
+            ),
         ]
         constraints = [
             # Also the index of the lines page and of "append after the last line".
@@ -238,12 +278,16 @@ class SegmentInteractionLanguage(TimeStampedModel):
     segment = models.ForeignKey(
         Segment, on_delete=models.CASCADE, related_name="languages", verbose_name=_("segment")
     )
+    # No database FK (see _line_fk): a database FK would fire one trigger per deleted line on
+    # every reduce/refine/go back. The set-based deletes of lines delete these rows in the same
+    # statement; ORM deletes cascade through Django's collector.
     line = models.ForeignKey(
         SegmentLine,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="languages",
+        db_constraint=False,
         verbose_name=_("line"),
     )
     language = models.ForeignKey(

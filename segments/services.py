@@ -8,6 +8,7 @@ driven by the history. No Python loop ever walks the contacts.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -48,6 +49,8 @@ from .models import (
 from .signals import logged_segment_canceled, segment_campaign_targets_changed, segment_logged
 
 CRITERIA_JOB_KIND = "segment_apply_criteria"
+BULK_WORK_MEM = "256MB"
+ANALYZE_AFTER_LINES = 20_000  # per sort/hash of the one statement of a criteria action
 OPTION_FIELDS = [
     "allow_existing_contacts",
     "expand_companies",
@@ -461,7 +464,11 @@ def _remove_sql(segment: Segment, action: SegmentCriteriaAction) -> tuple[str, l
             WHERE l.segment_id = %s AND {negate}EXISTS (
                 SELECT 1 FROM ({matched}) mm WHERE mm.id = l.contact_id
             )
-            RETURNING l.line_no, l.contact_id
+            RETURNING l.id, l.line_no, l.contact_id
+        ),
+        deleted_languages AS (
+            DELETE FROM {_table(SegmentInteractionLanguage)}
+            WHERE line_id IN (SELECT id FROM deleted)
         )
         INSERT INTO {_table(SegmentHistory)} (segment_id, action_position, line_no, contact_id,
                                               change)
@@ -477,11 +484,36 @@ def criteria_action_sql(segment: Segment, action: SegmentCriteriaAction) -> tupl
     return _remove_sql(segment, action)
 
 
+@contextmanager
+def _bulk_statement(cursor):
+    """Settings for one statement over up to a million lines, restored afterwards: sort the
+    new lines in memory instead of on disk, and skip JIT compilation (measured: 0.6 s of
+    compiling for a statement that runs in a few seconds either way)."""
+    cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+    work_mem, jit = cursor.fetchone()
+    cursor.execute(
+        "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)", [BULK_WORK_MEM]
+    )
+    try:
+        yield cursor
+    finally:
+        cursor.execute(
+            "SELECT set_config('work_mem', %s, true), set_config('jit', %s, true)", [work_mem, jit]
+        )
+
+
 def _execute(segment: Segment, action: SegmentCriteriaAction) -> int:
     sql, params = criteria_action_sql(segment, action)
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _bulk_statement(cursor):
         cursor.execute(sql, params)
-        return cursor.rowcount
+        count = cursor.rowcount
+        if action.action == CriteriaActionKind.ADD and count >= ANALYZE_AFTER_LINES:
+            # The next reduce/refine joins this segment's lines: with statistics that still
+            # say "a few lines", the planner probes the contact index once per matching
+            # contact (measured: 2.9 s instead of 0.7 s for 95,000 contacts against 334,000
+            # lines). ANALYZE counts this transaction's own new rows.
+            cursor.execute(f"ANALYZE {_table(SegmentLine)}")
+        return count
 
 
 def _clean_action_data(action: str, options: dict | None, filters: dict | None) -> dict:
@@ -559,15 +591,20 @@ def segment_go_back(*, segment: Segment) -> SegmentCriteriaAction:
         raise ApplicationError(_("There is nothing to undo."))
     lines, history, contacts = _table(SegmentLine), _table(SegmentHistory), _table(Contact)
     columns, expressions, value_params = _line_values(segment, line_no_expr="src.line_no")
-    with connection.cursor() as cursor:
+    languages = _table(SegmentInteractionLanguage)
+    with connection.cursor() as cursor, _bulk_statement(cursor):
         if action.action == CriteriaActionKind.ADD:  # an add only inserted lines
             cursor.execute(
                 f"""
-                DELETE FROM {lines} l
-                WHERE l.segment_id = %s AND l.line_no IN (
-                    SELECT h.line_no FROM {history} h
-                    WHERE h.segment_id = %s AND h.action_position = %s AND h.change = %s
+                WITH deleted AS (
+                    DELETE FROM {lines} l
+                    WHERE l.segment_id = %s AND l.line_no IN (
+                        SELECT h.line_no FROM {history} h
+                        WHERE h.segment_id = %s AND h.action_position = %s AND h.change = %s
+                    )
+                    RETURNING l.id
                 )
+                DELETE FROM {languages} WHERE line_id IN (SELECT id FROM deleted)
                 """,  # noqa: S608
                 [segment.pk, segment.pk, action.position, HistoryChange.INSERTED],
             )

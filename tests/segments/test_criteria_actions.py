@@ -357,3 +357,29 @@ def test_profile_answer_section(new_segment):
         },
     )
     assert contacts_of(segment) == {large.pk}
+
+
+def test_reduce_and_go_back_delete_the_language_rows_of_the_lines_they_delete(new_segment):
+    """Line-level language rows (no database FK) go with their line in the same statement."""
+    from segments.models import SegmentInteractionLanguage
+    from tests.factories.setup import LanguageFactory
+
+    kept = CompanyFactory(city="Nancy")
+    CompanyFactory(city="Toul")
+    segment = new_segment()
+    add(segment, {"contact": {"city": {"op": "in", "values": ["Nancy", "Toul"]}}})
+    language = LanguageFactory()
+    for line in segment.lines.all():
+        SegmentInteractionLanguage.objects.create(segment=segment, line=line, language=language)
+    segment_criteria_apply(
+        segment=segment,
+        action="reduce",
+        filters={"contact": {"city": {"op": "in", "values": ["Toul"]}}},
+    )
+    rows = SegmentInteractionLanguage.objects.filter(segment=segment)
+    assert set(rows.values_list("line__contact_id", flat=True)) == {kept.pk}
+    assert rows.count() == 1
+    segment_go_back(segment=segment)  # the reduce: the line comes back, its languages do not
+    segment_go_back(segment=segment)  # the add: every line and line language goes
+    assert not segment.lines.exists()
+    assert not SegmentInteractionLanguage.objects.filter(segment=segment).exists()
