@@ -6,8 +6,12 @@
 Uses a database of its own (``crm_bench_segments`` on ``DATABASE_URL``'s server) seeded with
 ``manage.py seed_demo --contacts N``. For each operation: the service runs once inside a
 savepoint with its SQL captured and rolled back (warm-up), the heavy statement(s) of that run
-are re-run bare on the raw psycopg connection and rolled back, then the service runs for real.
-``ratio`` = service time / bare time (target ≤ 3×). See bench/README.md, section "Segments".
+are re-run bare on the raw psycopg connection and rolled back, then the service runs for real
+and commits (``total`` = service + COMMIT, where deferred constraints are checked).
+``ratio`` = service time / bare time. Targets (issue 4/9): add, reduce, refine ≤ 3 s; go back
+≤ 2 s; log a 100,000-line segment ≤ 15 s; each ≤ 3× its bare SQL. The log is rolled back
+after ``SET CONSTRAINTS ALL IMMEDIATE`` (its deferred checks run, the data set stays as it
+was). See bench/README.md, section "Segments".
 """
 
 import argparse
@@ -20,13 +24,23 @@ from pathlib import Path
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MAX_RATIO = 3.0
 ADD_SHARE = 0.30
+LOG_LINES = 100_000
+TARGET_MS = {"add": 3000, "reduce": 3000, "refine": 3000, "go back": 2000, "log": 15000}
 
 
 def _heavy(sql: str) -> bool:
-    head = sql.lstrip()[:60].upper()
+    """The statements that touch every line: what a bare re-run is compared with."""
+    head = sql.lstrip()[:80].upper()
     return head.startswith("WITH") or (
         head.startswith(("INSERT", "DELETE"))
-        and ("SEGMENTS_SEGMENTLINE" in head or "SEGMENTS_SEGMENTHISTORY" in head)
+        and any(
+            table in head
+            for table in (
+                "SEGMENTS_SEGMENTLINE",
+                "SEGMENTS_SEGMENTHISTORY",
+                "INTERACTIONS_INTERACTIONLOGENTRY",
+            )
+        )
     )
 
 
@@ -41,18 +55,24 @@ def _bare_ms(statements: list[str]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _measure(name: str, run, *, describe: str) -> dict:
-    """Warm-up with capture (rolled back), bare SQL (rolled back), then the real run."""
+def _target(name: str) -> float:
+    return next(ms for key, ms in TARGET_MS.items() if name.startswith(key))
+
+
+def _measure(name: str, run, *, describe: str, keep: bool = True) -> dict:
+    """Warm-up with capture (rolled back), bare SQL (rolled back), then the real run.
+
+    ``keep=False`` rolls the real run back after forcing its deferred constraint checks."""
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     with transaction.atomic():
-        sid = transaction.savepoint()
+        sid = transaction.savepoint_create()
         with CaptureQueriesContext(connection) as ctx:
             run()
         transaction.savepoint_rollback(sid)
         heavy = [q["sql"] for q in ctx.captured_queries if _heavy(q["sql"])]
-        sid = transaction.savepoint()
+        sid = transaction.savepoint_create()
         bare = _bare_ms(heavy)
         transaction.savepoint_rollback(sid)
     started = time.perf_counter()
@@ -60,18 +80,26 @@ def _measure(name: str, run, *, describe: str) -> dict:
         with CaptureQueriesContext(connection) as ctx:
             result = run()
         service = (time.perf_counter() - started) * 1000
-    commit = (time.perf_counter() - started) * 1000 - service  # deferred FK checks
+        if not keep:
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            transaction.set_rollback(True)
+    total = (time.perf_counter() - started) * 1000
+    commit = total - service  # deferred FK checks
     ratio = service / bare if bare else None
+    target = _target(name)
     return {
         "operation": name,
         "filter": describe,
         "service_ms": round(service, 1),
         "commit_ms": round(commit, 1),
+        "total_ms": round(total, 1),
+        "target_ms": target,
         "bare_sql_ms": round(bare, 1),
         "ratio": round(ratio, 2) if ratio else None,
         "queries": len(ctx.captured_queries),
         "rows": result,
-        "passed": ratio is not None and ratio <= MAX_RATIO,
+        "passed": ratio is not None and ratio <= MAX_RATIO and total <= target,
     }
 
 
@@ -165,6 +193,7 @@ def run_benchmark(*, contacts: int, seed: bool = True, stdout=sys.stdout) -> tup
         rows.append(row)
         stdout.write(f"  {name}: {row['service_ms']} ms (bare {row['bare_sql_ms']} ms)\n")
     rows.append(_measure("go back (undo refine)", go_back, describe="last action"))
+    rows.append(_log_row(user=user, lines=min(LOG_LINES, max(contacts // 10, 1)), stdout=stdout))
     meta = {
         "contacts": Contact.objects.count(),
         "segment": number,
@@ -180,14 +209,59 @@ def run_benchmark(*, contacts: int, seed: bool = True, stdout=sys.stdout) -> tup
     return rows, meta
 
 
+def _log_row(*, user, lines: int, stdout) -> dict:
+    """Log a segment of ``lines`` lines (SEG-41): one interaction per line, set-based."""
+    from django.db import connection
+
+    from contacts.models import Contact
+    from interactions.models import InteractionTemplate
+    from segments.models import Segment
+    from segments.services import segment_criteria_apply, segment_delete, segment_log
+    from setup.models import Salesperson
+
+    template = InteractionTemplate.objects.order_by("code").first()
+    salesperson = Salesperson.objects.order_by("code").first()
+    segment = Segment.objects.create(
+        number=f"BENCHLOG{int(time.time())}",
+        description="Segments benchmark (log)",
+        template=template,
+        salesperson=salesperson,
+    )
+    # The first ``lines`` contacts by number that may be logged (one range filter).
+    eligible = Contact.objects.filter(is_privacy_blocked=False, exclude_from_segment=False).exclude(
+        company__is_privacy_blocked=True
+    )
+    last = eligible.order_by("number").values_list("number", flat=True)[lines - 1 : lines]
+    last = last[0] if last else None
+    filters = {"contact": {"number": {"op": "range", "from": "", "to": last}}} if last else {}
+    segment_criteria_apply(segment=segment, action="add", user=user, filters=filters)
+    count = segment.lines.count()
+    stdout.write(f"  log: segment {segment.number} with {count} lines\n")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    def run():
+        segment_log(segment=segment, user=user)
+        return count
+
+    row = _measure(
+        f"log segment ({count:,} lines)", run, describe="one interaction per line", keep=False
+    )
+    segment_delete(segment=segment)
+    stdout.write(f"  log: {row['total_ms']} ms (bare {row['bare_sql_ms']} ms)\n")
+    return row
+
+
 def table(rows: list[dict]) -> str:
     header = (
         "operation",
         "rows",
         "service ms",
+        "commit ms",
+        "total ms",
+        "target",
         "bare SQL ms",
         "ratio",
-        "commit ms",
         "queries",
         "result",
     )
@@ -196,9 +270,11 @@ def table(rows: list[dict]) -> str:
             r["operation"],
             str(r["rows"]),
             f"{r['service_ms']:.1f}",
+            f"{r['commit_ms']:.1f}",
+            f"{r['total_ms']:.1f}",
+            f"≤{r['target_ms'] / 1000:g} s, ≤{MAX_RATIO:g}×",
             f"{r['bare_sql_ms']:.1f}",
             "" if r["ratio"] is None else f"{r['ratio']:.2f}×",
-            f"{r['commit_ms']:.1f}",
             str(r["queries"]),
             "PASS" if r["passed"] else "FAIL",
         )
