@@ -60,7 +60,7 @@ def _ensure_template_and_segment() -> None:
 def prepare(database_url: str, users: int) -> dict:
     """Create the load-test users and pick sample data; returns what the threads need."""
     os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.test")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.bench")
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -410,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         default=1.0,
         help="mean seconds a user waits between requests (0 = hammer the server)",
     )
-    parser.add_argument("--settings", default=os.environ.get("LOAD_SETTINGS", "crm.settings.test"))
+    parser.add_argument("--settings", default=os.environ.get("LOAD_SETTINGS", "crm.settings.bench"))
     parser.add_argument("--output-dir", default=str(RESULTS_DIR))
     args = parser.parse_args(argv)
 

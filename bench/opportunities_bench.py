@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-dir", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.test")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.bench")
     if not args.current_db:
         from bench.measure import bench_database_url
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import TimeStampedModel, normalize_code
+from crm.url_cache import reverse_pk
 from setup.models import ContactType, CorrespondenceType, LinkType
 
 # --------------------------------------------------------------------------------------------
@@ -343,7 +344,7 @@ class Contact(TimeStampedModel):
         return f"{self.number} {self.name}".strip()
 
     def get_absolute_url(self) -> str:
-        return reverse("contacts:contact-detail", args=[self.pk])
+        return reverse_pk("contacts:contact-detail", self.pk)  # printed on every list row
 
     @property
     def is_company(self) -> bool:

@@ -178,6 +178,24 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Celery: JSON only, time limits, one message at a time, a separate queue for bulk work.
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_answers(url: str) -> bool:
+    """True when Redis answers PING at ``url`` (checked once, at start-up)."""
+    import socket
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5
+        ) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith((b"+PONG", b"-NOAUTH"))
+    except OSError:
+        return False
+
+
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

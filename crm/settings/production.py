@@ -1,7 +1,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, SECRET_KEY, env, env_bool, env_list
+from .base import REDIS_URL, SECRET_KEY, env, env_bool, env_list, redis_answers
 
 DEBUG = False
 if not SECRET_KEY or len(SECRET_KEY) < 50:
@@ -22,25 +22,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 
-def _redis_answers(url: str) -> bool:
-    """True when Redis answers PING at ``url`` (checked once, at start-up)."""
-    import socket
-    from urllib.parse import urlparse
-
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection(
-            (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5
-        ) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(64).startswith((b"+PONG", b"-NOAUTH"))
-    except OSError:
-        return False
-
-
 # Login throttling counters and other shared state: Redis when it answers (shared by every
 # gunicorn worker); otherwise a per-process locmem cache, which throttles per worker only.
-if _redis_answers(env("CACHE_URL", REDIS_URL)):
+if redis_answers(env("CACHE_URL", REDIS_URL)):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
