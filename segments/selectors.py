@@ -129,6 +129,17 @@ def segment_job_get(*, segment: Segment, job_id: int) -> BulkJob:
     )
 
 
+def segment_log_job_get(*, job_id: int, user=None) -> BulkJob:
+    """A segment log job (its segment is gone once it succeeded, so it is not loaded)."""
+    from django.shortcuts import get_object_or_404
+
+    from .services import LOG_JOB_KIND
+
+    return get_object_or_404(
+        BulkJob, pk=job_id, kind=LOG_JOB_KIND, target_type=Segment._meta.label_lower
+    )
+
+
 def saved_criteria_list() -> models.QuerySet[SavedSegmentCriteria]:
     return SavedSegmentCriteria.objects.select_related("user").annotate(
         action_count=Count("actions")

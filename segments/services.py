@@ -8,12 +8,12 @@ driven by the history. No Python loop ever walks the contacts.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -1123,6 +1123,7 @@ def segment_log(
     send: bool = False,
     follow_up: bool = False,
     queue: str | None = None,
+    job_id: int | None = None,
 ):
     """SEG-40..42 in one transaction: check, record the LoggedSegment, one campaign entry per
     campaign (the ``segment_logged`` receiver in campaigns creates them, decision 0004), one
@@ -1132,7 +1133,8 @@ def segment_log(
 
     Idempotent: the segment is deleted in the same transaction, and a segment number can be
     logged once, so a replay finds nothing to log. Returns ``(logged, None, follow_up)``
-    (the second item was the former bulk-log job; kept for callers).
+    (the second item was the former bulk-log job; kept for callers). ``job_id`` is the log
+    job running it (the busy check then lets that job through, see ``segment_log_start``).
     """
     from interactions.models import InteractionLogEntry
     from interactions.services import (
@@ -1141,7 +1143,8 @@ def segment_log(
     )
 
     segment = _lock(segment)
-    _busy_check(segment)
+    if job_id is None or segment.running_job_id != job_id:
+        _busy_check(segment)
     segment_log_check(segment=segment, send=send)
     if send:
         _email_check(segment)
@@ -1203,6 +1206,116 @@ def segment_log(
     segment.delete()
     segment_targets_notify(campaign_ids=target_campaigns, contact_ids=contact_ids)
     return logged, None, new_segment
+
+
+# -- logging as a bulk job (SEG-40..42, SPEC 5.5) -----------------------------------------------
+
+LOG_JOB_KIND = "segment_log"
+
+
+def _error_message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(getattr(exc, "message", exc))
+
+
+@transaction.atomic
+def segment_log_start(
+    *,
+    segment: Segment,
+    user,
+    send: bool = False,
+    follow_up: bool = False,
+    queue: str | None = None,
+) -> BulkJob:
+    """Log the segment in a background job (``segment_log_task``). The preconditions of
+    ``segment_log`` run here first, so bad input is refused in the request with its message;
+    a busy segment is refused too. The segment then stays busy until the job ends."""
+    from .tasks import segment_log_task
+
+    segment = _lock(segment)
+    _busy_check(segment)
+    segment_log_check(segment=segment, send=send)
+    if send:
+        _email_check(segment)
+    params = {
+        "send": send,
+        "follow_up": follow_up,
+        "segment_number": segment.number,
+        "language": translation.get_language(),
+    }
+    job = bulk_job_create(
+        kind=LOG_JOB_KIND,
+        user=user,
+        target=segment,
+        total=segment.lines.count(),
+        params=params,
+    )
+    Segment.objects.filter(pk=segment.pk).update(running_job=job)
+    options = {"queue": queue} if queue else {}
+    transaction.on_commit(lambda: segment_log_task.apply_async(args=[job.pk], **options))
+    return job
+
+
+def _log_job_result(*, logged: LoggedSegment, lines: int, follow_up: Segment | None) -> dict:
+    return {
+        "logged_segment": logged.pk,
+        "entry_no": logged.entry_no,
+        "segment_number": logged.segment_number,
+        "lines": lines,
+        "follow_up": follow_up.pk if follow_up is not None else None,
+    }
+
+
+def segment_log_job_run(*, job_id: int) -> None:
+    """Run a log job; idempotent and safe on redelivery. The job row is locked, and
+    ``segment_log`` and the job's finish commit together, so a redelivered (or concurrent)
+    message finds the job finished and leaves it alone. When the segment is gone without the
+    job having finished (deleted elsewhere), the job succeeds with the LoggedSegment of its
+    segment number if there is one, else fails."""
+    job = BulkJob.objects.select_related("started_by").get(pk=job_id)
+    if job.is_finished or job.kind != LOG_JOB_KIND:
+        return
+    bulk_job_start(job_id=job_id)
+    try:
+        language = job.params.get("language")
+        with (
+            translation.override(language) if language else nullcontext(),
+            transaction.atomic(),
+        ):
+            if BulkJob.objects.select_for_update().get(pk=job_id).is_finished:
+                return
+            segment = Segment.objects.filter(pk=job.target_id).first()
+            if segment is None:
+                _log_job_segment_gone(job)
+                return
+            segment = _lock(segment)
+            lines = SegmentLine.objects.filter(segment=segment).count()
+            logged, _job, follow_up = segment_log(
+                segment=segment,
+                user=job.started_by,
+                send=bool(job.params.get("send")),
+                follow_up=bool(job.params.get("follow_up")),
+                job_id=job_id,
+            )
+            BulkJob.objects.filter(pk=job_id).update(total=lines)
+            bulk_job_finish(
+                job_id=job_id,
+                result=_log_job_result(logged=logged, lines=lines, follow_up=follow_up),
+            )
+    except (ValidationError, ApplicationError) as exc:
+        segment_criteria_job_failed(job_id=job_id, error=_error_message(exc))
+
+
+def _log_job_segment_gone(job: BulkJob) -> None:
+    logged = LoggedSegment.objects.filter(segment_number=job.params.get("segment_number")).first()
+    if logged is None:
+        bulk_job_finish(job_id=job.pk, error=_("The segment no longer exists."))
+        return
+    lines = logged.interaction_entries.count()
+    bulk_job_finish(
+        job_id=job.pk, result=_log_job_result(logged=logged, lines=lines, follow_up=None)
+    )
 
 
 # -- logged segments (SEG-43) -------------------------------------------------------------------

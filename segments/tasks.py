@@ -37,3 +37,15 @@ def segment_opportunities_create_task(job_id: int) -> None:
     except Exception as exc:
         segment_criteria_job_failed(job_id=job_id, error=str(exc))
         raise
+
+
+@shared_task(acks_late=True)
+def segment_log_task(job_id: int) -> None:
+    """SEG-40..42: log one segment (interactions, campaign entries, follow-up); idempotent."""
+    from .services import segment_criteria_job_failed, segment_log_job_run
+
+    try:
+        segment_log_job_run(job_id=job_id)
+    except Exception as exc:
+        segment_criteria_job_failed(job_id=job_id, error=str(exc))
+        raise

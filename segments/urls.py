@@ -76,4 +76,5 @@ urlpatterns = [
         name="loggedsegment-delete-canceled",
     ),
     path("<int:pk>/jobs/<int:job_id>/", views.SegmentJobProgressView.as_view(), name="segment-job"),
+    path("log-jobs/<int:job_id>/", views.SegmentLogJobView.as_view(), name="log-job"),
 ]

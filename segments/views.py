@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from contacts.models import Contact
 from crm.concurrency import StaleObjectError
 from crm.exceptions import ApplicationError
+from crm.models import BulkJobStatus
 from interactions import letters
 from interactions.views import InteractionCoverSheetView
 
@@ -153,6 +154,8 @@ class SegmentDetailView(PermissionRequiredMixin, View):
             "task_form": SegmentTaskForm(),
             "activity_form": SegmentActivityForm(),
             "job": segment.running_job,
+            "job_is_log": segment.running_job_id is not None
+            and segment.running_job.kind == services.LOG_JOB_KIND,
         }
         if request.htmx and not request.htmx.boosted:
             return render(request, f"{self.template_name}#lines", context)
@@ -302,7 +305,8 @@ class SegmentLineAddView(_SegmentPost):
 
 
 class SegmentLogView(PermissionRequiredMixin, View):
-    """SEG-40..42: log the segment; the interactions are written by a background job."""
+    """SEG-40..42: log the segment in a background job; its preconditions are checked here,
+    so a refusal comes back at once. The job page shows the progress."""
 
     permission_required = CHANGE
 
@@ -311,21 +315,60 @@ class SegmentLogView(PermissionRequiredMixin, View):
         form = LogForm(request.POST)
         form.is_valid()
         try:
-            logged, _job, follow_up = services.segment_log(
+            job = services.segment_log_start(
                 segment=segment, user=request.user, **form.cleaned_data
             )
         except (ValidationError, ApplicationError) as exc:
             messages.error(request, _error_text(exc))
             return _back(request, segment)
-        messages.success(
+        messages.info(
             request,
-            _("Segment %(number)s logged (entry %(entry_no)s); interactions are being created.")
-            % {"number": logged.segment_number, "entry_no": logged.entry_no},
+            _("Segment %(number)s is being logged in the background.") % {"number": segment.number},
         )
-        if follow_up is not None:
-            return _back(request, follow_up)
-        url = reverse("segments:loggedsegment-list")
+        url = reverse("segments:log-job", args=[job.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _log_job_done_url(job) -> str:
+    follow_up = job.result.get("follow_up")
+    if follow_up:
+        return reverse("segments:segment-detail", args=[follow_up])
+    return reverse("segments:loggedsegment-list")
+
+
+class SegmentLogJobView(PermissionRequiredMixin, View):
+    """Progress of a log job, without loading the segment (it is deleted when logged). The
+    page polls itself; once the job succeeded the user is sent on to the follow-up segment
+    or the logged segments, once it failed the error is shown and polling stops."""
+
+    permission_required = VIEW
+    template_name = "segments/segment_log_job.html"
+
+    def get(self, request, job_id):
+        job = selectors.segment_log_job_get(job_id=job_id, user=request.user)
+        if job.status == BulkJobStatus.SUCCEEDED:
+            messages.success(
+                request,
+                _("Segment %(number)s logged (entry %(entry_no)s).")
+                % {
+                    "number": job.result.get("segment_number", job.params.get("segment_number")),
+                    "entry_no": job.result.get("entry_no"),
+                },
+            )
+            url = _log_job_done_url(job)
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        context = {
+            "job": job,
+            "poll_url": reverse("segments:log-job", args=[job.pk]),
+            "job_title": _("Logging segment %(number)s")
+            % {"number": job.params.get("segment_number", "")},
+        }
+        if request.htmx and not request.htmx.boosted:
+            response = render(request, "partials/job_progress.html", context)
+            if job.is_finished:
+                return HttpResponseStopPolling(response.content)
+            return response
+        return render(request, self.template_name, context)
 
 
 class SegmentLineDeleteView(PermissionRequiredMixin, View):

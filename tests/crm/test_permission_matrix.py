@@ -247,6 +247,7 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "reports:team-tasks": (302, 200, 200, 200),
     "reports:teams": (302, 200, 200, 200),
     "segments:index": (302, 200, 200, 200),
+    "segments:log-job": (302, 404, 404, 404),
     "segments:loggedsegment-cancel": (302, 403, 405, 405),
     "segments:loggedsegment-delete-canceled": (302, 403, 405, 405),
     "segments:loggedsegment-list": (302, 200, 200, 200),

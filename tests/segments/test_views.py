@@ -97,7 +97,8 @@ def test_sales_user_cannot_change(client, sales_user, new_segment):
 def test_log_page_logs_and_lists_logged_segment(
     marketing_client, new_segment, django_capture_on_commit_callbacks
 ):
-    """SG-19 through the page: logging redirects to the logged segments, which list it."""
+    """SG-19 through the page: logging starts a job (run on commit by the eager test
+    settings); its page then redirects to the logged segments, which list it."""
     from tests.factories.interactions import InteractionTemplateFactory
     from tests.factories.setup import SalespersonFactory
 
@@ -106,7 +107,11 @@ def test_log_page_logs_and_lists_logged_segment(
     segment_criteria_apply(segment=segment, action="add", filters={})
     with django_capture_on_commit_callbacks(execute=True):
         response = marketing_client.post(reverse("segments:segment-log", args=[segment.pk]))
+    job = BulkJob.objects.get(kind="segment_log")
     assert response.status_code == 302
-    assert response.url == reverse("segments:loggedsegment-list")
-    assert segment.number.encode() in marketing_client.get(response.url).content
+    assert response.url == reverse("segments:log-job", args=[job.pk])
+    page = marketing_client.get(response.url)
+    assert page.status_code == 302
+    assert page.url == reverse("segments:loggedsegment-list")
+    assert segment.number.encode() in marketing_client.get(page.url).content
     assert not Segment.objects.filter(pk=segment.pk).exists()
