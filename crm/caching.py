@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import models
+from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 SHARED_TIMEOUT = 300
@@ -43,7 +43,10 @@ def version(namespace: str) -> str:
 
 
 def bump(namespace: str) -> None:
+    """A new version now (this transaction sees its change) and again after COMMIT (another
+    process may have cached the old rows in between)."""
     cache.set(_version_key(namespace), uuid.uuid4().hex, None)
+    transaction.on_commit(lambda: cache.set(_version_key(namespace), uuid.uuid4().hex, None))
 
 
 def cached(namespace: str, key: str, compute: Callable[[], Any], timeout: int | None = None) -> Any:

@@ -528,10 +528,22 @@ def _setup_fk(to: str | type[models.Model], verbose: str) -> models.ForeignKey:
     )
 
 
+class MarketingSetupQuerySet(models.QuerySet):
+    """``update()`` sends no signal: it refreshes the cached row of ``MarketingSetup.load``."""
+
+    def update(self, **kwargs):
+        from crm import caching
+
+        count = super().update(**kwargs)
+        caching.bump("marketing-setup")
+        return count
+
+
 class MarketingSetup(TimeStampedModel):
     """The one setup row (SPEC 2.1), created by a data migration; it cannot be deleted."""
 
     singleton = models.BooleanField(default=True, editable=False, unique=True)
+    objects = MarketingSetupQuerySet.as_manager()
     # Numbering
     contact_series = _series_fk(_("contact nos."))
     campaign_series = _series_fk(_("campaign nos."))
@@ -630,8 +642,16 @@ class MarketingSetup(TimeStampedModel):
 
     @classmethod
     def load(cls) -> "MarketingSetup":
-        obj, _created = cls.objects.get_or_create(singleton=True)
-        return obj
+        """The setup row, from the cache (``crm.caching``; any save of the row refreshes it).
+        Read it with ``select_for_update`` instead where it is changed."""
+        from crm import caching
+
+        caching.invalidate_on_change("marketing-setup", cls)
+        return caching.cached(
+            "marketing-setup",
+            "row",
+            lambda: cls.objects.get_or_create(singleton=True)[0],
+        )
 
 
 RELATION_FIELDS = [

@@ -209,7 +209,24 @@ CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"*.bulk_*": {"queue": "bulk"}}
+# Jobs that touch thousands to millions of rows go to the "bulk" queue, so a dedicated worker
+# (docs/operations.md) keeps them from delaying interactive tasks (e-mail delivery, polls).
+BULK_TASKS = [
+    "campaigns.tasks.campaign_activate_task",
+    "campaigns.tasks.campaign_entries_delete_canceled_task",
+    "contacts.tasks.contact_duplicate_strings_generate_task",
+    "contacts.tasks.contact_import_csv_task",
+    "contacts.tasks.contact_import_from_business_system_task",
+    "contacts.tasks.contact_person_ripple_task",
+    "interactions.tasks.interactions_bulk_log_task",
+    "interactions.tasks.interactions_delete_canceled_task",
+    "segments.tasks.segment_apply_criteria_task",
+    "segments.tasks.segment_log_task",
+    "segments.tasks.logged_segments_delete_canceled_task",
+    "segments.tasks.segment_opportunities_create_task",
+    "api.tasks.sales_history_import_csv_task",
+]
+CELERY_TASK_ROUTES = {name: {"queue": "bulk"} for name in BULK_TASKS}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE: dict = {
