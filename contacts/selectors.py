@@ -333,7 +333,10 @@ class NoCountPage(Page):
 
 class NoCountPaginator(Paginator):
     """Fetches one row more than a page to know whether a next page exists: no COUNT(*) over
-    the whole table. ``count`` and ``num_pages`` are None (the pager shows no total)."""
+    the whole table. ``count`` and ``num_pages`` are None (the pager shows no total).
+    ``deferred_join`` (set by the list for a search) reads the page's ids first."""
+
+    deferred_join = False
 
     @cached_property
     def count(self):  # type: ignore[override]
@@ -356,9 +359,11 @@ class NoCountPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         window = self.object_list[bottom : bottom + self.per_page + 1]
-        if bottom >= DEFERRED_JOIN_OFFSET and isinstance(self.object_list, QuerySet):
-            # Deferred join: skip the offset over ids only (an index-only scan of the sort
-            # index), then read the full rows of the page by primary key.
+        deferred = bottom >= DEFERRED_JOIN_OFFSET or getattr(self, "deferred_join", False)
+        if deferred and isinstance(self.object_list, QuerySet):
+            # Deferred join: skip the offset (or test the search filter) over ids only, an
+            # index-only scan of the sort index, then read the full rows of the page by
+            # primary key.
             window = self.object_list.filter(pk__in=window.values("pk"))
         rows = list(window)
         if not rows and number > 1:

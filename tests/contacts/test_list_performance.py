@@ -115,3 +115,30 @@ def test_sort_links_and_filter_form_drop_the_bookmark(client, sales_user):
     assert 'name="after"' not in html
     assert 'href="?o=-city"' in html  # the sort link starts over
     assert 'rel="prev"' not in html
+
+
+def test_search_pages_read_ids_first_and_give_the_same_rows(client, make_user, monkeypatch):
+    """A search reads the page's ids on the covering sort index, then the rows by pk."""
+    from contacts.views import ContactListView
+
+    monkeypatch.setattr(ContactListView, "paginate_by", 5)
+    for i in range(7):
+        PersonFactory(name=f"Zetaplex {i:02d}", city="Rennes")
+        PersonFactory(name=f"Other {i:02d}", email=f"zetaplex{i}@mail.test")
+    PersonFactory(name="Nobody", city="Brest")
+    client.force_login(make_user("searcher", groups=["Sales"]))
+    url = reverse("contacts:contact-list")
+    expected = list(
+        _listed({"q": "zetaplex"}).values_list("pk", flat=True).order_by("search_name", "id")
+    )
+    seen = []
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(
+                url, {"q": "zetaplex", "page": number}, headers={"HX-Request": "true"}
+            )
+        page = response.context["page_obj"]
+        seen += [c.pk for c in page.object_list]
+        listing = [q["sql"] for q in ctx.captured_queries if "contacts_contact" in q["sql"]]
+        assert len(listing) == 1 and "IN (SELECT" in listing[0]
+    assert seen == expected and len(seen) == 14
