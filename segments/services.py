@@ -1035,14 +1035,45 @@ def segment_targets_notify(*, campaign_ids, contact_ids) -> None:
         )
 
 
+def _log_attachments(segment: Segment) -> dict[int, int]:
+    """SEG-41 "attachments become read-only": one read-only Attachment per language row of
+    the segment that has a file and is used by a line (a handful of rows, not one per line);
+    every interaction of that language points at it. Returns {language row id: attachment id}.
+    """
+    from interactions.models import Attachment
+
+    used = segment.lines.values("language_id")
+    rows = (
+        SegmentInteractionLanguage.objects.filter(segment=segment, language_id__in=used)
+        .exclude(attachment="")
+        .only("id", "attachment")
+    )
+    mapping = {}
+    for row in rows:
+        name = row.attachment.name
+        attachment = Attachment.objects.create(
+            file=name, file_name=name.rsplit("/", 1)[-1], is_read_only=True
+        )
+        mapping[row.pk] = attachment.pk
+    return mapping
+
+
 def _log_rows_sql(
-    segment: Segment, logged: LoggedSegment, *, user, send: bool, entries: dict[int, int]
+    segment: Segment,
+    logged: LoggedSegment,
+    *,
+    user,
+    send: bool,
+    entries: dict[int, int],
+    attachments: dict[int, int] | None = None,
 ) -> tuple[str, list, list[str]]:
     """SEG-41: the SELECT of the interaction rows, one per line, copying the line's values."""
     from contacts.models import ContactAltAddress
 
     languages = _table(SegmentInteractionLanguage)
     campaign_ids = sorted(entries)
+    row_ids = sorted(attachments or {})
+    attachment_ids = [attachments[pk] for pk in row_ids]
     columns = [
         "contact_id",
         "contact_company_id",
@@ -1072,6 +1103,7 @@ def _log_rows_sql(
         "alt_address_id",
         "contact_via",
         "email_body",
+        "attachment_id",
     ]
     sql = f"""
         SELECT l.contact_id, COALESCE(l.contact_company_id, l.contact_id) AS contact_company_id,
@@ -1091,7 +1123,8 @@ def _log_rows_sql(
                LEFT(COALESCE(NULLIF(l.contact_via, ''),
                     CASE WHEN l.correspondence_type = 'email' AND c.email = ''
                          THEN NULLIF(a.email, '') END, ''), 80) AS contact_via,
-               COALESCE(ll.email_body, hl.email_body, '') AS email_body
+               COALESCE(ll.email_body, hl.email_body, '') AS email_body,
+               COALESCE(lla.attachment_id, hla.attachment_id) AS attachment_id
         FROM {_table(SegmentLine)} l
         JOIN {_table(Contact)} c ON c.id = l.contact_id
         LEFT JOIN {_table(ContactAltAddress)} a ON a.id = l.alt_address_id
@@ -1100,6 +1133,10 @@ def _log_rows_sql(
         LEFT JOIN {languages} ll ON ll.line_id = l.id AND ll.language_id = l.language_id
         LEFT JOIN {languages} hl ON hl.segment_id = l.segment_id AND hl.line_id IS NULL
              AND hl.language_id = l.language_id
+        LEFT JOIN (SELECT unnest(%s::bigint[]) AS row_id,
+                          unnest(%s::bigint[]) AS attachment_id) lla ON lla.row_id = ll.id
+        LEFT JOIN (SELECT unnest(%s::bigint[]) AS row_id,
+                          unnest(%s::bigint[]) AS attachment_id) hla ON hla.row_id = hl.id
         WHERE l.segment_id = %s
         ORDER BY l.line_no
     """  # noqa: S608
@@ -1110,6 +1147,10 @@ def _log_rows_sql(
         send,
         campaign_ids,
         [entries[pk] for pk in campaign_ids],
+        row_ids,
+        attachment_ids,
+        row_ids,
+        attachment_ids,
         segment.pk,
     ]
     return sql, params, columns
@@ -1167,7 +1208,12 @@ def segment_log(
         ):
             entries.update({pk: entry.pk for pk, entry in (created or {}).items()})
     rows_sql, rows_params, columns = _log_rows_sql(
-        segment, logged, user=user, send=send, entries=entries
+        segment,
+        logged,
+        user=user,
+        send=send,
+        entries=entries,
+        attachments=_log_attachments(segment),
     )
     interactions_bulk_log_from_rows(rows_sql=rows_sql, rows_params=rows_params, columns=columns)
     if send:

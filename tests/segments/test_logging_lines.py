@@ -348,3 +348,38 @@ def test_segment_header_optimistic_locking(mail_segment):
     segment_update(segment=mail_segment, data={"description": "First"}, expected_version=token)
     with pytest.raises(ValidationError, match="Someone else saved"):
         segment_update(segment=mail_segment, data={"description": "Second"}, expected_version=token)
+
+
+def test_seg41_logged_interactions_share_a_read_only_attachment_per_language(
+    mail_segment, marketing_user
+):
+    """SEG-41 "attachments become read-only": the language row's file is attached to every
+    interaction of that language, as one read-only Attachment; lines of another language get
+    none."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from interactions.models import Attachment
+    from segments.models import SegmentInteractionLanguage
+    from tests.factories.setup import LanguageFactory
+
+    french, english = LanguageFactory(code="FRA"), LanguageFactory(code="ENU")
+    row = SegmentInteractionLanguage.objects.create(
+        segment=mail_segment,
+        language=french,
+        attachment=SimpleUploadedFile("offer.pdf", b"%PDF-1.4 offer"),
+    )
+    lines = [_line(mail_segment, CompanyFactory(email=f"c{i}@example.com")) for i in range(3)]
+    SegmentLine.objects.filter(pk__in=[lines[0].pk, lines[1].pk]).update(language=french)
+    SegmentLine.objects.filter(pk=lines[2].pk).update(language=english)
+
+    logged, _job, _follow = segment_log(segment=mail_segment, user=marketing_user)
+
+    entries = InteractionLogEntry.objects.filter(logged_segment=logged)
+    with_file = entries.filter(language=french)
+    assert with_file.count() == 2
+    assert {e.attachment_id for e in with_file} == {Attachment.objects.get().pk}
+    attachment = Attachment.objects.get()
+    assert attachment.is_read_only
+    assert attachment.file.name == row.attachment.name
+    assert attachment.file.read() == b"%PDF-1.4 offer"
+    assert entries.get(language=english).attachment_id is None
