@@ -229,6 +229,13 @@ class ContactsBench:
         sample = self.company.search_name[:4].lower() if self.company else "mart"
         return [
             Operation(
+                # No target: the cost of any page of the layout (session, user, navigation,
+                # template) measured the same way, i.e. the floor under every page below.
+                "floor: layout-only page",
+                self.page("password_change_done", needs=""),
+                Target(),
+            ),
+            Operation(
                 "list page 1 (filter+sort)",
                 self.page("contacts:contact-list", params=self.list_params()),
                 PAGE_TARGET,

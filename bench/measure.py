@@ -191,7 +191,7 @@ def table(rows: list[Row]) -> str:
                 "" if r.bare_sql_ms is None else f"{r.bare_sql_ms:.1f}",
                 "" if r.ratio is None else f"{r.ratio:.2f}×",
                 r.target,
-                "PASS" if r.passed else "FAIL",
+                ("PASS" if r.passed else "FAIL") if r.target else "info",
             )
         )
     widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=False)]
