@@ -156,6 +156,7 @@ class SegmentDetailView(PermissionRequiredMixin, View):
             "job": segment.running_job,
             "job_is_log": segment.running_job_id is not None
             and segment.running_job.kind == services.LOG_JOB_KIND,
+            "job_title": _job_title(segment.running_job),
         }
         if request.htmx and not request.htmx.boosted:
             return render(request, f"{self.template_name}#lines", context)
@@ -197,6 +198,13 @@ class SegmentCriteriaView(PermissionRequiredMixin, View):
         return self._render(request, segment, form)
 
 
+def _job_title(job) -> str:
+    """The progress bar's title for a job of the segment card (log jobs have their own page)."""
+    if job is not None and job.kind == services.OPPORTUNITIES_JOB_KIND:
+        return _("Creating opportunities")
+    return _("Applying criteria")
+
+
 class SegmentJobProgressView(PermissionRequiredMixin, View):
     permission_required = VIEW
 
@@ -209,7 +217,7 @@ class SegmentJobProgressView(PermissionRequiredMixin, View):
             {
                 "job": job,
                 "poll_url": reverse("segments:segment-job", args=[pk, job_id]),
-                "job_title": _("Applying criteria"),
+                "job_title": _job_title(job),
             },
         )
         if job.is_finished:

@@ -115,3 +115,22 @@ def test_log_page_logs_and_lists_logged_segment(
     assert page.url == reverse("segments:loggedsegment-list")
     assert segment.number.encode() in marketing_client.get(page.url).content
     assert not Segment.objects.filter(pk=segment.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "title"),
+    [
+        ("segment_create_opportunities", "Creating opportunities"),
+        ("segment_apply_criteria", "Applying criteria"),
+    ],
+)
+def test_card_names_the_running_job(marketing_client, new_segment, kind, title):
+    from crm.services import bulk_job_create
+
+    segment = new_segment()
+    job = bulk_job_create(kind=kind, target=segment, total=3)
+    Segment.objects.filter(pk=segment.pk).update(running_job=job)
+    page = marketing_client.get(reverse("segments:segment-detail", args=[segment.pk]))
+    assert title in page.content.decode()
+    progress = marketing_client.get(reverse("segments:segment-job", args=[segment.pk, job.pk]))
+    assert title in progress.content.decode()
