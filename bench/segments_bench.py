@@ -180,7 +180,13 @@ def run_benchmark(*, contacts: int, seed: bool = True, stdout=sys.stdout) -> tup
         return run
 
     def go_back():
-        return segment_go_back(segment=segment).position
+        """Rows: the lines the undone action had deleted (re-created by the undo)."""
+        from segments.models import SegmentHistory
+
+        last = segment.criteria_actions.order_by("-position").values("position")[:1]
+        restored = SegmentHistory.objects.filter(segment=segment, action_position=last).count()
+        segment_go_back(segment=segment)
+        return restored
 
     ops = [
         (f"add ({covered / max(Contact.objects.count(), 1):.0%} of contacts)", add_filters, "add"),
