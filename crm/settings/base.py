@@ -196,6 +196,18 @@ def redis_answers(url: str) -> bool:
         return False
 
 
+def shared_cache(key_prefix: str) -> dict | None:
+    """``CACHES`` on Redis (``CACHE_URL``, default ``REDIS_URL``) when it answers, else None.
+
+    Used by production and the benchmarks: login throttling, permission sets, code tables
+    and (with ``cached_db``) session reads shared by every process."""
+    url = env("CACHE_URL", REDIS_URL)
+    if not redis_answers(url):
+        return None
+    backend = "django.core.cache.backends.redis.RedisCache"
+    return {"default": {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": key_prefix}}
+
+
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

@@ -5,15 +5,10 @@ reads in Redis when Redis answers (crm/settings/production.py); the benchmarks m
 same set-up, with their own key prefix, and fall back to the test settings without Redis.
 """
 
-from .base import REDIS_URL, env, redis_answers
+from .base import shared_cache
 from .test import *  # noqa: F403
 
-if redis_answers(env("CACHE_URL", REDIS_URL)):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env("CACHE_URL", REDIS_URL),
-            "KEY_PREFIX": "crm-bench",
-        }
-    }
+_shared = shared_cache("crm-bench")
+if _shared is not None:
+    CACHES = _shared
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

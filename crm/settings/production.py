@@ -1,7 +1,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, SECRET_KEY, env, env_bool, env_list, redis_answers
+from .base import SECRET_KEY, env, env_bool, env_list, shared_cache
 
 DEBUG = False
 if not SECRET_KEY or len(SECRET_KEY) < 50:
@@ -24,19 +24,13 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Login throttling counters and other shared state: Redis when it answers (shared by every
 # gunicorn worker); otherwise a per-process locmem cache, which throttles per worker only.
-if redis_answers(env("CACHE_URL", REDIS_URL)):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env("CACHE_URL", REDIS_URL),
-            "KEY_PREFIX": "crm",
-        }
-    }
+CACHES = shared_cache("crm") or {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # Sessions read from the shared cache (written through to the database); not with a
     # per-process cache, where a logout in one worker would not reach the others.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
