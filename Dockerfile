@@ -5,6 +5,7 @@ RUN pip install --no-cache-dir uv
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
+RUN python scripts/assets.py
 RUN DJANGO_SETTINGS_MODULE=crm.settings.production SECRET_KEY=build-only-secret-key-not-used-at-run-time-0123456789abcdef \
     python manage.py collectstatic --no-input && python manage.py compiletranslations
 EXPOSE 8000

@@ -43,3 +43,5 @@ fi
 export UV_PYTHON="$PYTHON" UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT="$ROOT/.venv"
 "$UV" sync --frozen --quiet
 VENV_PY="$ROOT/.venv/bin/python"
+# Front-end packages pinned by package-lock.json (downloaded and verified; no Node.js needed).
+"$VENV_PY" scripts/assets.py
