@@ -71,7 +71,7 @@ def install(name: str, version: str, integrity: str, patterns: list[str]) -> Non
             destination.parent.mkdir(parents=True, exist_ok=True)
             destination.write_bytes(archive.extractfile(member).read())
     (target / MARKER).write_text(version)
-    print(f"[assets] {name} {version} -> {target.relative_to(ROOT)}", flush=True)  # noqa: T201
+    print(f"[assets] {name} {version} -> {target.relative_to(ROOT)}", flush=True)
 
 
 def main(argv: list[str]) -> int:
@@ -90,7 +90,7 @@ def main(argv: list[str]) -> int:
         if "--check" not in argv:
             install(name, entry["version"], entry["integrity"], patterns)
     if "--check" in argv and stale:
-        print(f"[assets] not installed: {', '.join(stale)}")  # noqa: T201
+        print(f"[assets] not installed: {', '.join(stale)}")
         return 1
     return 0
 
