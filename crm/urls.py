@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -8,6 +7,7 @@ from reports.views import HomeView, ReportIndexView
 
 from . import views
 from .login_throttle import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
+from .media import media_file
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
@@ -44,5 +44,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files, in every environment: only to users who may view the owning record.
+urlpatterns += [path(settings.MEDIA_URL.lstrip("/") + "<path:path>", media_file, name="media")]

@@ -119,3 +119,14 @@ def marketing_user(make_user):
 @pytest.fixture
 def user(sales_user):
     return sales_user
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in French leaves French active in the test thread: every test starts and ends
+    in the default language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
