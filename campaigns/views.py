@@ -1,7 +1,6 @@
 """Campaign pages: thin views over selectors and services."""
 
 import copy
-import csv
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -19,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from contacts.models import Contact
 from crm.concurrency import StaleObjectError
+from crm.csv_export import SafeWriter
 from crm.exceptions import ApplicationError
 from crm.models import BulkJob
 
@@ -311,7 +311,7 @@ class CampaignEntriesExportView(PermissionRequiredMixin, CampaignMixin, View):
         response["Content-Disposition"] = (
             f'attachment; filename="campaign-{self.campaign.number}-entries.csv"'
         )
-        writer = csv.writer(response)
+        writer = SafeWriter(response)
         writer.writerow(
             [
                 _("Entry no."),

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from crm.csv_export import SafeWriter
 from crm.exceptions import ApplicationError
 from crm.models import BulkJob
 from crm.services import bulk_job_create, bulk_job_finish, bulk_job_progress, bulk_job_start
@@ -894,11 +895,6 @@ EXPORT_FIELDS = (
 EXPORT_CHUNK = 2000
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _export_value(contact: Contact, name: str) -> str:
     value = getattr(contact, name)
     if hasattr(value, "code"):
@@ -909,7 +905,7 @@ def _export_value(contact: Contact, name: str) -> str:
 def contacts_csv_rows(queryset) -> Iterator[str]:
     """CSV lines of ``queryset``, streamed in chunks (the header uses the field names, so the
     file can be imported again)."""
-    writer = csv.writer(_Echo())
+    writer = SafeWriter()
     yield "\ufeff" + writer.writerow(EXPORT_FIELDS)
     qs = queryset.defer(None).select_related("country", "salesperson").order_by("pk")
     for contact in qs.iterator(chunk_size=EXPORT_CHUNK):

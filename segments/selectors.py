@@ -1,12 +1,12 @@
 """Reads of the segments area: scoped lists with their derived counts, lines, export rows."""
 
-import csv
 from collections.abc import Iterator
 
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from crm.csv_export import SafeWriter
 from crm.models import BulkJob
 
 from .models import LoggedSegment, SavedSegmentCriteria, Segment, SegmentCriteriaAction, SegmentLine
@@ -150,14 +150,9 @@ def logged_segment_list() -> models.QuerySet[LoggedSegment]:
     return LoggedSegment.objects.select_related("user")
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def segment_export_rows(*, segment: Segment) -> Iterator[str]:
     """SEG-51: CSV lines (header first), streamed from one server-side cursor."""
-    writer = csv.writer(_Echo())
+    writer = SafeWriter()
     yield writer.writerow([name for name, _lookup in EXPORT_COLUMNS])
     rows = (
         segment.lines.order_by("line_no")
