@@ -3,38 +3,12 @@
 import datetime as dt
 from collections.abc import Iterable
 
+import icalendar
 from django.utils import timezone
 
 from .models import Attendance, Attendee, Task
 
 PRODID = "-//Open CRM//Meetings//EN"
-
-
-def _escape(value: str) -> str:
-    return (
-        (value or "")
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\n", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """Lines longer than 75 octets are folded (RFC 5545 3.1)."""
-    out, current = [], line
-    while len(current.encode()) > 75:
-        cut = 75
-        while len(current[:cut].encode()) > 75:
-            cut -= 1
-        out.append(current[:cut])
-        current = " " + current[cut:]
-    out.append(current)
-    return "\r\n".join(out)
-
-
-def _utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def meeting_bounds(task: Task) -> tuple[dt.datetime, dt.datetime]:
@@ -47,37 +21,43 @@ def meeting_bounds(task: Task) -> tuple[dt.datetime, dt.datetime]:
 def meeting_ics(
     *, task: Task, attendees: Iterable[Attendee], organizer_email: str, method: str = "REQUEST"
 ) -> str:
-    lines = [
-        "BEGIN:VCALENDAR",
-        f"PRODID:{PRODID}",
-        "VERSION:2.0",
-        f"METHOD:{method}",
-        "BEGIN:VEVENT",
-        f"UID:{task.ical_uid}",
-        f"SEQUENCE:{task.ical_sequence}",
-        f"DTSTAMP:{_utc(timezone.now())}",
-    ]
+    """The VCALENDAR of one meeting, written by the ``icalendar`` library (escaping of
+    ``\\ ; ,`` and of every line break, CR included; folding at 75 octets; CRLF lines)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    event = icalendar.Event()
+    event.add("uid", task.ical_uid)
+    event.add("sequence", task.ical_sequence)
+    event.add("dtstamp", timezone.now().astimezone(dt.UTC))
     if task.is_all_day:
-        end = task.ending_date or task.date
-        lines.append(f"DTSTART;VALUE=DATE:{task.date:%Y%m%d}")
-        lines.append(f"DTEND;VALUE=DATE:{end + dt.timedelta(days=1):%Y%m%d}")
+        event.add("dtstart", task.date)
+        event.add("dtend", (task.ending_date or task.date) + dt.timedelta(days=1))
     else:
         start, end = meeting_bounds(task)
-        lines.append(f"DTSTART:{_utc(start)}")
-        lines.append(f"DTEND:{_utc(end)}")
-    lines.append(f"SUMMARY:{_escape(task.description)}")
+        event.add("dtstart", start.astimezone(dt.UTC))
+        event.add("dtend", end.astimezone(dt.UTC))
+    event.add("summary", _one_line_breaks(task.description))
     if task.location:
-        lines.append(f"LOCATION:{_escape(task.location)}")
-    lines.append(f"ORGANIZER:mailto:{organizer_email}")
+        event.add("location", _one_line_breaks(task.location))
+    event.add("organizer", icalendar.vCalAddress(f"mailto:{organizer_email}"))
     for attendee in attendees:
         if attendee.attendance == Attendance.ORGANIZER:
             continue
-        role = (
+        address = icalendar.vCalAddress(f"mailto:{attendee.email}")
+        address.params["role"] = (
             "OPT-PARTICIPANT" if attendee.attendance == Attendance.OPTIONAL else "REQ-PARTICIPANT"
         )
-        name = _escape(attendee.name).replace('"', "")
-        lines.append(f'ATTENDEE;ROLE={role};CN="{name}";RSVP=TRUE:mailto:{attendee.email}')
+        address.params["cn"] = icalendar.vText(_one_line_breaks(attendee.name))
+        address.params["rsvp"] = "TRUE"
+        event.add("attendee", address, encode=0)
     if method == "CANCEL":
-        lines.append("STATUS:CANCELLED")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+        event.add("status", "CANCELLED")
+    calendar.add_component(event)
+    return calendar.to_ical().decode()
+
+
+def _one_line_breaks(value: str | None) -> str:
+    """Every line break (CRLF, bare CR, LF) as one LF, which iCalendar escapes as ``\\n``."""
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n")
