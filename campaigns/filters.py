@@ -5,9 +5,10 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.widgets import DateInput
 from setup.models import Salesperson
 
-from .forms import CampaignFilterForm, DateInput
+from .forms import CampaignFilterForm
 from .models import Campaign, CampaignStatus
 
 

@@ -6,16 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.concurrency import VersionFormMixin
+from crm.widgets import DateInput
 from setup.models import Currency, Salesperson
 
 from .models import Campaign, CampaignPriceLine, CampaignStatus
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class CampaignForm(VersionFormMixin, forms.ModelForm):

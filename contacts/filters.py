@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from crm import caching
+from crm.widgets import DateInput
 from setup.models import (
     BusinessRelation,
     ContactType,
@@ -148,7 +149,7 @@ class ContactFilterSet(django_filters.FilterSet):
     )
     is_privacy_blocked = django_filters.BooleanFilter(label=_("Privacy blocked"))
     modified_since = django_filters.DateFilter(
-        label=_("Modified since"), method="filter_modified_since"
+        label=_("Modified since"), method="filter_modified_since", widget=DateInput()
     )
     o = ContactOrderingFilter(
         label=_("Sort"),

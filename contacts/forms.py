@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.concurrency import VersionFormMixin
 from crm.validators import IMAGE_EXTENSIONS, image_validators
+from crm.widgets import DateInput
 from setup.models import (
     BusinessRelation,
     ContactType,
@@ -282,7 +283,7 @@ WebSourceAddForm = _row_form(
 
 
 class CommentAddForm(forms.Form):
-    date = forms.DateField(label=_("Date"), required=False)
+    date = forms.DateField(label=_("Date"), required=False, widget=DateInput())
     code = forms.CharField(label=_("Code"), max_length=10, required=False)
     comment = forms.CharField(label=_("Comment"), max_length=80)
 
@@ -309,8 +310,8 @@ class AltAddressDateRangeForm(forms.Form):
     alt_address = forms.ModelChoiceField(
         queryset=ContactAltAddress.objects.none(), label=_("Alternate address")
     )
-    starting_date = forms.DateField(label=_("Starting date"))
-    ending_date = forms.DateField(label=_("Ending date"), required=False)
+    starting_date = forms.DateField(label=_("Starting date"), widget=DateInput())
+    ending_date = forms.DateField(label=_("Ending date"), required=False, widget=DateInput())
 
     def __init__(self, *args, contact, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.widgets import DateInput
 from setup.models import CustomerTemplate, LinkType
 
 from .imports import IMPORT_FIELDS, IMPORT_MAX_BYTES
@@ -63,12 +64,8 @@ class DuplicateGenerateForm(forms.Form):
     number_from = forms.CharField(label=_("Contact no. from"), required=False, max_length=20)
     number_to = forms.CharField(label=_("Contact no. to"), required=False, max_length=20)
     company_number = forms.CharField(label=_("Company no."), required=False, max_length=20)
-    modified_from = forms.DateField(
-        label=_("Modified from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    modified_to = forms.DateField(
-        label=_("Modified to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    modified_from = forms.DateField(label=_("Modified from"), required=False, widget=DateInput())
+    modified_to = forms.DateField(label=_("Modified to"), required=False, widget=DateInput())
     external_id = forms.CharField(label=_("External ID"), required=False, max_length=20)
 
     def __init__(self, *args, **kwargs):

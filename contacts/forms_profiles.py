@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.widgets import DateInput
+
 from .models import ProfileAnswer, ProfileQuestion, ProfileQuestionnaire
 
 
@@ -109,7 +111,7 @@ class ClassificationUpdateForm(forms.Form):
     run_date = forms.DateField(
         label=_("Run date"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     questionnaire = forms.ModelChoiceField(
         label=_("Questionnaire"),

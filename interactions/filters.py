@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
+from crm.widgets import DateRangeWidget
 from setup.models import Salesperson
 
 from .models import Evaluation, InteractionGroup, InteractionLogEntry, InteractionTemplate
@@ -50,7 +51,7 @@ class InteractionLogEntryFilterSet(django_filters.FilterSet):
     )
     date = django_filters.DateFromToRangeFilter(
         label=_("Date"),
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        widget=DateRangeWidget(),
     )
     canceled = django_filters.BooleanFilter(field_name="is_canceled", label=_("Canceled"))
     evaluation = django_filters.ChoiceFilter(choices=Evaluation.choices[1:], label=_("Evaluation"))

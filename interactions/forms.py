@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
+from crm.widgets import DateInput
 from setup.models import CorrespondenceType, Language, Salesperson
 
 from .models import (
@@ -96,9 +97,7 @@ class InteractionForm(forms.Form):
     language = forms.ModelChoiceField(
         queryset=Language.objects.all(), required=False, label=_("Language")
     )
-    date = forms.DateField(
-        required=False, label=_("Date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date = forms.DateField(required=False, label=_("Date"), widget=DateInput())
     time = forms.TimeField(
         required=False, label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"})
     )
@@ -191,12 +190,8 @@ class EntryActionForm(forms.Form):
 
 
 class DeleteCanceledForm(forms.Form):
-    date_from = forms.DateField(
-        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(required=False, label=_("From"), widget=DateInput())
+    date_to = forms.DateField(required=False, label=_("To"), widget=DateInput())
     contact = forms.IntegerField(required=False, label=_("Contact ID"))
     template = forms.ModelChoiceField(
         queryset=InteractionTemplate.objects.all(), required=False, label=_("Interaction template")
@@ -212,12 +207,8 @@ class DeleteCanceledForm(forms.Form):
 
 
 class StatisticsFilterForm(forms.Form):
-    date_from = forms.DateField(
-        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(required=False, label=_("From"), widget=DateInput())
+    date_to = forms.DateField(required=False, label=_("To"), widget=DateInput())
 
 
 class LettersPrintedForm(forms.Form):
@@ -250,5 +241,7 @@ class CoverSheetForm(forms.Form):
 class EntryCommentForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), max_length=80)
     date = forms.DateField(
-        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date"),
+        required=False,
+        widget=DateInput(attrs={"class": "form-control form-control-sm"}),
     )

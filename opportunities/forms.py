@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
 from crm.concurrency import VersionFormMixin
+from crm.widgets import DateInput
 from setup.models import Salesperson, Team
 
 from .models import (
@@ -41,10 +42,6 @@ def _helper(label) -> FormHelper:
     helper = FormHelper()
     helper.add_input(Submit("submit", label))
     return helper
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class TimeInput(forms.TimeInput):

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.widgets import DateInput
 from opportunities.models import (
     ActionTaken,
     Opportunity,
@@ -37,12 +38,8 @@ class _GetForm(forms.Form):
 
 
 class DateRangeForm(_GetForm):
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
 
 class ContactListReportForm(_GetForm):

@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.concurrency import VersionFormMixin
+from crm.widgets import DateInput
 from interactions.models import InteractionTemplate
 from setup.models import MailingGroup, Salesperson
 
@@ -24,7 +25,7 @@ class SegmentForm(forms.ModelForm):
             "default_subject",
             "correspondence_type",
         ]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -172,7 +173,7 @@ class SegmentTaskForm(forms.Form):
     """SEG-54 / TSK-15: one task per segment contact (after confirmation)."""
 
     description = forms.CharField(label=_("Description"), max_length=100)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
     confirm = forms.BooleanField(label=_("Create one task per segment contact"), required=True)
 
     def __init__(self, *args, **kwargs):
@@ -185,9 +186,7 @@ class SegmentActivityForm(forms.Form):
     """SEG-54 / TSK-30: one set of activity tasks per segment contact."""
 
     activity = forms.ModelChoiceField(label=_("Activity"), queryset=None)
-    start_date = forms.DateField(
-        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
     confirm = forms.BooleanField(
         label=_("Assign the activity to every segment contact"), required=True
     )

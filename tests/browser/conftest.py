@@ -43,3 +43,22 @@ def login(live_server, page):
         return page
 
     return do
+
+
+@pytest.fixture
+def outside_requests(live_server, page):
+    """Requests the page makes to any other origin, aborted (there is no internet) and listed.
+
+    A test asserts the list stays empty: no page of the product loads anything from outside."""
+    origin = live_server.url
+    seen: list[str] = []
+
+    def outside(url: str) -> bool:
+        return not (url == origin or url.startswith(origin + "/"))
+
+    def abort(route):
+        seen.append(route.request.url)
+        route.abort()
+
+    page.route(outside, abort)
+    return seen
