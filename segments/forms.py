@@ -8,7 +8,7 @@ from interactions.models import InteractionTemplate
 from setup.models import MailingGroup, Salesperson
 
 from .criteria import SALES_HISTORY_FIELDS, SECTIONS, CriteriaError, parse_filter_text
-from .models import CriteriaActionKind, SavedSegmentCriteria, Segment
+from .models import CriteriaActionKind, LoggedSegment, SavedSegmentCriteria, Segment
 
 FILTER_HELP = _("A|B any of, a..b range, A* pattern, '' blank, <>'' not blank")
 
@@ -167,6 +167,56 @@ class LineFilterForm(forms.Form):
 class LogForm(forms.Form):
     send = forms.BooleanField(label=_("Send (e-mail / letters to print)"), required=False)
     follow_up = forms.BooleanField(label=_("Create follow-up segment"), required=False)
+
+
+class ConfirmForm(forms.Form):
+    """An action whose page is its confirmation (go back, refresh)."""
+
+
+class ReuseLoggedForm(forms.Form):
+    """SEG-27: the logged segment whose contacts are added."""
+
+    logged = forms.ModelChoiceField(
+        label=_("Logged segment"), queryset=LoggedSegment.objects.none()
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["logged"].queryset = LoggedSegment.objects.order_by("-entry_no")
+
+
+class SegmentOpportunitiesForm(forms.Form):
+    """SEG-53 / OPP-21: the wizard's fields for one opportunity per segment contact."""
+
+    sales_cycle = forms.ModelChoiceField(
+        label=_("Sales cycle"),
+        queryset=None,
+        required=False,
+        help_text=_("Leave empty to use the default sales cycle of Marketing setup."),
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=())
+    creation_date = forms.DateField(
+        label=_("Creation date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    activate_first_stage = forms.BooleanField(label=_("Activate first stage"), required=False)
+    estimated_value = forms.DecimalField(label=_("Estimated value"), required=False, initial=0)
+    chances_percent = forms.DecimalField(label=_("Chances of success %"), required=False, initial=0)
+    estimated_close_date = forms.DateField(
+        label=_("Estimated close date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("Create one opportunity per line with a contact"), required=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        from opportunities.models import Priority, SalesCycle
+
+        super().__init__(*args, **kwargs)
+        self.fields["sales_cycle"].queryset = SalesCycle.objects.filter(is_blocked=False)
+        self.fields["priority"].choices = Priority.choices
+        self.fields["priority"].initial = Priority.NORMAL
 
 
 class SegmentTaskForm(forms.Form):

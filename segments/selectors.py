@@ -67,7 +67,9 @@ def _count(model, **filters):
 
 def segment_list(*, user=None) -> models.QuerySet[Segment]:
     """Segments with the derived line and criteria-action counts (SPEC 5.1)."""
-    return Segment.objects.select_related("salesperson", "template", "running_job").annotate(
+    return Segment.objects.select_related(
+        "salesperson", "template", "campaign", "running_job"
+    ).annotate(
         line_count=_count(SegmentLine),
         action_count=_count(SegmentCriteriaAction),
     )

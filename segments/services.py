@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import contextmanager, nullcontext
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -1476,12 +1477,69 @@ def segment_opportunity_campaign_check(*, segment: Segment, campaign) -> None:
         )
 
 
+def _opportunity_params(options: dict | None) -> dict:
+    """The wizard's choices (OPP-21) as JSON for the job's params."""
+    options = options or {}
+    cycle = options.get("sales_cycle")
+    params: dict[str, Any] = {
+        "sales_cycle": getattr(cycle, "pk", cycle),
+        "priority": options.get("priority") or "",
+        "activate_first_stage": bool(options.get("activate_first_stage")),
+    }
+    for name in ("creation_date", "estimated_close_date"):
+        value = options.get(name)
+        params[name] = value.isoformat() if value else None
+    for name in ("estimated_value", "chances_percent"):
+        params[name] = str(options.get(name) or 0)
+    return params
+
+
+def _opportunity_kwargs(params: dict) -> dict:
+    """Inverse of ``_opportunity_params``: keyword arguments of ``opportunity_create``."""
+    from opportunities.models import SalesCycle
+
+    kwargs: dict[str, Any] = {
+        "activate_first_stage": bool(params.get("activate_first_stage")),
+        "estimated_value": Decimal(params.get("estimated_value") or 0),
+        "chances_percent": Decimal(params.get("chances_percent") or 0),
+    }
+    if params.get("sales_cycle"):
+        kwargs["sales_cycle"] = SalesCycle.objects.get(pk=params["sales_cycle"])
+    if params.get("priority"):
+        kwargs["priority"] = params["priority"]
+    for name in ("creation_date", "estimated_close_date"):
+        if params.get(name):
+            kwargs[name] = dt.date.fromisoformat(params[name])
+    return kwargs
+
+
+def _line_opportunity_create(*, segment: Segment, line: SegmentLine, user, params: dict):
+    from opportunities.services import opportunity_create
+
+    return opportunity_create(
+        description=segment.description,
+        contact=line.contact,
+        salesperson=segment.salesperson or line.salesperson,
+        user=user,
+        segment_number=segment.number,
+        campaign=segment.campaign,
+        **_opportunity_kwargs(params),
+    )
+
+
+class _DryRunDone(Exception):
+    """Rolls back the trial opportunity of ``segment_opportunities_create_start``."""
+
+
 @transaction.atomic
 def segment_opportunities_create_start(
-    *, segment: Segment, user, queue: str | None = None
+    *, segment: Segment, user, options: dict | None = None, queue: str | None = None
 ) -> BulkJob:
     """SEG-53 / OPP-21: after confirmation, one opportunity per line with a contact, in
-    batches of 200 as a bulk job. The campaign (OPP-5/6) is checked once up front."""
+    batches of 200 as a bulk job. ``options`` carries the wizard's fields (sales cycle,
+    priority, creation date, activate first stage and its estimates). The rules are checked
+    once up front by creating the first line's opportunity in a savepoint that is rolled
+    back (no number is used up), so a refusal reaches the form at once."""
     from opportunities.services import opportunity_campaign_validate
 
     from .tasks import segment_opportunities_create_task
@@ -1490,15 +1548,25 @@ def segment_opportunities_create_start(
     _busy_check(segment)
     if not segment.description:
         raise ValidationError({"description": _("You must fill in the description.")})
+    params = _opportunity_params(options)
     segment_opportunity_campaign_check(segment=segment, campaign=segment.campaign)
-    opportunity_campaign_validate(campaign=segment.campaign, creation_date=_today())
-    total = segment.lines.filter(contact__isnull=False).count()
+    creation_date = _opportunity_kwargs(params).get("creation_date") or _today()
+    opportunity_campaign_validate(campaign=segment.campaign, creation_date=creation_date)
+    lines = segment.lines.filter(contact__isnull=False)
+    total = lines.count()
     if not total:
         raise ValidationError(
             _("Segment %(number)s has no lines with a contact.") % {"number": segment.number}
         )
+    first = lines.select_related("contact", "salesperson").order_by("line_no").first()
+    try:
+        with transaction.atomic():
+            _line_opportunity_create(segment=segment, line=first, user=user, params=params)
+            raise _DryRunDone
+    except _DryRunDone:
+        pass
     job = bulk_job_create(
-        kind=OPPORTUNITIES_JOB_KIND, user=user, target=segment, total=total, params={}
+        kind=OPPORTUNITIES_JOB_KIND, user=user, target=segment, total=total, params=params
     )
     Segment.objects.filter(pk=segment.pk).update(running_job=job)
     options = {"queue": queue} if queue else {}
@@ -1515,8 +1583,6 @@ def segment_opportunities_create(
     commits its opportunities together with ``last_line_no`` in the job's result, so a
     redelivered message continues after the last committed batch. Returns True while more
     batches remain (when ``max_batches`` stopped it)."""
-    from opportunities.services import opportunity_create
-
     job = BulkJob.objects.get(pk=job_id)
     if job.is_finished:
         return False
@@ -1539,13 +1605,8 @@ def segment_opportunities_create(
             if not lines:
                 break
             for line in lines:
-                opportunity_create(
-                    description=segment.description,
-                    contact=line.contact,
-                    salesperson=segment.salesperson or line.salesperson,
-                    user=job.started_by,
-                    segment_number=segment.number,
-                    campaign=segment.campaign,
+                _line_opportunity_create(
+                    segment=segment, line=line, user=job.started_by, params=job.params
                 )
             created += len(lines)
             done += len(lines)

@@ -8,6 +8,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import ListView
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
@@ -22,15 +23,18 @@ from interactions.views import InteractionCoverSheetView
 from . import selectors, services
 from .criteria import filters_summary
 from .forms import (
+    ConfirmForm,
     CriteriaForm,
     LineAddForm,
     LineFilterForm,
     LogForm,
     MailingGroupForm,
     ReuseCriteriaForm,
+    ReuseLoggedForm,
     SaveCriteriaForm,
     SegmentActivityForm,
     SegmentForm,
+    SegmentOpportunitiesForm,
     SegmentTaskForm,
     SegmentUpdateForm,
     criteria_tabs,
@@ -146,13 +150,6 @@ class SegmentDetailView(PermissionRequiredMixin, View):
             "page_obj": page_obj,
             "lines": page_obj.object_list,
             "filter_form": filter_form,
-            "line_add_form": LineAddForm(),
-            "mailing_group_form": MailingGroupForm(),
-            "save_form": SaveCriteriaForm(),
-            "reuse_form": ReuseCriteriaForm(),
-            "log_form": LogForm(),
-            "task_form": SegmentTaskForm(),
-            "activity_form": SegmentActivityForm(),
             "job": segment.running_job,
             "job_is_log": segment.running_job_id is not None
             and segment.running_job.kind == services.LOG_JOB_KIND,
@@ -183,7 +180,7 @@ class SegmentCriteriaView(PermissionRequiredMixin, View):
         form = CriteriaForm(request.POST)
         if form.is_valid():
             try:
-                services.segment_criteria_start(
+                job = services.segment_criteria_start(
                     segment=segment,
                     user=request.user,
                     action=form.cleaned_data["action"],
@@ -193,7 +190,12 @@ class SegmentCriteriaView(PermissionRequiredMixin, View):
             except (ValidationError, ApplicationError) as exc:
                 form.add_error(None, _error_text(exc))
             else:
-                messages.info(request, _("The criteria are being applied in the background."))
+                _job_outcome(
+                    request,
+                    job,
+                    running=_("The criteria are being applied in the background."),
+                    done=_criteria_done,
+                )
                 return _back(request, segment)
         return self._render(request, segment, form)
 
@@ -225,114 +227,203 @@ class SegmentJobProgressView(PermissionRequiredMixin, View):
         return response
 
 
-class _SegmentPost(PermissionRequiredMixin, View):
-    """POST-only action on one segment: run ``act``, report its message, back to the card."""
+def _job_outcome(request, job, *, running: str, done) -> None:
+    """One flash message per outcome of a job just started: "in the background" while it
+    runs, its result once it finished (a worker that answered at once, or eager mode)."""
+    job.refresh_from_db()
+    if job.status == BulkJobStatus.FAILED:
+        messages.error(request, job.error)
+    elif job.status == BulkJobStatus.SUCCEEDED:
+        messages.success(request, done(job.result))
+    else:
+        messages.info(request, running)
+
+
+def _criteria_done(result: dict) -> str:
+    return _("Criteria applied: %(changed)s lines changed, %(lines)s lines on the segment.") % {
+        "changed": result.get("changed", 0),
+        "lines": result.get("lines", 0),
+    }
+
+
+class _SegmentFormView(PermissionRequiredMixin, View):
+    """One action of the segment card on its own page: GET shows its form (or its
+    confirmation), POST runs ``act``; a refusal re-renders the form with the message, so
+    nothing typed is lost. ``act`` returns a success message, a response, or None (it then
+    added its own messages)."""
 
     permission_required = CHANGE
+    template_name = "segments/segment_action_form.html"
+    form_class = ConfirmForm
+    title = ""
+    intro = ""
+    submit_label = ""
+    submit_class = "btn-primary"
+
+    def get_form(self, segment, data=None):
+        return self.form_class(data)
+
+    def render_form(self, request, segment, form):
+        context = {
+            "segment": segment,
+            "form": form,
+            "title": self.title,
+            "intro": self.intro,
+            "submit_label": self.submit_label or self.title,
+            "submit_class": self.submit_class,
+        }
+        return render(request, self.template_name, context)
+
+    def get(self, request, pk):
+        segment = selectors.segment_get(pk=pk, user=request.user)
+        return self.render_form(request, segment, self.get_form(segment))
 
     def post(self, request, pk):
         segment = selectors.segment_get(pk=pk, user=request.user)
-        try:
-            message = self.act(request, segment)
-        except (ValidationError, ApplicationError) as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            if message:
-                messages.success(request, message)
-        return _back(request, segment)
+        form = self.get_form(segment, request.POST)
+        if form.is_valid():
+            try:
+                outcome = self.act(request, segment, form)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            except ApplicationError as exc:
+                form.add_error(None, _error_text(exc))
+            else:
+                if isinstance(outcome, str):
+                    messages.success(request, outcome)
+                elif outcome is not None:
+                    return outcome
+                return _back(request, segment)
+        return self.render_form(request, segment, form)
 
-    def act(self, request, segment) -> str:
+    def act(self, request, segment, form):
         raise NotImplementedError
 
 
-class SegmentGoBackView(_SegmentPost):
-    def act(self, request, segment):
+class SegmentGoBackView(_SegmentFormView):
+    title = _lazy("Go back")
+    intro = _lazy(
+        "Undo the last criteria action: its added lines are deleted, its removed lines re-created."
+    )
+    submit_class = "btn-warning"
+
+    def act(self, request, segment, form):
         action = services.segment_go_back(segment=segment)
         return _("Action %(position)s undone.") % {"position": action.position}
 
 
-class SegmentRefreshView(_SegmentPost):
-    def act(self, request, segment):
-        services.segment_refresh_start(segment=segment, user=request.user)
-        return _("The segment is being refreshed in the background.")
+class SegmentRefreshView(_SegmentFormView):
+    title = _lazy("Refresh")
+    intro = _lazy("Clear the lines and replay the criteria actions? Line changes are lost.")
+    submit_class = "btn-warning"
+
+    def act(self, request, segment, form):
+        job = services.segment_refresh_start(segment=segment, user=request.user)
+        _job_outcome(
+            request,
+            job,
+            running=_("The segment is being refreshed in the background."),
+            done=_criteria_done,
+        )
 
 
-class SegmentSaveCriteriaView(_SegmentPost):
-    def act(self, request, segment):
-        form = SaveCriteriaForm(request.POST)
-        if not form.is_valid():
-            raise ValidationError(_("Enter a code for the saved criteria."))
+class SegmentSaveCriteriaView(_SegmentFormView):
+    form_class = SaveCriteriaForm
+    title = _lazy("Save criteria")
+
+    def act(self, request, segment, form):
         saved = services.segment_criteria_save(
             segment=segment, user=request.user, **form.cleaned_data
         )
         return _("Criteria saved as %(code)s.") % {"code": saved.code}
 
 
-class SegmentReuseCriteriaView(_SegmentPost):
-    def act(self, request, segment):
-        form = ReuseCriteriaForm(request.POST)
-        if not form.is_valid():
-            raise ValidationError(_("Choose saved criteria."))
+class SegmentReuseCriteriaView(_SegmentFormView):
+    form_class = ReuseCriteriaForm
+    title = _lazy("Reuse criteria")
+
+    def act(self, request, segment, form):
         if segment.action_count and not form.cleaned_data["confirm_append"]:
             raise ValidationError(
-                _("The segment already has criteria actions: confirm appending the saved set.")
+                {
+                    "confirm_append": _(
+                        "The segment already has criteria actions: confirm appending the saved set."
+                    )
+                }
             )
-        services.segment_criteria_reuse_start(
+        job = services.segment_criteria_reuse_start(
             segment=segment, saved=form.cleaned_data["saved"], user=request.user
         )
-        return _("The saved criteria are being applied in the background.")
+        _job_outcome(
+            request,
+            job,
+            running=_("The saved criteria are being applied in the background."),
+            done=_criteria_done,
+        )
 
 
-class SegmentReuseLoggedView(_SegmentPost):
-    def act(self, request, segment):
-        logged = selectors.logged_segment_list().filter(pk=request.POST.get("logged")).first()
-        if logged is None:
-            raise ValidationError(_("Choose a logged segment."))
-        services.segment_reuse_logged_start(segment=segment, logged=logged, user=request.user)
-        return _("The contacts of the logged segment are being added in the background.")
+class SegmentReuseLoggedView(_SegmentFormView):
+    form_class = ReuseLoggedForm
+    title = _lazy("Reuse segment")
+    intro = _lazy(
+        "Add the contacts of a logged segment (contacts already on the segment are skipped)."
+    )
+
+    def act(self, request, segment, form):
+        job = services.segment_reuse_logged_start(
+            segment=segment, logged=form.cleaned_data["logged"], user=request.user
+        )
+        _job_outcome(
+            request,
+            job,
+            running=_("The contacts of the logged segment are being added in the background."),
+            done=_criteria_done,
+        )
 
 
-class SegmentMailingGroupView(_SegmentPost):
-    def act(self, request, segment):
-        form = MailingGroupForm(request.POST)
-        if not form.is_valid():
-            raise ValidationError(_("Choose a mailing group."))
+class SegmentMailingGroupView(_SegmentFormView):
+    form_class = MailingGroupForm
+    title = _lazy("Apply mailing group")
+
+    def act(self, request, segment, form):
         result = services.segment_mailing_group_apply(segment=segment, **form.cleaned_data)
         return _("Mailing group assigned to %(added)s contacts.") % result
 
 
-class SegmentLineAddView(_SegmentPost):
-    def act(self, request, segment):
-        form = LineAddForm(request.POST)
-        number = form.data.get("contact_number", "").strip()
+class SegmentLineAddView(_SegmentFormView):
+    form_class = LineAddForm
+    title = _lazy("Add line")
+
+    def act(self, request, segment, form):
+        number = form.cleaned_data["contact_number"].strip()
         contact = Contact.objects.filter(number=number).first()
         if contact is None:
-            raise ValidationError(_("Contact %(number)s does not exist.") % {"number": number})
+            raise ValidationError(
+                {"contact_number": _("Contact %(number)s does not exist.") % {"number": number}}
+            )
         services.segment_line_add(segment=segment, contact=contact, user=request.user)
         return _("Contact %(number)s added.") % {"number": contact.number}
 
 
-class SegmentLogView(PermissionRequiredMixin, View):
+class SegmentLogView(_SegmentFormView):
     """SEG-40..42: log the segment in a background job; its preconditions are checked here,
-    so a refusal comes back at once. The job page shows the progress."""
+    so a refusal comes back at once on the form. The job page shows the progress, and says
+    "logged" once it is done: the "in the background" message only while it still runs."""
 
-    permission_required = CHANGE
+    form_class = LogForm
+    title = _lazy("Log segment")
+    intro = _lazy("Log the segment? It is turned into interactions and removed.")
+    submit_class = "btn-success"
 
-    def post(self, request, pk):
-        segment = selectors.segment_get(pk=pk, user=request.user)
-        form = LogForm(request.POST)
-        form.is_valid()
-        try:
-            job = services.segment_log_start(
-                segment=segment, user=request.user, **form.cleaned_data
+    def act(self, request, segment, form):
+        job = services.segment_log_start(segment=segment, user=request.user, **form.cleaned_data)
+        job.refresh_from_db()
+        if not job.is_finished:
+            messages.info(
+                request,
+                _("Segment %(number)s is being logged in the background.")
+                % {"number": segment.number},
             )
-        except (ValidationError, ApplicationError) as exc:
-            messages.error(request, _error_text(exc))
-            return _back(request, segment)
-        messages.info(
-            request,
-            _("Segment %(number)s is being logged in the background.") % {"number": segment.number},
-        )
         url = reverse("segments:log-job", args=[job.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
@@ -465,35 +556,50 @@ class LoggedSegmentListView(PermissionRequiredMixin, ListView):
         return selectors.logged_segment_list()
 
 
-class SegmentOpportunitiesCreateView(_SegmentPost):
-    """SEG-53: one opportunity per line (confirmed in the dialog), as a bulk job."""
+class SegmentOpportunitiesCreateView(_SegmentFormView):
+    """SEG-53 / OPP-21: the wizard's fields, then one opportunity per line (a bulk job)."""
 
-    def act(self, request, segment):
-        if not request.POST.get("confirm"):
-            raise ValidationError(_("Confirm creating one opportunity per line."))
-        services.segment_opportunities_create_start(segment=segment, user=request.user)
-        return _("The opportunities are being created in the background.")
+    form_class = SegmentOpportunitiesForm
+    title = _lazy("Create opportunities")
+    intro = _lazy(
+        "One opportunity per line with a contact, with the segment's description, "
+        "salesperson, campaign and number."
+    )
+
+    def act(self, request, segment, form):
+        options = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
+        job = services.segment_opportunities_create_start(
+            segment=segment, user=request.user, options=options
+        )
+        _job_outcome(
+            request,
+            job,
+            running=_("The opportunities are being created in the background."),
+            done=lambda result: (
+                _("%(count)s opportunities created.") % {"count": result.get("created", 0)}
+            ),
+        )
 
 
-class SegmentTasksCreateView(_SegmentPost):
+class SegmentTasksCreateView(_SegmentFormView):
     """SEG-54 / TSK-15: one task per segment contact."""
 
-    def act(self, request, segment):
-        form = SegmentTaskForm(request.POST)
-        if not form.is_valid():
-            raise ValidationError(_("Enter a description and a date, and confirm."))
+    form_class = SegmentTaskForm
+    title = _lazy("Create tasks")
+
+    def act(self, request, segment, form):
         data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
         tasks = services.segment_tasks_create(segment=segment, user=request.user, data=data)
         return _("%(count)s tasks created.") % {"count": len(tasks)}
 
 
-class SegmentActivityAssignView(_SegmentPost):
+class SegmentActivityAssignView(_SegmentFormView):
     """SEG-54 / TSK-30: one set of activity tasks per segment contact."""
 
-    def act(self, request, segment):
-        form = SegmentActivityForm(request.POST)
-        if not form.is_valid():
-            raise ValidationError(_("Choose an activity and a start date, and confirm."))
+    form_class = SegmentActivityForm
+    title = _lazy("Assign activity")
+
+    def act(self, request, segment, form):
         tasks = services.segment_activity_assign(
             segment=segment,
             activity=form.cleaned_data["activity"],
