@@ -33,7 +33,14 @@ class CampaignFilterSet(django_filters.FilterSet):
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=(("number", "number"), ("starting_date", "starting_date")),
-        field_labels={"number": _("No."), "starting_date": _("Starting date")},
+        # Every label lazy, the descending ones too: django-filter formats its own
+        # "%s (descending)" once at import, in the language of no request (English).
+        field_labels={
+            "number": _("No."),
+            "-number": _("No. (descending)"),
+            "starting_date": _("Starting date"),
+            "-starting_date": _("Starting date (descending)"),
+        },
     )
 
     class Meta:

@@ -22,6 +22,8 @@ class SegmentForm(forms.ModelForm):
             "salesperson",
             "template",
             "campaign",
+            "is_campaign_target",
+            "is_campaign_response",
             "default_subject",
             "correspondence_type",
         ]

@@ -169,6 +169,9 @@ def segment_create(*, user, data: dict[str, Any]) -> Segment:
     for field in HEADER_FIELDS:
         if field in data and (template is None or field not in TEMPLATE_TO_HEADER.values()):
             setattr(segment, field, data[field])
+    for flag in ("is_campaign_target", "is_campaign_response"):
+        if data.get(flag):  # ticked on the create form: wins over the template's blank flag
+            setattr(segment, flag, True)
     segment.full_clean()
     segment.save()
     _copy_template_languages(segment, template)

@@ -82,7 +82,9 @@ class SegmentCreateView(PermissionRequiredMixin, View):
     template_name = "segments/segment_form.html"
 
     def get(self, request):
-        return render(request, self.template_name, {"form": SegmentForm()})
+        # "New segment" on a campaign card comes with ?campaign=<pk> (SPEC 6.3 step 2).
+        initial = {"campaign": request.GET["campaign"]} if request.GET.get("campaign") else {}
+        return render(request, self.template_name, {"form": SegmentForm(initial=initial)})
 
     def post(self, request):
         form = SegmentForm(request.POST)
