@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from setup.admin_numbers import NumberedAdminMixin
+
 from . import models
 
 
@@ -50,7 +52,7 @@ class ContactWebSourceInline(admin.TabularInline):
 
 
 @admin.register(models.Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(NumberedAdminMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "name",

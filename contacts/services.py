@@ -221,6 +221,14 @@ def _company_from_data(data: dict[str, Any], current: Contact | None) -> tuple[b
     return False, None
 
 
+def _drop_blocked_default_salesperson(contact: Contact) -> None:
+    """SET-21/22: a default salesperson (setup, the user's, the company's) that is blocked or
+    privacy-blocked is not applied to a new contact; the contact is left without one."""
+    salesperson = contact.salesperson
+    if salesperson.is_blocked or salesperson.is_privacy_blocked:
+        contact.salesperson = None
+
+
 def _inherit_from_company(
     person: Contact, *, company: Contact, previous: Contact | None, setup: MarketingSetup
 ) -> None:
@@ -485,6 +493,8 @@ def contact_create(
     _normalize(contact)
     _check_type_fields(contact)
     _apply_gdpr(contact, was_minor=False)
+    if contact.salesperson_id and not data.get("salesperson"):
+        _drop_blocked_default_salesperson(contact)
 
     issued = number_assign(
         setup_field="contact_series",

@@ -1,5 +1,8 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_noop
+
+from setup.admin_numbers import NumberedAdminMixin
 
 from .models import (
     Activity,
@@ -83,7 +86,7 @@ class OpportunityEntryInline(admin.TabularInline):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(NumberedAdminMixin, admin.ModelAdmin):
     """Read-mostly: opportunities change through the pages (services)."""
 
     list_display = ["number", "description", "salesperson", "status", "creation_date"]
@@ -98,14 +101,21 @@ class OpportunityAdmin(admin.ModelAdmin):
 
 
 @admin.register(SalesQuote)
-class SalesQuoteAdmin(admin.ModelAdmin):
+class SalesQuoteAdmin(NumberedAdminMixin, admin.ModelAdmin):
+    """SET-19: a quote's number comes from the sales quote series: quotes are created from
+    their opportunity ("Create sales quote"), never added here."""
+
+    add_refused_message = gettext_noop(
+        "Sales quotes are created from their opportunity (Create sales quote), which takes "
+        "the number from the sales quote series; they cannot be added here."
+    )
     list_display = ["number", "contact", "opportunity", "amount", "status"]
     raw_id_fields = ["contact", "opportunity"]
     search_fields = ["number"]
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(NumberedAdminMixin, admin.ModelAdmin):
     list_display = ["number", "date", "type", "description", "salesperson", "team", "status"]
     list_filter = ["type", "status", "is_closed"]
     search_fields = ["number", "description"]

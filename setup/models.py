@@ -404,6 +404,15 @@ class Team(CodeTable):
         return f"{self.code} {self.name}".strip()
 
 
+def salesperson_unchoosable_message(salesperson: "Salesperson") -> str:
+    """SET-21/22: why a salesperson cannot be newly chosen, or "" when it can."""
+    if salesperson.is_privacy_blocked:
+        return _("Salesperson %(code)s is blocked due to privacy.") % {"code": salesperson.code}
+    if salesperson.is_blocked:
+        return _("Salesperson %(code)s is blocked.") % {"code": salesperson.code}
+    return ""
+
+
 class TeamMember(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     salesperson = models.ForeignKey(
@@ -419,6 +428,19 @@ class TeamMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team_id}/{self.salesperson_id}"
+
+    def clean(self) -> None:
+        """SET-21/22: a blocked or privacy-blocked salesperson cannot join a team (existing
+        memberships stay)."""
+        if not self.salesperson_id:
+            return
+        if not self._state.adding:
+            before = TeamMember.objects.filter(pk=self.pk).values_list("salesperson_id", flat=True)
+            if self.salesperson_id in before:
+                return
+        message = salesperson_unchoosable_message(self.salesperson)
+        if message:
+            raise ValidationError({"salesperson": message})
 
 
 # --------------------------------------------------------------------------------------------
@@ -617,10 +639,10 @@ class MarketingSetup(TimeStampedModel):
         errors: dict[str, str] = {}
         if self.base_currency_id is None:
             errors["base_currency"] = _("The base currency must have a value.")
-        if self.default_salesperson_id and self.default_salesperson.is_blocked:
-            errors["default_salesperson"] = _("Salesperson %(code)s is blocked.") % {
-                "code": self.default_salesperson.code
-            }
+        if self.default_salesperson_id:  # SET-4, SET-22
+            message = salesperson_unchoosable_message(self.default_salesperson)
+            if message:
+                errors["default_salesperson"] = message
         seen: dict[int, str] = {}
         for field in RELATION_FIELDS:
             value = getattr(self, f"{field}_id")
