@@ -263,13 +263,16 @@ def test_log_post_htmx_gets_a_client_redirect(
 def test_log_post_refused_in_the_request_with_the_message(
     marketing_client, ready_segment, django_capture_on_commit_callbacks
 ):
-    """SEG-40: a segment without description is refused at once, back on the card, no job."""
+    """SEG-40: a segment without description is refused at once, on the log form (its
+    choices kept), no job."""
     segment = segment_update(segment=ready_segment, data={"description": ""})
     with django_capture_on_commit_callbacks() as callbacks:
-        response = marketing_client.post(reverse("segments:segment-log", args=[segment.pk]))
-    assert response.status_code == 302
-    assert response.url == reverse("segments:segment-detail", args=[segment.pk])
-    assert "You must fill in the description." in _messages(response)
+        response = marketing_client.post(
+            reverse("segments:segment-log", args=[segment.pk]), {"send": "on"}
+        )
+    assert response.status_code == 200
+    assert "You must fill in the description." in response.content.decode()
+    assert response.context["form"]["send"].value() is True
     assert not callbacks
     assert not BulkJob.objects.exists()
 
