@@ -20,7 +20,7 @@ from contacts.models import Contact
 from crm.concurrency import StaleObjectError
 from crm.csv_export import SafeWriter
 from crm.exceptions import ApplicationError
-from crm.models import BulkJob
+from crm.models import BulkJob, BulkJobStatus
 
 from . import selectors, services
 from .charts import statistics_bars
@@ -223,13 +223,20 @@ class CampaignActivateView(ConfirmActionView):
             activate_without_prices=self.request.POST.get("confirm") == "1",
             user=self.request.user,
         )
-        if result.job is not None:
-            messages.info(self.request, _("Activation runs in the background."))
-            return redirect("campaigns:campaign-job", pk=self.campaign.pk, job_id=result.job.pk)
+        inserted = result.inserted
+        if result.job is not None:  # one message per outcome: the job may be done already
+            job = result.job
+            job.refresh_from_db()
+            if job.status == BulkJobStatus.FAILED:
+                messages.error(self.request, job.error)
+                return None
+            if job.status != BulkJobStatus.SUCCEEDED:
+                messages.info(self.request, _("Activation runs in the background."))
+                return redirect("campaigns:campaign-job", pk=self.campaign.pk, job_id=job.pk)
+            inserted = job.result.get("inserted", 0)
         messages.success(
             self.request,
-            _("Special prices activated: %(count)s target rows added.")
-            % {"count": result.inserted},
+            _("Special prices activated: %(count)s target rows added.") % {"count": inserted},
         )
         return None
 

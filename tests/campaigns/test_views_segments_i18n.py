@@ -59,3 +59,30 @@ def test_new_segment_from_the_campaign_card(client, marketing_user, language):
     )
     card = client.get(campaign.get_absolute_url(), headers=headers).content.decode()
     assert segment.get_absolute_url() in card
+
+
+@pytest.mark.django_db(transaction=True)
+def test_activation_job_done_at_once_gives_one_message(client, marketing_user, monkeypatch):
+    """One message per outcome: an activation job that finished at once (eager worker) says
+    "activated", never "runs in the background"."""
+    from campaigns import services as campaign_services
+    from campaigns.models import CampaignTargetGroup
+    from segments.services import segment_create, segment_line_add
+    from tests.factories.contacts import CompanyFactory
+
+    monkeypatch.setattr(campaign_services, "ACTIVATE_INLINE_LIMIT", 0)
+    MarketingSetup.load()
+    MarketingSetup.objects.update(segment_series=series_with_line("SEGJ", "SJ0001"))
+    campaign = CampaignFactory()
+    segment = segment_create(
+        user=marketing_user,
+        data={"description": "Targets", "campaign": campaign, "is_campaign_target": True},
+    )
+    segment_line_add(segment=segment, contact=CompanyFactory())
+    client.force_login(marketing_user)
+    response = client.post(
+        reverse("campaigns:campaign-activate", args=[campaign.pk]), {"confirm": "1"}, follow=True
+    )
+    texts = [str(m) for m in response.context["messages"]]
+    assert texts == ["Special prices activated: 1 target rows added."], texts
+    assert CampaignTargetGroup.objects.filter(campaign=campaign).count() == 1
