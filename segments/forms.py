@@ -197,16 +197,14 @@ class SegmentOpportunitiesForm(forms.Form):
         help_text=_("Leave empty to use the default sales cycle of Marketing setup."),
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=())
-    creation_date = forms.DateField(
-        label=_("Creation date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    creation_date = forms.DateField(label=_("Creation date"), required=False, widget=DateInput())
     activate_first_stage = forms.BooleanField(label=_("Activate first stage"), required=False)
     estimated_value = forms.DecimalField(label=_("Estimated value"), required=False, initial=0)
     chances_percent = forms.DecimalField(label=_("Chances of success %"), required=False, initial=0)
     estimated_close_date = forms.DateField(
         label=_("Estimated close date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     confirm = forms.BooleanField(
         label=_("Create one opportunity per line with a contact"), required=True
