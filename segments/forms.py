@@ -53,8 +53,6 @@ class SegmentUpdateForm(VersionFormMixin, SegmentForm):
             "unit_duration_min",
             "information_flow",
             "initiated_by",
-            "is_campaign_target",
-            "is_campaign_response",
             "ignore_contact_correspondence_type",
         ]
 

@@ -143,8 +143,10 @@ def segment_log_job_get(*, job_id: int, user=None) -> BulkJob:
 
 
 def saved_criteria_list() -> models.QuerySet[SavedSegmentCriteria]:
-    return SavedSegmentCriteria.objects.select_related("user").annotate(
-        action_count=Count("actions")
+    return (
+        SavedSegmentCriteria.objects.select_related("user")
+        .annotate(action_count=Count("actions"))
+        .order_by("code", "id")  # Meta.ordering does not apply to an aggregate query
     )
 
 
