@@ -258,9 +258,21 @@ class CampaignDeactivateView(ConfirmActionView):
 
 
 class CampaignEntriesCancelView(ConfirmActionView):
-    """CMP-11: multi-select; the card's form asks for confirmation before posting."""
+    """CMP-11: multi-select on the card; the first POST shows the confirmation with the
+    selection carried in hidden fields, the confirmed POST applies it (no script needed)."""
 
     http_method_names = ["post"]
+    title = gettext_lazy("Canceled state of entries")
+
+    def get_question(self) -> str:
+        return _("Change the canceled state of the selected entries and their interactions?")
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("confirm") != "1":
+            hidden = [("entry", pk) for pk in request.POST.getlist("entry")]
+            hidden.append(("is_canceled", request.POST.get("is_canceled", "")))
+            return self.render_to_response(self.get_context_data(hidden=hidden))
+        return super().post(request, *args, **kwargs)
 
     def act(self):
         ids = [int(pk) for pk in self.request.POST.getlist("entry") if pk.isdigit()]
@@ -399,7 +411,18 @@ class PriceLineUpdateView(PermissionRequiredMixin, PriceLineMixin, FormView):
 
 
 class PriceLineDeleteView(PermissionRequiredMixin, PriceLineMixin, View):
+    """GET asks (the confirmation page), POST deletes."""
+
     permission_required = "campaigns.change_campaign"
+
+    def get(self, request, *args, **kwargs):
+        context = {
+            "campaign": self.campaign,
+            "title": _("Delete price line"),
+            "question": _("Delete this price line?"),
+            "danger": True,
+        }
+        return render(request, "campaigns/campaign_confirm.html", context)
 
     def post(self, request, *args, **kwargs):
         services.campaign_price_line_delete(line=self.line)

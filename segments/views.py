@@ -610,8 +610,24 @@ class SegmentActivityAssignView(_SegmentFormView):
         return _("%(count)s tasks created.") % {"count": len(tasks)}
 
 
+def _logged_confirm(request, *, title, question, hidden=(), danger=False):
+    """The confirmation page of an action on the logged segments (no script: GET asks)."""
+    context = {"title": title, "question": question, "hidden": hidden, "danger": danger}
+    return render(request, "segments/loggedsegment_confirm.html", context)
+
+
 class _LoggedSegmentPost(PermissionRequiredMixin, View):
     permission_required = CHANGE
+    http_method_names = ["post"]  # those that ask first add "get" (their confirmation)
+
+    def get(self, request, pk):
+        logged = selectors.logged_segment_list().filter(pk=pk).first()
+        if logged is None:
+            raise Http404
+        return self.confirm(request, logged)
+
+    def confirm(self, request, logged):
+        raise Http404
 
     def post(self, request, pk):
         logged = selectors.logged_segment_list().filter(pk=pk).first()
@@ -629,6 +645,21 @@ class _LoggedSegmentPost(PermissionRequiredMixin, View):
 
 class LoggedSegmentCancelView(_LoggedSegmentPost):
     """SEG-43: cancel / un-cancel (interactions and campaign entries follow)."""
+
+    http_method_names = ["get", "post"]
+
+    def confirm(self, request, logged):
+        cancel = request.GET.get("cancel") != "0"
+        if cancel:
+            title = _("Cancel logged segment %(entry_no)s") % {"entry_no": logged.entry_no}
+        else:
+            title = _("Un-cancel logged segment %(entry_no)s") % {"entry_no": logged.entry_no}
+        return _logged_confirm(
+            request,
+            title=title,
+            question=_("Apply to all its interactions and campaign entries?"),
+            hidden=[("cancel", "1" if cancel else "0")],
+        )
 
     def act(self, request, logged):
         cancel = request.POST.get("cancel") != "0"
@@ -651,9 +682,25 @@ class LoggedSegmentDeleteCanceledView(PermissionRequiredMixin, View):
 
     permission_required = "segments.delete_loggedsegment"
 
+    def get(self, request):
+        return _logged_confirm(
+            request,
+            title=_("Delete canceled logged segments"),
+            question=_("Delete all canceled logged segments? Their interactions stay, canceled."),
+            danger=True,
+        )
+
     def post(self, request):
-        services.logged_segments_delete_canceled_start(user=request.user)
-        messages.success(request, _("Canceled logged segments are being deleted."))
+        job = services.logged_segments_delete_canceled_start(user=request.user)
+        _job_outcome(
+            request,
+            job,
+            running=_("Canceled logged segments are being deleted."),
+            done=lambda result: (
+                _("%(count)s canceled logged segments deleted.")
+                % {"count": result.get("deleted", 0)}
+            ),
+        )
         url = reverse("segments:loggedsegment-list")
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 

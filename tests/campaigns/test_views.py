@@ -170,10 +170,13 @@ def test_entries_cancel_and_csv_export(client, marketing_user):
     campaign = CampaignFactory(number="K7")
     entry = CampaignEntryFactory(campaign=campaign, description="Mailing")
     client.force_login(marketing_user)
-    client.post(
-        reverse("campaigns:campaign-entries-cancel", args=[campaign.pk]),
-        {"entry": [entry.pk], "is_canceled": "1"},
-    )
+    url = reverse("campaigns:campaign-entries-cancel", args=[campaign.pk])
+    asks = client.post(url, {"entry": [entry.pk], "is_canceled": "1"})
+    assert asks.status_code == 200  # CMP-11: the confirmation, selection kept
+    assert f'name="entry" value="{entry.pk}"' in asks.content.decode()
+    entry.refresh_from_db()
+    assert not entry.is_canceled
+    client.post(url, {"entry": [entry.pk], "is_canceled": "1", "confirm": "1"})
     entry.refresh_from_db()
     assert entry.is_canceled
     response = client.get(reverse("campaigns:campaign-entries-export", args=[campaign.pk]))

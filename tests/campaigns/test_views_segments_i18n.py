@@ -86,3 +86,21 @@ def test_activation_job_done_at_once_gives_one_message(client, marketing_user, m
     texts = [str(m) for m in response.context["messages"]]
     assert texts == ["Special prices activated: 1 target rows added."], texts
     assert CampaignTargetGroup.objects.filter(campaign=campaign).count() == 1
+
+
+def test_price_line_delete_asks_first_without_script(client, marketing_user):
+    """The card's delete link opens a confirmation page (no inline script); POST deletes."""
+    from campaigns.models import CampaignPriceLine
+    from tests.factories.campaigns import CampaignPriceLineFactory
+
+    line = CampaignPriceLineFactory()
+    client.force_login(marketing_user)
+    card = client.get(line.campaign.get_absolute_url()).content.decode()
+    assert "onsubmit=" not in card
+    url = reverse("campaigns:price-line-delete", args=[line.campaign.pk, line.pk])
+    assert f'href="{url}"' in card
+    page = client.get(url, headers={"accept-language": "fr"})
+    assert "Supprimer cette ligne de prix ?" in page.content.decode()
+    assert CampaignPriceLine.objects.filter(pk=line.pk).exists()
+    client.post(url)
+    assert not CampaignPriceLine.objects.filter(pk=line.pk).exists()

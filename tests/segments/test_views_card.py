@@ -232,3 +232,26 @@ def test_opp21_first_stage_checks_refuse_on_the_form(marketing_client, segment, 
     assert not Opportunity.objects.exists()
     assert not BulkJob.objects.filter(kind="segment_create_opportunities").exists()
     assert not opportunity_setup.opportunity_series.lines.get().last_number_used
+
+
+def test_logged_segment_cancel_and_delete_ask_on_their_own_page(
+    marketing_client, segment, marketing_user
+):
+    """SEG-43: cancel and "delete canceled" ask on a confirmation page (no inline script);
+    the confirmed POST applies."""
+    from segments.services import segment_log
+
+    segment_line_add(segment=segment, contact=CompanyFactory())
+    logged, _job, _follow = segment_log(segment=segment, user=marketing_user)
+    listing = marketing_client.get(reverse("segments:loggedsegment-list")).content.decode()
+    assert "onsubmit=" not in listing
+    url = reverse("segments:loggedsegment-cancel", args=[logged.pk])
+    assert f'href="{url}?cancel=1"' in listing
+    page = marketing_client.get(url, {"cancel": "1"}, headers={"accept-language": "fr"})
+    assert f"Annuler le segment enregistré {logged.entry_no}" in page.content.decode()
+    assert not LoggedSegment.objects.get(pk=logged.pk).is_canceled
+    marketing_client.post(url, {"cancel": "1"})
+    assert LoggedSegment.objects.get(pk=logged.pk).is_canceled
+    delete_url = reverse("segments:loggedsegment-delete-canceled")
+    asks = marketing_client.get(delete_url).content.decode()
+    assert "Delete all canceled logged segments?" in asks
