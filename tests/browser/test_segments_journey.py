@@ -1,5 +1,6 @@
-"""A segment built, reduced and logged in the browser, in English and in French, read back
-from PostgreSQL (SG-2, SG-8, SG-19; the log runs as a Celery job, eager in tests)."""
+"""A segment built, reduced, taken back one step and logged in the browser, in English and
+in French, read back from PostgreSQL (SG-2, SG-8, SG-12, SG-19; the log runs as a Celery job,
+eager in tests)."""
 
 import pytest
 
@@ -14,6 +15,7 @@ TEXT = {
     "en": {
         "add": "Add contacts",
         "reduce": "Reduce contacts",
+        "go_back": "Go back",
         "log": "Log segment",
         "logged": "logged (entry",
         "background": "in the background",
@@ -21,6 +23,7 @@ TEXT = {
     "fr": {
         "add": "Ajouter des contacts",
         "reduce": "Réduire les contacts",
+        "go_back": "Revenir en arrière",
         "log": "Enregistrer le segment",
         "logged": "enregistré",
         "background": "arrière-plan",
@@ -69,11 +72,21 @@ def test_segment_build_reduce_and_log(live_server, login, make_user, language):
     assert segment.lines.count() == 3
     assert page.locator("#lines tbody tr").count() == 3
 
-    page.locator("#segment-main-actions a", has_text=text["reduce"]).click()
-    assert page.locator("select[name=action]").input_value() == "reduce"
-    page.fill("input[name=contact__city]", "Nîmes")
-    page.click("form button[type=submit].btn-primary")
+    def reduce_nimes():
+        page.locator("#segment-main-actions a", has_text=text["reduce"]).click()
+        assert page.locator("select[name=action]").input_value() == "reduce"
+        page.fill("input[name=contact__city]", "Nîmes")
+        page.click("form button[type=submit].btn-primary")
+        page.wait_for_url(f"{live_server.url}{segment.get_absolute_url()}")
+
+    reduce_nimes()
+    assert segment.lines.count() == 2
+    page.locator("#segment-main-actions a", has_text=text["go_back"]).click()
+    page.click("#segment-action-form button[type=submit]")
     page.wait_for_url(f"{live_server.url}{segment.get_absolute_url()}")
+    assert segment.lines.count() == 3  # SG-12: the reduced line is back
+    assert segment.criteria_actions.count() == 1
+    reduce_nimes()
     assert sorted(segment.lines.values_list("contact_id", flat=True)) == sorted(c.pk for c in arles)
     assert segment.criteria_actions.count() == 2
     page.screenshot(path=f".data/screenshot-segment-card-{language}.png", full_page=True)
