@@ -1,6 +1,7 @@
 """Staff back door for the contacts area. Business rules live in services, not here."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_noop
 
 from setup.admin_numbers import NumberedAdminMixin
 
@@ -53,6 +54,11 @@ class ContactWebSourceInline(admin.TabularInline):
 
 @admin.register(models.Contact)
 class ContactAdmin(NumberedAdminMixin, admin.ModelAdmin):
+    # SET-16/17/19: the number comes from the contact series through contact_create.
+    add_refused_message = gettext_noop(
+        "Contacts are created from the Contacts pages, which take the number from the contact "
+        "series; they cannot be added here."
+    )
     list_display = [
         "number",
         "name",

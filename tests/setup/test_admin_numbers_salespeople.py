@@ -7,6 +7,7 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from contacts.models import Contact
 from contacts.services import contact_create
 from opportunities.models import SalesQuote
 from setup.models import MarketingSetup, TeamMember
@@ -55,24 +56,34 @@ def test_set19_admin_quote_number_read_only(rf, superuser_client):
 
 
 @pytest.mark.parametrize(
-    ("language", "text"),
+    ("path", "model", "language", "text"),
     [
-        ("en", "Sales quotes are created from their opportunity (Create sales quote)"),
-        ("fr", "Les devis sont créés depuis leur opportunité (Créer un devis)"),
+        (
+            "opportunities/salesquote",
+            SalesQuote,
+            "en",
+            "Sales quotes are created from their opportunity (Create sales quote)",
+        ),
+        (
+            "opportunities/salesquote",
+            SalesQuote,
+            "fr",
+            "Les devis sont créés depuis leur opportunité (Créer un devis)",
+        ),
+        ("contacts/contact", Contact, "en", "Contacts are created from the Contacts pages"),
+        ("contacts/contact", Contact, "fr", "Les contacts sont créés depuis les pages Contacts"),
     ],
 )
-def test_set19_admin_refuses_adding_a_sales_quote(superuser_client, language, text):
-    """SET-19/SET-16: the admin cannot add a quote outside the number series; the add page
-    says why, in the user's language, and nothing is created."""
-    response = superuser_client.get(
-        "/admin/opportunities/salesquote/add/", headers={"accept-language": language}
-    )
+def test_set19_admin_refuses_adding_numbered_records(superuser_client, path, model, language, text):
+    """SET-19/SET-16: the admin cannot add a quote or a contact outside the number series;
+    the add page says why, in the user's language, and nothing is created."""
+    response = superuser_client.get(f"/admin/{path}/add/", headers={"accept-language": language})
     assert response.status_code == 302
-    assert response["Location"] == "/admin/opportunities/salesquote/"
+    assert response["Location"] == f"/admin/{path}/"
     assert next(str(m) for m in get_messages(response.wsgi_request)).startswith(text)
-    posted = superuser_client.post("/admin/opportunities/salesquote/add/", {"number": "X1"})
+    posted = superuser_client.post(f"/admin/{path}/add/", {"number": "X1", "name": "X"})
     assert posted.status_code == 302
-    assert not SalesQuote.objects.exists()
+    assert not model.objects.exists()
 
 
 @pytest.mark.parametrize(
