@@ -68,6 +68,21 @@ def main(database: str) -> None:
             )
             RelationType.write([employee_of], {"reverse": employer_of.id})
             RelationType.write([employer_of], {"reverse": employee_of.id})
+        # A second user for people editing in Tryton (the sync itself logs in as admin).
+        if not User.search([("login", "=", "editor")]):
+            Group = pool.get("res.group")
+            User.create(
+                [
+                    {
+                        "name": "Editor",
+                        "login": "editor",
+                        "password": "editor-password",
+                        "groups": [("add", [g.id for g in Group.search([])])],
+                        "companies": [("add", [company.id])],
+                        "company": company.id,
+                    }
+                ]
+            )
         transaction.commit()
 
 
