@@ -491,9 +491,9 @@ def _push_creates(run: Run, items: list[tuple[Any, dict]]) -> dict[int, bool]:
     if not items:
         return {}
     mapping, adapter = run.mapping, run.adapter
-    matched = _match_before_create(run, items)
-    items = [item for item in items if item[0].pk not in matched]
-    outcome = dict.fromkeys(matched, True)
+    matched, refused = _match_before_create(run, items)
+    items = [item for item in items if item[0].pk not in matched and item[0].pk not in refused]
+    outcome = {**dict.fromkeys(matched, True), **dict.fromkeys(refused, False)}
     if not items:
         return outcome
 
@@ -532,21 +532,21 @@ def _push_creates(run: Run, items: list[tuple[Any, dict]]) -> dict[int, bool]:
     return outcome
 
 
-def _match_before_create(run: Run, items: list[tuple[Any, dict]]) -> set[int]:
+def _match_before_create(run: Run, items: list[tuple[Any, dict]]) -> tuple[set[int], set[int]]:
     """Full synchronisation: a local row whose matching fields find exactly one uncoupled
     remote record is coupled to it instead of creating a duplicate (e.g. currencies)."""
     if not run.create_missing:
-        return set()
+        return set(), set()
     keys = sorted(
         (f for f in run.fields if f.use_for_matching and f.is_enabled),
         key=lambda f: f.match_priority,
     )
     if not keys:
-        return set()
+        return set(), set()
     coupled_remote = set(
         SyncCoupling.objects.filter(mapping=run.mapping).values_list("remote_id", flat=True)
     )
-    matched = set()
+    matched, refused = set(), set()
     for obj, values in items:
         criteria = [
             (f.remote_field, values.get(f.remote_field), f.match_case_sensitive)
@@ -555,9 +555,23 @@ def _match_before_create(run: Run, items: list[tuple[Any, dict]]) -> set[int]:
         ]
         if not criteria:
             continue
-        found = run.adapter.search(
-            run.mapping.remote_resource, criteria, remote_filter=run.mapping.remote_filter, limit=2
-        )
+        try:
+            found = run.adapter.search(
+                run.mapping.remote_resource,
+                criteria,
+                remote_filter=run.mapping.remote_filter,
+                limit=2,
+            )
+        except RemoteUnavailable:
+            raise
+        except RemoteError as exc:
+            run.fail(
+                _("the external CRM refused the search for a match: %(error)s") % {"error": exc},
+                local_ref=run.entity.label(obj),
+                detail=exc.detail,
+            )
+            refused.add(obj.pk)
+            continue
         if len(found) == 1 and found[0].id not in coupled_remote:
             SyncCoupling.objects.create(
                 mapping=run.mapping,
@@ -570,7 +584,7 @@ def _match_before_create(run: Run, items: list[tuple[Any, dict]]) -> set[int]:
             coupled_remote.add(found[0].id)
             run.job.coupled += 1
             matched.add(obj.pk)
-    return matched
+    return matched, refused
 
 
 def _push_writes(run: Run, items: list[tuple[Any, SyncCoupling, dict]]) -> dict[int, bool]:

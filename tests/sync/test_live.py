@@ -385,7 +385,7 @@ def test_x5_opportunity_pushes_open_ones_and_value_and_date_only_to_remote(edito
     )
     won.status = OpportunityStatus.WON
     won.is_closed = True
-    won.date_closed = dt.date.today()
+    won.date_closed = timezone.localdate()
     won.save()
     jobs = sync_all(full=True)
     assert not [(e.message, e.detail[:300]) for j in jobs for e in j.errors.all()]
