@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .adapters.base import RemoteAdapter, RemoteError, RemoteRow, RemoteUnavailable
 from .adapters.tryton import adapter_for
@@ -46,8 +47,8 @@ from .transform import TransformationError, transform
 
 logger = logging.getLogger(__name__)
 
-CONFLICT = "conflict: both sides changed"
-PARENT_NOT_COUPLED = "parent not coupled"
+CONFLICT = gettext_noop("conflict: both sides changed")
+PARENT_NOT_COUPLED = gettext_noop("parent not coupled")
 
 
 class RowFailure(Exception):
