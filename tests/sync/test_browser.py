@@ -27,8 +27,12 @@ TEXT = {
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_connect_full_sync_and_resolve_a_conflict(  # noqa: F811
-    live_server, login, make_user, tryton, language
+def test_connect_full_sync_and_resolve_a_conflict(
+    live_server,
+    login,  # noqa: F811
+    make_user,
+    tryton,
+    language,
 ):
     from setup.models import MarketingSetup
     from tests.factories.opportunities import number_series_setup
