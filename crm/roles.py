@@ -57,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, dict[str | tuple[str, str], str]] = {
         "auth": "*",
         "api": "*",
         "maillog": "*",
+        "sync": "*",
     },
 }
 

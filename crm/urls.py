@@ -33,6 +33,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("setup/", include("setup.urls")),
+    path("setup/external-crm/", include("sync.urls")),
     path("contacts/", include("contacts.urls")),
     path("interactions/", include("interactions.urls")),
     path("segments/", include("segments.urls")),

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files, not a CDN
     "api",
     "maillog",
+    "sync",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +229,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Jobs that touch thousands to millions of rows go to the "bulk" queue, so a dedicated worker
 # (docs/operations.md) keeps them from delaying interactive tasks (e-mail delivery, polls).
 BULK_TASKS = [
+    "sync.tasks.sync_all_task",
+    "sync.tasks.sync_mapping_run",
     "campaigns.tasks.campaign_activate_task",
     "campaigns.tasks.campaign_entries_delete_canceled_task",
     "contacts.tasks.contact_duplicate_strings_generate_task",
@@ -249,6 +252,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # SPEC 11.3: the task itself checks is_enabled / poll_interval_min and holds a lock.
     "email-logging-poll": {"task": "maillog.tasks.email_logging_poll_task", "schedule": 60.0},
     "api-housekeeping": {"task": "api.tasks.api_housekeeping_task", "schedule": 3600.0},
+    # SYN-11: the task runs each enabled mapping whose interval has passed.
+    "external-crm-sync": {"task": "sync.tasks.sync_scheduled", "schedule": 60.0},
+    "external-crm-log-purge": {"task": "sync.tasks.sync_log_purge", "schedule": 86400.0},
 }
 
 # REST API (SPEC 12, docs/decisions/0003-rest-api.md).

@@ -1,0 +1,179 @@
+"""What the sync engine needs from a remote system, whatever it is (SPEC §13).
+
+An adapter speaks one remote protocol (Tryton's JSON-RPC today; an OData v4 service or another
+installation of this product through /api/v1/ later) and shows the engine *flat* records: a
+remote id, when and by whom the record was last modified, and a dict of field → value in the
+field names of the mapping (``docs/sync-mapping.md``). The engine never sees the protocol.
+
+HTTP behaviour shared by every adapter (SYN-16) lives in :class:`HttpTransport`: 401 → log in
+again once and retry; 429 (honouring ``Retry-After``), 5xx, dropped connections and time-outs →
+retry with exponential back-off, five tries at most; any other 4xx → :class:`RemoteError`
+carrying the status and body, which fails only the row that caused it.
+"""
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+MAX_TRIES = 5
+
+
+class RemoteError(Exception):
+    """The remote refused one request (a row fails; the run goes on)."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+    @property
+    def detail(self) -> str:
+        parts = []
+        if self.status:
+            parts.append(f"HTTP {self.status}")
+        if self.body:
+            parts.append(self.body[:4000])
+        return "\n".join(parts)
+
+
+class RemoteUnavailable(RemoteError):
+    """The remote cannot be reached or keeps failing after every retry (the run stops)."""
+
+
+class RemoteAuthError(RemoteError):
+    """Wrong URL, database, user or password (the run stops)."""
+
+
+@dataclass
+class RemoteRow:
+    id: str
+    modified: dt.datetime | None
+    modified_by: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class HttpTransport:
+    """POST JSON with the retry policy of SYN-16."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        sleep: Callable[[float], None] = time.sleep,
+        backoff: float = 0.5,
+    ):
+        self.session = requests.Session()
+        self.timeout = timeout
+        self.sleep = sleep
+        self.backoff = backoff
+
+    def post(
+        self, url: str, payload: dict, *, headers: dict, relogin: Callable[[], dict] | None = None
+    ) -> requests.Response:
+        relogged = False
+        delay = self.backoff
+        last_error = ""
+        for attempt in range(1, MAX_TRIES + 1):
+            try:
+                response = self.session.post(
+                    url, json=payload, headers=headers, timeout=self.timeout
+                )
+            except requests.Timeout:
+                last_error = f"no answer within {self.timeout:g} s"
+            except requests.ConnectionError as exc:
+                last_error = f"connection failed: {exc.__class__.__name__}"
+            else:
+                status = response.status_code
+                if status == 401 and relogin is not None and not relogged:
+                    relogged = True
+                    headers = {**headers, **relogin()}
+                    continue
+                if status == 429 or status >= 500:
+                    last_error = f"HTTP {status}"
+                    if attempt < MAX_TRIES:
+                        self.sleep(_retry_after(response) or delay)
+                        delay *= 2
+                        continue
+                    raise RemoteUnavailable(
+                        f"the external CRM answered HTTP {status} {MAX_TRIES} times",
+                        status=status,
+                        body=response.text,
+                    )
+                if status == 401:
+                    raise RemoteAuthError("the external CRM refused the credentials", status=401)
+                if status >= 400:
+                    raise RemoteError(
+                        f"the external CRM refused the request (HTTP {status})",
+                        status=status,
+                        body=response.text,
+                    )
+                return response
+            if attempt < MAX_TRIES:
+                self.sleep(delay)
+                delay *= 2
+        raise RemoteUnavailable(f"the external CRM is unreachable ({last_error})")
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return min(float(value), 60.0)
+    except ValueError:
+        return None
+
+
+class RemoteAdapter:
+    """The interface of every remote. Ids are strings; values are flat dicts."""
+
+    def login(self) -> str:
+        """Authenticate; return the remote id of the integration user."""
+        raise NotImplementedError
+
+    def modified_since(
+        self,
+        resource: str,
+        since: dt.datetime | None,
+        *,
+        remote_filter: str,
+        fields: list[str],
+        offset: int,
+        limit: int,
+    ) -> list[RemoteRow]:
+        """One page of the records modified after ``since``, oldest change first."""
+        raise NotImplementedError
+
+    def read(self, resource: str, ids: Iterable[str], fields: list[str]) -> list[RemoteRow]:
+        """The records of ``ids`` that still exist."""
+        raise NotImplementedError
+
+    def create(self, resource: str, values: list[dict]) -> list[str]:
+        """Create many records in one call; their new ids, in order."""
+        raise NotImplementedError
+
+    def write(self, resource: str, changes: list[tuple[str, dict]]) -> None:
+        """Write several records, each with its own values, in one call."""
+        raise NotImplementedError
+
+    def delete(self, resource: str, ids: list[str]) -> None:
+        raise NotImplementedError
+
+    def search(
+        self,
+        resource: str,
+        criteria: list[tuple[str, Any, bool]],
+        *,
+        remote_filter: str,
+        limit: int,
+    ) -> list[RemoteRow]:
+        """Records whose fields equal the criteria (field, value, case-sensitive)."""
+        raise NotImplementedError
+
+    def existing_ids(self, resource: str, ids: list[str]) -> set[str]:
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Create on the remote what the default mappings rely on (idempotent)."""

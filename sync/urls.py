@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sync"
+
+urlpatterns = [
+    path("", views.ConnectionView.as_view(), name="connection"),
+    path("reset/", views.ResetView.as_view(), name="reset"),
+    path("full-sync/", views.FullSyncView.as_view(), name="full-sync"),
+    path("full-sync/<str:group>/", views.FullSyncProgressView.as_view(), name="full-sync-progress"),
+    path("mappings/<int:pk>/", views.MappingDetailView.as_view(), name="mapping-detail"),
+    path("fields/<int:pk>/", views.FieldMappingEditView.as_view(), name="field-edit"),
+    path("errors/", views.ErrorsView.as_view(), name="errors"),
+    path("log/", views.LogView.as_view(), name="log"),
+    path("log/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
+]
