@@ -191,3 +191,8 @@ urlpatterns += [
         name="links-master-side",
     ),
 ]
+
+# ---- Type-ahead picker search (crm.widgets.SearchSelect)
+from . import pickers  # noqa: E402
+
+urlpatterns += [path("search/", pickers.ContactSearchView.as_view(), name="contact-search")]
