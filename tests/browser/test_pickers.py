@@ -6,7 +6,7 @@ from interactions.models import InteractionLogEntry
 from opportunities.models import Opportunity
 from tests.crm.test_pickers import bulk_contacts
 from tests.factories.contacts import CompanyFactory, PersonFactory
-from tests.factories.interactions import InteractionLogEntryFactory
+from tests.factories.interactions import InteractionLogEntryFactory, InteractionTemplateFactory
 from tests.factories.opportunities import cycle_with_stages, number_series_setup
 from tests.factories.setup import SalespersonFactory
 
@@ -55,6 +55,7 @@ def test_new_opportunity_picks_its_contact_with_the_keyboard(
     page.keyboard.type("zoe.kb@pick")  # an e-mail fragment: the server searches it
     page.locator(".ts-dropdown .option", has_text="Zoé Keyboard").wait_for()
     assert page.locator(".ts-dropdown .option").count() == 1
+    page.screenshot(path=f".data/screenshot-picker-dropdown-{language}.png")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     assert page.input_value("#id_contact") == str(wanted.pk)
@@ -95,3 +96,32 @@ def test_interaction_log_filters_by_company_through_the_picker(
     page.reload()
     assert "Globex Picker" in page.locator("#id_company-ts-control").locator("..").inner_text()
     assert InteractionLogEntry.objects.filter(contact_company=globex).count() == 1
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_interaction_wizard_picks_the_contact_and_keeps_it_across_the_htmx_swap(
+    live_server, login, make_user
+):
+    # given
+    user = make_user("marketing", groups=["Marketing"])
+    bulk_contacts(200)
+    wanted = CompanyFactory(name="Wizard Picked SA", salesperson=SalespersonFactory(code="ANNA"))
+    template = InteractionTemplateFactory(code="CALL", description="Phone call")
+    page = login(user)
+    page.goto(f"{live_server.url}/interactions/create/")
+    # when: pick the contact with the keyboard, then choose a template (htmx swaps the wizard)
+    page.locator("#id_contact-ts-control").focus()
+    page.keyboard.type("wizard pick")
+    page.locator(".ts-dropdown .option", has_text="Wizard Picked SA").wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.select_option("#id_template", str(template.pk))
+    page.wait_for_function("document.querySelector('#id_description').value === 'Phone call'")
+    # then: the swapped-in wizard carries the picked contact (shown by name, posted by pk)
+    assert "Wizard Picked SA" in page.locator("#wizard").inner_text()
+    assert page.locator("#wizard input[name=contact]").input_value() == str(wanted.pk)
+    page.screenshot(path=".data/screenshot-picker-wizard.png", full_page=True)
+    page.click("button[name=action][value=finish]")
+    page.wait_for_url(f"**/interactions/?contact={wanted.pk}")
+    assert InteractionLogEntry.objects.get().contact_id == wanted.pk
