@@ -4,7 +4,7 @@
 
 Builds (once) the demo data set with ``manage.py seed_demo --contacts N`` in a database of its
 own (``crm_bench`` on ``DATABASE_URL``'s server, or the embedded PostgreSQL), runs ``VACUUM
-ANALYZE`` on the contacts, then measures each search and page through Django's test client,
+(ANALYZE)`` after seeding, then measures each search and page through Django's test client,
 logged in as ``admin``. See bench/README.md.
 """
 
