@@ -1,7 +1,5 @@
 """The contact picker's search (crm.widgets.SearchSelect): the list page's search, bounded."""
 
-from django.db.models import QuerySet
-
 from crm.pickers import PICKER_LIMIT, PickerSearchView, picker_int, picker_text
 from setup.models import ContactType
 
@@ -14,22 +12,36 @@ PICKER_COLUMNS = ["id", "number", "name", "type", "company_name", "city", "searc
 
 def contact_picker_search(
     *, text: str, kind: str = "", company_id: int | None = None, limit: int = PICKER_LIMIT
-) -> QuerySet[Contact]:
-    """The first ``limit`` contacts matching ``text`` (``contact_search``: name, company name,
-    e-mail, phone, city), in list order; ``kind`` keeps companies or persons only,
-    ``company_id`` the persons of one company."""
-    queryset = Contact.objects.order_by("search_name", "id")
+) -> list[Contact]:
+    """At most ``limit`` contacts matching ``text``; ``kind`` keeps companies or persons only,
+    ``company_id`` the persons of one company.
+
+    First the contacts whose search name starts with the text, in name order (a range of
+    ``contact_search_cover_idx``); then, when fewer than ``limit``, other contacts that
+    ``contact_search`` finds (name, company name, e-mail, phone or city containing the text),
+    sorted by name. The second read has no ORDER BY: the trigram indexes' bitmap stops at
+    ``limit`` rows instead of fetching every match to sort it ('.garcia', a common e-mail
+    fragment, matches 14,000 rows at 1M contacts: 660 ms ordered, ~100 ms not).
+    """
+    queryset = Contact.objects.order_by("search_name", "id").only(*PICKER_COLUMNS)
     if kind in PICKER_KINDS:
         queryset = queryset.filter(type=PICKER_KINDS[kind])
     if company_id is not None:
         queryset = queryset.filter(company_id=company_id)
-    matches = contact_search(queryset, text)
-    if text:
-        # Deferred join, as the list's search (NoCountPaginator.deferred_join): the ids come
-        # from an index-only scan of contact_search_cover_idx (it carries the searched
-        # columns), the rows by primary key.
-        matches = queryset.filter(pk__in=matches.values("pk")[:limit])
-    return matches.only(*PICKER_COLUMNS)[:limit]
+    if not text:
+        return list(queryset[:limit])
+    prefix = text.upper()
+    rows = list(
+        queryset.filter(
+            search_name__gte=prefix,
+            search_name__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1),  # the index range
+            search_name__startswith=prefix,
+        )[:limit]
+    )
+    if len(rows) < limit:
+        others = contact_search(queryset, text).exclude(pk__in=[row.pk for row in rows])
+        rows += sorted(others.order_by()[: limit - len(rows)], key=lambda c: (c.search_name, c.pk))
+    return rows
 
 
 class ContactSearchView(PickerSearchView):
