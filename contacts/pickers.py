@@ -31,13 +31,10 @@ def contact_picker_search(
     if not text:
         return list(queryset[:limit])
     prefix = text.upper()
-    rows = list(
-        queryset.filter(
-            search_name__gte=prefix,
-            search_name__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1),  # the index range
-            search_name__startswith=prefix,
-        )[:limit]
-    )
+    starting = queryset.filter(search_name__gte=prefix, search_name__startswith=prefix)
+    if ord(prefix[-1]) < 0xD7FF:  # bound the index range (no surrogate, no overflow)
+        starting = starting.filter(search_name__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    rows = list(starting[:limit])
     if len(rows) < limit:
         others = contact_search(queryset, text).exclude(pk__in=[row.pk for row in rows])
         rows += sorted(others.order_by()[: limit - len(rows)], key=lambda c: (c.search_name, c.pk))

@@ -199,6 +199,18 @@ def test_contact_search_lists_name_prefix_matches_first_then_other_matches_by_na
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("text", ["%", "_x", "\U0010ffff", "\ud7ff", "'; --", "é" * 150])
+def test_contact_search_takes_any_text(client, sales_user, text):
+    # given
+    CompanyFactory(name="Plain")
+    client.force_login(sales_user)
+    # when
+    results = _search(client, "contacts:contact-search", q=text)
+    # then
+    assert results == []
+
+
+@pytest.mark.django_db
 def test_contact_search_finds_by_email_fragment_and_kind(client, sales_user):
     # given
     company = CompanyFactory(name="Initech", email="desk@initech.example")
