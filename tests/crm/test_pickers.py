@@ -343,3 +343,23 @@ def test_pages_with_pickers_do_not_query_more_with_more_contacts(
     # then
     assert response.status_code == 200
     assert len(many) == len(few)
+
+
+@pytest.mark.django_db
+def test_new_opportunity_page_with_a_picked_contact_costs_few_queries(
+    client, admin_user_, django_assert_max_num_queries
+):
+    # given: thousands of contacts, one of them picked through ?contact=
+    bulk_contacts(2000)
+    picked = PersonFactory(name="Picked Person")
+    client.force_login(admin_user_)
+    url = reverse("opportunities:opportunity-create")
+    client.get(url)  # warm the code-table caches
+    # when: session, user, 2 x permissions, salesperson of the user, picked contact,
+    # salesperson and sales-cycle choices
+    with django_assert_max_num_queries(8):
+        response = client.get(url, {"contact": picked.pk})
+    # then
+    html = response.content.decode()
+    assert str(picked) in html
+    assert html.count("Bulk Person") == 0
