@@ -334,3 +334,58 @@ def test_only_the_starter_or_an_administrator_may_retry_and_only_a_failed_job(
     assert response.url == reverse("home")
     job.refresh_from_db()
     assert (job.status, job.error) == (BulkJobStatus.SUCCEEDED, "")
+
+
+# -- every job task, and the re-queue ----------------------------------------------------------
+
+
+def test_every_task_taking_a_job_id_takes_the_shared_failure_path():
+    """A task added later with a ``job_id`` argument must use BulkJobTask too."""
+    import inspect
+
+    from crm.celery import app
+    from crm.tasks import BulkJobTask
+
+    app.loader.import_default_modules()
+    job_tasks = [
+        name
+        for name, task in app.tasks.items()
+        if list(inspect.signature(task.run).parameters)[:1] == ["job_id"]
+    ]
+    assert "contacts.tasks.contact_import_csv_task" in job_tasks
+    assert "api.tasks.sales_history_import_csv_task" in job_tasks
+    for name in job_tasks:
+        assert isinstance(app.tasks[name], BulkJobTask), name
+
+
+def test_requeue_sends_each_stale_running_job_once(db, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.jobs import bulk_job_requeue_stale
+
+    old = timezone.now() - timedelta(minutes=10)
+
+    def job(status, heartbeat_at):
+        return BulkJob.objects.create(
+            kind="healthcheck",
+            status=status,
+            task_name="crm.tasks.healthcheck_task",
+            heartbeat_at=heartbeat_at,
+        )
+
+    stale = job(BulkJobStatus.RUNNING, old)
+    fresh = job(BulkJobStatus.RUNNING, timezone.now())
+    finished = job(BulkJobStatus.SUCCEEDED, old)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        requeued = bulk_job_requeue_stale(stale_after=300)
+    # then: only the stale one was sent (and ran: eager here)
+    assert requeued == [stale.pk]
+    stale.refresh_from_db()
+    assert stale.status == BulkJobStatus.SUCCEEDED
+    assert BulkJob.objects.get(pk=fresh.pk).status == BulkJobStatus.RUNNING
+    assert BulkJob.objects.get(pk=finished.pk).status == BulkJobStatus.SUCCEEDED
+    with django_capture_on_commit_callbacks(execute=True):
+        assert bulk_job_requeue_stale(stale_after=300) == []
