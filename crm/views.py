@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
+from django_htmx.http import HttpResponseClientRefresh
 
 from .exceptions import ApplicationError
 
@@ -35,8 +36,8 @@ def area_placeholder(title, coming):
 
 class BulkJobRetryView(View):
     """POST: send a failed job again (it resumes after its committed batches). Allowed to the
-    user who started it and to those who may change jobs (Administrators). htmx gets the
-    progress partial back, polling again; a plain form is sent back to the page it came from."""
+    user who started it and to those who may change jobs (Administrators). The page it came
+    from is shown again (htmx: refreshed), its progress card polling until the job ends."""
 
     http_method_names = ["post"]
 
@@ -46,17 +47,11 @@ class BulkJobRetryView(View):
 
         job = bulk_job_get_for_retry(user=request.user, pk=pk)
         try:
-            job = bulk_job_retry(job=job, language=translation.get_language())
+            bulk_job_retry(job=job, language=translation.get_language())
         except ApplicationError as exc:
             messages.error(request, exc.message)
-        poll_url = request.POST.get("poll_url", "")
-        if request.htmx and poll_url.startswith("/") and not poll_url.startswith("//"):
-            context = {
-                "job": job,
-                "poll_url": poll_url,
-                "job_title": request.POST.get("job_title", ""),
-            }
-            return render(request, "partials/job_progress.html", context)
+        if request.htmx:
+            return HttpResponseClientRefresh()
         back = request.headers.get("referer", "")
         if not url_has_allowed_host_and_scheme(
             back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
