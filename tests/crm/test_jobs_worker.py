@@ -65,6 +65,14 @@ def requeue_until_done(job: BulkJob, queue: str, *, timeout: float = 60) -> Bulk
     raise AssertionError("the job did not finish after the restart")
 
 
+def redeliver(task, job: BulkJob, worker) -> None:
+    """The killed worker's message comes back after the visibility timeout: send it again and
+    wait until the worker has run it (a finished job is left alone)."""
+    before = worker.log_path.read_text().count("succeeded in")
+    task.apply_async(args=[job.pk], queue=worker.queue)
+    wait_for(lambda: worker.log_path.read_text().count("succeeded in") > before, timeout=30)
+
+
 def test_the_beat_schedule_requeues_stale_jobs_every_minute():
     entry = settings.CELERY_BEAT_SCHEDULE["bulk-job-requeue-stale"]
     assert entry["task"] == "crm.tasks.bulk_job_requeue_stale_task"
@@ -123,11 +131,13 @@ def test_csv_import_killed_mid_import_completes_after_restart_exactly_once(sales
     assert job.status == BulkJobStatus.RUNNING  # stuck for an hour without the heartbeat
     assert Contact.objects.exclude(pk=model.pk).count() == IMPORT_BATCH_SIZE
 
-    # when: a worker starts again on the queue; beat runs
-    with real_worker(queue=queue, env=FAST), not_eager():
+    # when: a worker starts again on the queue; beat runs; later the old message comes back
+    with real_worker(queue=queue, env=FAST) as worker, not_eager():
         job = requeue_until_done(job, queue)
+        redeliver(contact_import_csv_task, job, worker)
 
     # then
+    job.refresh_from_db()
     assert job.status == BulkJobStatus.SUCCEEDED, job.error
     assert (job.done, job.total, job.result["created"]) == (rows, rows, rows)
     imported = Contact.objects.exclude(pk=model.pk)
@@ -144,6 +154,7 @@ def test_segment_log_killed_mid_log_completes_after_restart_exactly_once(marketi
     from interactions.models import InteractionLogEntry
     from segments.models import LoggedSegment, Segment
     from segments.services import segment_create, segment_line_add, segment_log_start
+    from segments.tasks import segment_log_task
     from setup.models import MarketingSetup
     from tests.factories.contacts import CompanyFactory
     from tests.factories.interactions import InteractionTemplateFactory
@@ -191,11 +202,14 @@ def test_segment_log_killed_mid_log_completes_after_restart_exactly_once(marketi
     assert Segment.objects.get(pk=segment.pk).running_job_id == job.pk
 
     # when
-    with real_worker(queue=queue, env=FAST), not_eager():
+    with real_worker(queue=queue, env=FAST) as worker, not_eager():
         job = requeue_until_done(job, queue)
+        redeliver(segment_log_task, job, worker)
 
     # then
+    job.refresh_from_db()
     assert job.status == BulkJobStatus.SUCCEEDED, job.error
+    assert LoggedSegment.objects.count() == 1
     logged = LoggedSegment.objects.get(segment_number=number)
     entries = InteractionLogEntry.objects.filter(logged_segment=logged)
     assert sorted(entries.values_list("contact_id", flat=True)) == sorted(c.pk for c in contacts)
