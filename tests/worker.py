@@ -43,6 +43,7 @@ def real_worker(*, concurrency: int = 1, queue: str | None = None, env: dict | N
     env["DJANGO_SETTINGS_MODULE"] = "crm.settings.test"
     env["DATABASE_NAME"] = connection.settings_dict["NAME"]
     env["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    env["CRM_TEST_REAL_WORKER"] = "1"  # crm/settings/test.py: not eager in the worker
     log_path = ROOT / ".data" / f"worker-{queue}-{uuid.uuid4().hex[:6]}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
