@@ -387,3 +387,38 @@ def test_requeue_sends_each_stale_running_job_once(db, django_capture_on_commit_
     assert BulkJob.objects.get(pk=finished.pk).status == BulkJobStatus.SUCCEEDED
     with django_capture_on_commit_callbacks(execute=True):
         assert bulk_job_requeue_stale(stale_after=300) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_live_worker_keeps_beating_so_its_job_is_not_requeued(settings):
+    """The heartbeat thread writes with its own connection while the task runs; a job whose
+    row the task itself has locked is skipped, never waited for."""
+    import time
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from crm.jobs import Heartbeat, bulk_job_requeue_stale
+
+    settings.BULK_JOB_HEARTBEAT_SECONDS = 0.05
+    old = timezone.now() - timedelta(minutes=10)
+    job = BulkJob.objects.create(
+        kind="healthcheck",
+        status=BulkJobStatus.RUNNING,
+        task_name="crm.tasks.healthcheck_task",
+        heartbeat_at=old,
+    )
+    # when: the task runs (its heartbeat beats)
+    with Heartbeat(job.pk):
+        deadline = time.monotonic() + 10
+        while BulkJob.objects.get(pk=job.pk).heartbeat_at == old:
+            assert time.monotonic() < deadline, "no heartbeat"
+            time.sleep(0.05)
+        # then: not stale
+        assert bulk_job_requeue_stale(stale_after=60) == []
+        # and a row locked by the task's own transaction does not block the beat
+        with transaction.atomic():
+            BulkJob.objects.select_for_update().get(pk=job.pk)
+            time.sleep(0.3)
+    assert BulkJob.objects.get(pk=job.pk).status == BulkJobStatus.RUNNING
