@@ -32,6 +32,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("jobs/<int:pk>/retry/", views.BulkJobRetryView.as_view(), name="job-retry"),
     path("setup/", include("setup.urls")),
     path("setup/external-crm/", include("sync.urls")),
     path("contacts/", include("contacts.urls")),

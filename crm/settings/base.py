@@ -255,7 +255,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     # SYN-11: the task runs each enabled mapping whose interval has passed.
     "external-crm-sync": {"task": "sync.tasks.sync_scheduled", "schedule": 60.0},
     "external-crm-log-purge": {"task": "sync.tasks.sync_log_purge", "schedule": 86400.0},
+    # A job whose worker was killed is sent again within minutes, not after the broker's
+    # visibility timeout (an hour); see crm/jobs.py.
+    "bulk-job-requeue-stale": {"task": "crm.tasks.bulk_job_requeue_stale_task", "schedule": 60.0},
 }
+# A running job's worker writes its heartbeat this often; a job silent for longer than
+# BULK_JOB_STALE_SECONDS is taken for lost and sent again.
+BULK_JOB_HEARTBEAT_SECONDS = float(env("BULK_JOB_HEARTBEAT_SECONDS", "30"))
+BULK_JOB_STALE_SECONDS = float(env("BULK_JOB_STALE_SECONDS", "300"))
 
 # REST API (SPEC 12, docs/decisions/0003-rest-api.md).
 REST_FRAMEWORK = {
