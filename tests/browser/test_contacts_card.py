@@ -1,0 +1,58 @@
+"""Journey: create a company, then add a person from its card (English and French)."""
+
+import pytest
+
+from contacts.models import Contact
+from setup.models import ContactType, MarketingSetup
+from tests.factories.setup import series_with_line
+
+LABELS = {
+    "en": {"save": "Save", "add_person": "Add person"},
+    "fr": {"save": "Enregistrer", "add_person": "Ajouter une personne"},
+}
+
+
+def _as(page, live_server, language):
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_server.url}]
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_company_card_add_person(live_server, login, make_user, language):
+    """From a company's card, "Add person" opens the new-contact form with the company
+    pre-filled (type person); the saved person is linked to the company."""
+    # given a user of the Sales role and a contact number series
+    MarketingSetup.load()
+    MarketingSetup.objects.update(contact_series=series_with_line("CONT", "CT000001"))
+    page = login(make_user("rep", groups=["Sales"]))
+    _as(page, live_server, language)
+    labels = LABELS[language]
+    # when the user creates a company
+    page.goto(f"{live_server.url}/contacts/new/")
+    assert page.locator("html").get_attribute("lang") == language
+    page.fill("#id_name", "Zoé Industries")
+    with page.expect_navigation():
+        page.get_by_role("button", name=labels["save"]).click()
+    company = Contact.objects.get(name="Zoé Industries")
+    assert company.type == ContactType.COMPANY
+    # and, from its card, adds a person
+    with page.expect_navigation():
+        page.get_by_role("link", name=labels["add_person"]).click()
+    assert page.locator("#id_type").input_value() == ContactType.PERSON
+    assert page.locator("#id_company_text").input_value() == "Zoé Industries"
+    page.fill("#id_name", "Jeanne Élise Martin")
+    with page.expect_navigation():
+        page.get_by_role("button", name=labels["save"]).click()
+    page.screenshot(path=f".data/screenshot-contacts-add-person-{language}.png", full_page=True)
+    # then the person is linked to the company, and listed on the company's card
+    person = Contact.objects.get(name="Jeanne Élise Martin")
+    assert person.type == ContactType.PERSON
+    assert person.company_id == company.pk
+    assert person.company_name == "Zoé Industries"
+    assert (person.first_name, person.middle_name, person.surname) == ("Jeanne", "Élise", "Martin")
+    page.goto(f"{live_server.url}{company.get_absolute_url()}")
+    assert page.locator("#persons").get_by_text("Jeanne Élise Martin").is_visible()
+    assert page.locator("#persons-count").inner_text() == "1"
