@@ -1029,7 +1029,7 @@ def _bs_import_rows(records: list[dict], *, first_line: int = 1) -> dict:
     )
     person_rows = []
     for row, company in zip(valid, companies, strict=True):
-        name = (raws[row.line - first_line].get("contact_person") or "").strip()[:100]
+        name = single_line(raws[row.line - first_line].get("contact_person") or "").strip()[:100]
         if not name:
             continue
         company.company_id = company.pk

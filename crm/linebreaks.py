@@ -44,3 +44,36 @@ def as_browser_posts(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     return _NEWLINES.sub("", value)
+
+
+class LineBreaksFormMixin:
+    """Normalise the text fields of a form on the way in.
+
+    A text field left as it was keeps its stored value exactly, even when that value holds
+    line breaks from an older import (the browser posted it back without them): a save that
+    changes nothing never changes data. Fields in ``multi_line_fields`` (and ``Textarea``
+    widgets) keep their lines, written ``\\n``; every other text value becomes one line."""
+
+    multi_line_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        from django import forms
+
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            field = self.fields.get(name)
+            if not isinstance(value, str) or field is None:
+                continue
+            if name in self.multi_line_fields or isinstance(field.widget, forms.Textarea):
+                cleaned[name] = multi_line(value)
+                continue
+            initial = self.get_initial_for_field(field, name)
+            if (
+                isinstance(initial, str)
+                and value != initial
+                and value in {as_browser_posts(initial).strip(), single_line(initial).strip()}
+            ):
+                cleaned[name] = initial  # left as it was: keep the stored text
+            else:
+                cleaned[name] = single_line(value)
+        return cleaned
