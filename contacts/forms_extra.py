@@ -101,10 +101,6 @@ class ClashResolveForm(forms.Form):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV or vCard file"),
-        help_text=_(
-            "UTF-8 CSV with a header row, or vCard (.vcf, version 3.0 or 4.0), at most %(size)d MB."
-        )
-        % {"size": IMPORT_MAX_BYTES // 2**20},
         widget=forms.ClearableFileInput(
             attrs={"accept": ".csv,.vcf,text/csv,text/vcard,text/x-vcard"}
         ),
@@ -112,6 +108,10 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Formatted per request: a lazy string formatted at import time stays in English.
+        self.fields["file"].help_text = _(
+            "UTF-8 CSV with a header row, or vCard (.vcf, version 3.0 or 4.0), at most %(size)d MB."
+        ) % {"size": IMPORT_MAX_BYTES // 2**20}
         self.helper = _helper(_("Upload"))
         self.helper.form_tag = True
         self.helper.attrs = {"enctype": "multipart/form-data"}
