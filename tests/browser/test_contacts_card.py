@@ -1,9 +1,12 @@
 """Journey: create a company, then add a person from its card (English and French)."""
 
+import datetime as dt
+
 import pytest
 
-from contacts.models import Contact
+from contacts.models import CommentLine, Contact, ContactAltAddress, ContactAltAddressDateRange
 from setup.models import ContactType, MarketingSetup
+from tests.factories.contacts import CompanyFactory
 from tests.factories.setup import series_with_line
 
 LABELS = {
@@ -56,3 +59,48 @@ def test_company_card_add_person(live_server, login, make_user, language):
     page.goto(f"{live_server.url}{company.get_absolute_url()}")
     assert page.locator("#persons").get_by_text("Jeanne Élise Martin").is_visible()
     assert page.locator("#persons-count").inner_text() == "1"
+
+
+DATE_LABELS = {
+    "en": {"add": "Add", "shown": "March 15, 2026", "range": "April 1, 2026"},
+    "fr": {"add": "Ajouter", "shown": "15 mars 2026", "range": "1 avril 2026"},
+}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_card_comment_and_date_range_with_dates(live_server, login, make_user, language):
+    """On a company card, a comment and an alternate-address date range are added with the
+    date pickers; the dates reach the database as typed and show in the user's language."""
+    # given a company with an alternate address
+    company = CompanyFactory(name="Dates SA")
+    address = ContactAltAddress.objects.create(contact=company, code="SIEGE", city="Lyon")
+    page = login(make_user("rep", groups=["Sales"]))
+    _as(page, live_server, language)
+    labels = DATE_LABELS[language]
+    page.goto(f"{live_server.url}{company.get_absolute_url()}")
+    page.locator("[data-bs-target='#tab-segmentation']").click()
+    # when a dated comment is added
+    comments = page.locator("#section-comments")
+    comments.locator("input[name='comments-date']").fill("2026-03-15")
+    comments.locator("input[name='comments-comment']").fill("Rendez-vous pris")
+    comments.get_by_role("button", name=labels["add"]).click()
+    page.locator("#section-comments").get_by_text("Rendez-vous pris").wait_for()
+    # and a date range for the alternate address
+    ranges = page.locator("#section-date-ranges")
+    ranges.locator("select[name='date-ranges-alt_address']").select_option(str(address.pk))
+    ranges.locator("input[name='date-ranges-starting_date']").fill("2026-04-01")
+    ranges.locator("input[name='date-ranges-ending_date']").fill("2026-12-31")
+    ranges.get_by_role("button", name=labels["add"]).click()
+    page.locator("#section-date-ranges").get_by_text(labels["range"], exact=False).wait_for()
+    page.screenshot(path=f".data/screenshot-contacts-card-dates-{language}.png", full_page=True)
+    # then the rows hold the dates typed
+    line = CommentLine.objects.get(target_id=company.pk)
+    assert (line.date, line.comment) == (dt.date(2026, 3, 15), "Rendez-vous pris")
+    assert page.locator("#section-comments").get_by_text(labels["shown"]).count() == 1
+    date_range = ContactAltAddressDateRange.objects.get(contact=company)
+    assert (date_range.starting_date, date_range.ending_date) == (
+        dt.date(2026, 4, 1),
+        dt.date(2026, 12, 31),
+    )
