@@ -257,3 +257,15 @@ def test_exported_vcard_imports_back(numbered, client, sales_user):
     _import(_store("contacts.vcf", exported), VCARD_MAPPING)
     person = Contact.objects.get(name="Ann Lee")
     assert (person.company_id, person.phone) == (company.pk, "555 1")
+
+
+def test_vcard_upload_through_the_pages(numbered, client, sales_user):
+    """The upload page takes a .vcf file (the upload guard lets it through) and the mapping
+    page names the vCard's columns by their field labels, pre-mapped."""
+    client.force_login(sales_user)
+    upload = SimpleUploadedFile("carnet.vcf", (DATA / "addressbook-4.0.vcf").read_bytes())
+    response = client.post(reverse("contacts:contact-import"), {"file": upload})
+    assert response.status_code == 302
+    form = client.get(reverse("contacts:contact-import-mapping")).context["form"]
+    assert form.fields["col_1"].label == "Name"
+    assert form["col_1"].value() == "name"
