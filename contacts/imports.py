@@ -1,8 +1,9 @@
 """Contact import and export: CSV and vCard import with column mapping, import from
 business-system records (CON-58/59), CSV and vCard export.
 
-A vCard file (3.0 or 4.0, parsed with ``vobject``) is read as a table whose columns are import
-fields (``VCARD_COLUMNS``), so it goes through the same mapping, dry run and job as a CSV file.
+A vCard file (3.0 or 4.0, parsed with ``vobject``) becomes, at upload, a CSV table whose
+columns are import fields (``VCARD_COLUMNS``), so it goes through the same mapping, dry run and
+job as a CSV file.
 
 Imports are set-based: each batch validates its rows, drops the rows that already exist, takes
 its contact numbers from the series in one locked block and inserts with ``bulk_create``.
@@ -147,6 +148,9 @@ BS_LINK_TYPES = (LinkType.CUSTOMER, LinkType.VENDOR, LinkType.BANK_ACCOUNT)
 
 
 VCARD_SUFFIXES = (".vcf",)
+# A vCard upload is parsed once (vobject takes seconds for thousands of cards) and stored as
+# a CSV table of import fields; every later step reads that table like any CSV file.
+VCARD_TABLE_SUFFIX = ".vcf.csv"
 
 
 def import_file_store(*, uploaded_file) -> str:
@@ -170,9 +174,15 @@ def import_file_store(*, uploaded_file) -> str:
     if "\x00" in text:
         raise ValidationError({"file": _("The file is not a text file.")})
     if is_vcard:
-        if not _vcard_cards(text):
+        header, rows = _parse_vcards(text)
+        if not rows:
             raise ValidationError({"file": _("The file holds no vCard.")})
-        suffix = ".vcf"
+        table = io.StringIO(newline="")
+        writer = csv.writer(table, csv.excel)
+        writer.writerow(header)
+        writer.writerows(rows)
+        content = table.getvalue().encode()
+        suffix = VCARD_TABLE_SUFFIX
     else:
         headers, _rows = _parse(text)
         if not headers:
@@ -183,12 +193,12 @@ def import_file_store(*, uploaded_file) -> str:
     )
 
 
-def _parse(text: str) -> tuple[list[str], list[list[str]]]:
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+def _parse(text: str, dialect=None) -> tuple[list[str], list[list[str]]]:
+    if dialect is None:
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         rows = [row for row in reader if any(cell.strip() for cell in row)]
@@ -216,7 +226,8 @@ def import_file_read(*, path: str) -> tuple[list[str], list[list[str]]]:
     if _parsed_file.get("key") != key:
         _parsed_file.clear()
         text = raw.decode("utf-8-sig")
-        parsed = _parse_vcards(text) if path.endswith(".vcf") else _parse(text)
+        vcard = path.endswith(VCARD_TABLE_SUFFIX)  # written by us: no dialect to guess
+        parsed = _parse(text, csv.excel if vcard else None)
         _parsed_file.update(key=key, parsed=parsed)
     header, rows = _parsed_file["parsed"]
     return list(header), rows

@@ -20,7 +20,7 @@ from .imports import (
     CSV_JOB_KIND,
     IMPORT_FIELDS,
     MATCH_RULE,
-    VCARD_SUFFIXES,
+    VCARD_TABLE_SUFFIX,
     business_system_records_read,
     contact_import_csv_start,
     contact_import_from_business_system_start,
@@ -74,7 +74,7 @@ class ContactImportUploadView(PermissionRequiredMixin, View):
 
 def _header_labels(path: str) -> dict:
     """A vCard file is read as columns named after import fields: show their labels."""
-    return IMPORT_FIELDS if path.endswith(VCARD_SUFFIXES) else {}
+    return IMPORT_FIELDS if path.endswith(VCARD_TABLE_SUFFIX) else {}
 
 
 def _state(request):
