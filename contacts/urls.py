@@ -13,6 +13,7 @@ urlpatterns = [
     path(
         "<int:pk>/change-type/", views.ContactChangeTypeView.as_view(), name="contact-change-type"
     ),
+    path("<int:pk>/persons/", views.ContactPersonsView.as_view(), name="contact-persons"),
     path(
         "<int:pk>/sections/<slug:section>/",
         views.ContactSectionView.as_view(),

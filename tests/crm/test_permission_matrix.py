@@ -132,6 +132,7 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "contacts:contact-import-mapping": (302, 302, 302, 302),
     "contacts:contact-job-progress": (302, 404, 404, 404),
     "contacts:contact-list": (302, 200, 200, 200),
+    "contacts:contact-persons": (302, 200, 200, 200),
     "contacts:contact-profile": (302, 200, 200, 200),
     "contacts:contact-search": (302, 200, 200, 200),
     "contacts:contact-section": (302, 404, 404, 404),
