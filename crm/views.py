@@ -1,5 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -13,6 +15,13 @@ def home(request):
 def set_language(request):
     """Django's set_language, reachable from the login page too."""
     return django_set_language(request)
+
+
+@login_not_required
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico on their own; pages link the SVG (never a 404)."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def area_placeholder(title, coming):
