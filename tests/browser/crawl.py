@@ -123,7 +123,7 @@ def walk(client, *, start: str = "/", origin: str = "http://testserver") -> list
         parts = urlsplit(url)
         view = _view_name(parts.path)
         if view is None:
-            pages.append(Page(url, "?", 404, "", 0))
+            pages.append(Page(url, "?", 404, "", 0, fragment))
             continue
         namespace = view.split(":")[0] if ":" in view else ""
         if view in SKIPPED_VIEWS or (namespace in SKIPPED_NAMESPACES and view != "admin:index"):
