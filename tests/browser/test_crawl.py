@@ -134,4 +134,6 @@ def test_crawl_in_the_browser_requests_nothing_from_another_origin(
         if outside_requests:
             failures.append(f"{crawled.url}: {sorted(set(outside_requests))}")
             outside_requests.clear()
+    page.goto(f"{live_server.url}/")
+    page.screenshot(path=".data/screenshot-crawl-home-fr.png", full_page=True)
     assert not failures, "\n".join(failures)
