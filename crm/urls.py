@@ -16,6 +16,8 @@ urlpatterns = [
     path("reports/", ReportIndexView.as_view(), name="reports"),
     path("reports/", include("reports.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
+    # Browsers ask for /favicon.ico on their own (pages link the SVG): never a 404.
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),

@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 from django_htmx.http import HttpResponseClientRefresh
@@ -21,6 +23,13 @@ def home(request):
 def set_language(request):
     """Django's set_language, reachable from the login page too."""
     return django_set_language(request)
+
+
+@login_not_required
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico on their own; pages link the SVG (never a 404)."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def area_placeholder(title, coming):

@@ -145,6 +145,10 @@ LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
+# Numbers in the reader's format, grouped ("1 234 567,50" in French, "1,234,567.50" in
+# English). Ids and other numbers that go into URLs or attributes use |unlocalize.
+USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["crm.formats"]  # one date format per language (crm/formats/)
 USE_TZ = True
 
 STATIC_URL = "static/"
