@@ -32,7 +32,7 @@ from tests.factories.setup import series_with_line
 ROOT = Path(__file__).resolve().parents[2]
 ROLES = ("anonymous", "sales", "marketing", "administrator")
 # Reachable without a login by design. api:docs/api:schema: the API engineer to confirm.
-PUBLIC = {"login", "set_language", "admin:login"}
+PUBLIC = {"login", "set_language", "admin:login", "favicon"}
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
 
 # Route prefix -> sample object kind for the first <int:…> parameter (first match wins).
@@ -58,6 +58,16 @@ SAMPLES = [
 # name -> (anonymous, sales, marketing, administrator); 302 for anonymous = login redirect.
 # Regenerate with PRINT_PERMISSION_MATRIX=1 (see the module docstring).
 MATRIX: dict[str, tuple[int, int, int, int]] = {
+    "job-retry": (302, 405, 405, 405),
+    "sync:connection": (302, 403, 403, 200),
+    "sync:errors": (302, 403, 403, 200),
+    "sync:field-edit": (302, 403, 403, 404),
+    "sync:full-sync": (302, 403, 403, 200),
+    "sync:full-sync-progress": (302, 403, 403, 302),
+    "sync:job-detail": (302, 403, 403, 404),
+    "sync:log": (302, 403, 403, 200),
+    "sync:mapping-detail": (302, 403, 403, 404),
+    "sync:reset": (302, 403, 403, 200),
     "api:business-link-acknowledge": (401, 405, 405, 405),
     "api:business-link-delete": (401, 405, 405, 405),
     "api:business-links": (401, 200, 200, 200),
