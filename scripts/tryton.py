@@ -16,6 +16,7 @@ database ``tryton_crm``, user ``admin``, password ``admin``.
 """
 
 import argparse
+import functools
 import os
 import shutil
 import subprocess
@@ -66,6 +67,7 @@ def install() -> None:
     (VENV / ".requirements").write_text(REQUIREMENTS.read_text())
 
 
+@functools.cache
 def server_uri() -> str:
     """The product's PostgreSQL server as Tryton's ``[database] uri`` (libpq URI syntax, so an
     embedded server's ``?host=<socket dir>`` carries over; trytond puts the database name in
