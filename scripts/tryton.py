@@ -155,6 +155,13 @@ def init(database: str, *, force: bool = False) -> Path:
     return config
 
 
+def clone(template: str, database: str) -> None:
+    """``database`` as a fresh copy of ``template`` (a file copy: well under a second)."""
+    with psql_admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+
+
 def start(database: str, port: int, *, log_path: Path | None = None) -> subprocess.Popen:
     """Start ``trytond`` for ``database`` on 127.0.0.1:``port``; return once it answers."""
     config = write_config(server_uri(), port)
