@@ -16,6 +16,7 @@ database ``tryton_crm``, user ``admin``, password ``admin``.
 """
 
 import argparse
+import functools
 import os
 import shutil
 import subprocess
@@ -66,6 +67,7 @@ def install() -> None:
     (VENV / ".requirements").write_text(REQUIREMENTS.read_text())
 
 
+@functools.cache
 def server_uri() -> str:
     """The product's PostgreSQL server as Tryton's ``[database] uri`` (libpq URI syntax, so an
     embedded server's ``?host=<socket dir>`` carries over; trytond puts the database name in
@@ -151,6 +153,13 @@ def init(database: str, *, force: bool = False) -> Path:
         env=env,
     )
     return config
+
+
+def clone(template: str, database: str) -> None:
+    """``database`` as a fresh copy of ``template`` (a file copy: well under a second)."""
+    with psql_admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
 
 
 def start(database: str, port: int, *, log_path: Path | None = None) -> subprocess.Popen:

@@ -42,9 +42,7 @@ class TrytonServer:
     def fresh(self) -> None:
         """Stop, copy the template into a clean database, start again."""
         self.stop()
-        with tryton_script.psql_admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{DATABASE}" TEMPLATE "{TEMPLATE}"')
+        tryton_script.clone(TEMPLATE, DATABASE)
         self.start()
 
     def start(self) -> None:

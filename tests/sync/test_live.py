@@ -422,3 +422,47 @@ def test_errors_are_kept_per_row_and_the_run_goes_on(editor):
     assert Contact.objects.filter(name="Short Co").exists()
     error = SyncJobError.objects.get(job=job)
     assert "too long" in error.message
+
+
+def test_syn12_event_sync_pushes_a_saved_coupled_record_after_commit(
+    editor, django_capture_on_commit_callbacks
+):
+    """SYN-12: with event sync, saving a coupled record queues a one-record push after
+    COMMIT; without it, nothing travels until the next run."""
+    person, party_id = _coupled_person(editor)
+    contact_mapping = mapping("CONTACT")
+    contact_mapping.is_event_sync = True
+    contact_mapping.save()
+    later(person)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        contact_update(
+            contact=Contact.objects.get(pk=person.pk), user=None, data={"email": "event@both.test"}
+        )
+    assert callbacks
+    assert remote(editor, party_id)["email"] == "event@both.test"
+    contact_mapping.is_event_sync = False
+    contact_mapping.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_update(
+            contact=Contact.objects.get(pk=person.pk), user=None, data={"email": "quiet@both.test"}
+        )
+    assert remote(editor, party_id)["email"] == "event@both.test"
+
+
+def test_syn11_beat_runs_due_active_mappings_only(editor):
+    """SYN-11: the beat task runs each enabled, active mapping whose interval has passed."""
+    from sync.models import SyncJob
+    from sync.tasks import sync_scheduled
+
+    customer(name="Scheduled SA")
+    SyncTableMapping.objects.update(last_run_at=timezone.now())
+    SyncTableMapping.objects.filter(name="ACCOUNT").update(
+        last_run_at=timezone.now() - dt.timedelta(minutes=31), sync_only_coupled=False
+    )
+    SyncTableMapping.objects.filter(name="CONTACT").update(
+        last_run_at=None, schedule_status=ScheduleStatus.ON_HOLD_INACTIVE
+    )
+    due = sync_scheduled()
+    assert due == [mapping("ACCOUNT").pk]
+    assert SyncJob.objects.get(mapping__name="ACCOUNT").status == "succeeded"
+    assert editor.search("party.party", [("name", "Scheduled SA", True)], remote_filter="", limit=5)
