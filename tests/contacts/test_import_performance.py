@@ -16,7 +16,9 @@ def test_batches_parse_the_file_once(numbered, monkeypatch):
     path = _store("name;city;email;external_id\n" + rows)
     calls = []
     real_parse = imports._parse
-    monkeypatch.setattr(imports, "_parse", lambda text: calls.append(1) or real_parse(text))
+    monkeypatch.setattr(
+        imports, "_parse", lambda text, *rest: calls.append(1) or real_parse(text, *rest)
+    )
     imports._parsed_file.clear()
     # when
     job = contact_import_csv_start(path=path, mapping=MAPPING, skip_rejected=False, enqueue=False)
