@@ -503,12 +503,12 @@ class InteractionLettersToPrintView(PermissionRequiredMixin, View):
     max_letters = 200  # one print run; the next ones appear once these are marked printed
 
     def get(self, request):
-        entries = list(letters.letters_to_print()[: self.max_letters])
+        entries = letters.letters_to_print()[: self.max_letters]
         return render(
             request,
             self.template_name,
             {
-                "letters": [letters.letter_for_entry(entry) for entry in entries],
+                "letters": letters.letters_for_entries(entries),
                 "max_letters": self.max_letters,
             },
         )
