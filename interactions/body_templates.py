@@ -87,11 +87,28 @@ def _numbered_dict(record) -> dict:
     return {"number": record.number, "description": record.description}
 
 
-def contact_salutation_texts(contact) -> dict[str, str]:
+def salutation_formulas_for(contacts) -> dict:
+    """Every formula the salutations of ``contacts`` may use, in one query, keyed by
+    (salutation id, language id, salutation type): pass it to ``contact_salutation_texts`` so
+    a page of letters does not query twice per contact."""
+    from setup.models import SalutationFormula
+
+    salutation_ids = {c.salutation_id for c in contacts if c is not None and c.salutation_id}
+    if not salutation_ids:
+        return {}
+    return {
+        (formula.salutation_id, formula.language_id, formula.salutation_type): formula
+        for formula in SalutationFormula.objects.filter(salutation_id__in=salutation_ids)
+    }
+
+
+def contact_salutation_texts(contact, *, formulas: dict | None = None) -> dict[str, str]:
     """SET-40/42: formal and informal salutation of ``contact`` in its language (else the
-    default language, SET-41). A missing salutation or formula gives "" (the send goes on)."""
-    from setup.models import SalutationType
-    from setup.salutations import salutation_text
+    default language, SET-41). A missing salutation or formula gives "" (the send goes on).
+
+    ``formulas`` (from ``salutation_formulas_for``) replaces the per-contact queries."""
+    from setup.models import MarketingSetup, SalutationType
+    from setup.salutations import render_salutation_formula, salutation_text
 
     texts = {"salutation_formal": "", "salutation_informal": ""}
     if contact is None or not getattr(contact, "salutation_id", None):
@@ -101,6 +118,13 @@ def contact_salutation_texts(contact) -> dict[str, str]:
         for part in ("job_title", "first_name", "middle_name", "surname", "initials")
     }
     values["company_name"] = contact.company_name or ""
+    if formulas is not None:
+        language_id = contact.language_id or MarketingSetup.load().default_language_id
+        for kind in (SalutationType.FORMAL, SalutationType.INFORMAL):
+            formula = formulas.get((contact.salutation_id, language_id, kind.value))
+            if formula is not None:
+                texts[f"salutation_{kind.value}"] = render_salutation_formula(formula, values)
+        return texts
     for kind in (SalutationType.FORMAL, SalutationType.INFORMAL):
         try:
             texts[f"salutation_{kind.value}"] = salutation_text(
@@ -121,10 +145,12 @@ def email_body_context(
     segment=None,
     campaign=None,
     today: dt.date | None = None,
+    salutations: dict[str, str] | None = None,
 ) -> dict:
     """The variables of SPEC 4.1 as plain values.
 
-    ``campaign`` and ``segment`` are records (or dicts) with ``number`` and ``description``.
+    ``campaign`` and ``segment`` are records (or dicts) with ``number`` and ``description``;
+    ``salutations`` (from ``contact_salutation_texts``) saves computing them again.
     """
     from django.utils import timezone
 
@@ -136,7 +162,7 @@ def email_body_context(
             contact_values[field.attname] = getattr(contact, field.attname)
     return {
         "contact": contact_values,
-        **contact_salutation_texts(contact),
+        **(salutations if salutations is not None else contact_salutation_texts(contact)),
         "salesperson": _salesperson_dict(salesperson),
         "campaign": _numbered_dict(campaign),
         "segment": _numbered_dict(segment),

@@ -11,7 +11,12 @@ from django.db.models import Prefetch, QuerySet
 
 from setup.models import AddressFormat, CorrespondenceType
 
-from .body_templates import contact_salutation_texts, email_body_context, email_body_render
+from .body_templates import (
+    contact_salutation_texts,
+    email_body_context,
+    email_body_render,
+    salutation_formulas_for,
+)
 from .models import InteractionLogEntry
 
 
@@ -117,8 +122,19 @@ def letters_to_print() -> QuerySet[InteractionLogEntry]:
     return _with_addresses(queryset, "contact__")
 
 
-def letter_for_entry(entry: InteractionLogEntry) -> Letter:
-    """The page of one hard-copy entry: its stored body, else its language row's body."""
+def letters_for_entries(entries) -> list[Letter]:
+    """The pages of ``entries`` (from ``letters_to_print``): one query for every salutation
+    formula they need, whatever their number."""
+    entries = list(entries)
+    formulas = salutation_formulas_for([entry.contact for entry in entries])
+    return [letter_for_entry(entry, formulas=formulas) for entry in entries]
+
+
+def letter_for_entry(entry: InteractionLogEntry, *, formulas: dict | None = None) -> Letter:
+    """The page of one hard-copy entry: its stored body, else its language row's body.
+
+    ``formulas`` comes from ``salutation_formulas_for`` (else the salutation is looked up)."""
+    salutations = contact_salutation_texts(entry.contact, formulas=formulas)
     body = entry.email_body
     if not body and entry.template_id and entry.language_id:
         row = next(
@@ -132,6 +148,7 @@ def letter_for_entry(entry: InteractionLogEntry) -> Letter:
                 campaign=entry.campaign,
                 segment={"number": entry.segment_number} if entry.segment_number else None,
                 today=entry.date,
+                salutations=salutations,
             )
             body = email_body_render(row.email_body, context)
     return Letter(
@@ -140,7 +157,7 @@ def letter_for_entry(entry: InteractionLogEntry) -> Letter:
         date=entry.date,
         sender=sender_block(entry.salesperson),
         address=contact_address_block(entry.contact, on=entry.date),
-        salutation=contact_salutation_texts(entry.contact)["salutation_formal"],
+        salutation=salutations["salutation_formal"],
         body=body,
     )
 

@@ -41,6 +41,26 @@ def interaction_entry_get(*, pk: int) -> InteractionLogEntry:
     return entry
 
 
+def interaction_entry_message_raw(*, entry: InteractionLogEntry) -> bytes:
+    """EML-7: the raw message of a logged e-mail (its read-only ``.eml`` attachment); 404
+    when the entry carries no message."""
+    attachment = entry.attachment
+    is_message = (
+        attachment is not None
+        and bool(attachment.file)
+        and (
+            entry.is_email_logged or (attachment.file_name or attachment.file.name).endswith(".eml")
+        )
+    )
+    if not is_message:
+        raise Http404
+    try:
+        with attachment.file.open("rb") as handle:
+            return handle.read()
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+
+
 def interaction_entry_comments(*, entry: InteractionLogEntry):
     return entry.comments.order_by("line_no")
 

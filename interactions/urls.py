@@ -25,6 +25,12 @@ urlpatterns = [
     ),
     path("cover-sheet/", views.InteractionCoverSheetView.as_view(), name="cover-sheet"),
     path("<int:pk>/", views.InteractionLogEntryDetailView.as_view(), name="entry-detail"),
+    path("<int:pk>/message/", views.InteractionMessageView.as_view(), name="entry-message"),
+    path(
+        "<int:pk>/message/parts/<int:index>/",
+        views.InteractionMessagePartView.as_view(),
+        name="entry-message-part",
+    ),
     path("<int:pk>/comments/", views.InteractionCommentView.as_view(), name="entry-comment-add"),
     path(
         "<int:pk>/comments/<int:comment_pk>/delete/",

@@ -1,10 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -14,7 +15,7 @@ from django_htmx.http import HttpResponseStopPolling
 from crm.models import BulkJob
 from setup.services import salesperson_for_user
 
-from . import letters, selectors, services
+from . import eml, letters, selectors, services
 from .filters import InteractionLogEntryFilterSet
 from .forms import (
     CoverSheetForm,
@@ -503,12 +504,12 @@ class InteractionLettersToPrintView(PermissionRequiredMixin, View):
     max_letters = 200  # one print run; the next ones appear once these are marked printed
 
     def get(self, request):
-        entries = list(letters.letters_to_print()[: self.max_letters])
+        entries = letters.letters_to_print()[: self.max_letters]
         return render(
             request,
             self.template_name,
             {
-                "letters": [letters.letter_for_entry(entry) for entry in entries],
+                "letters": letters.letters_for_entries(entries),
                 "max_letters": self.max_letters,
             },
         )
@@ -592,6 +593,45 @@ class InteractionLogEntryDetailView(PermissionRequiredMixin, View):
                 "comment_form": EntryCommentForm(),
             },
         )
+
+
+class InteractionMessageView(PermissionRequiredMixin, View):
+    """EML-7: a logged e-mail as a message (headers, text body, attachments to download)."""
+
+    permission_required = "interactions.view_interactionlogentry"
+    template_name = "interactions/interaction_message.html"
+
+    def get(self, request, pk):
+        entry = selectors.interaction_entry_get(pk=pk)
+        message = eml.message_read(selectors.interaction_entry_message_raw(entry=entry))
+        return render(request, self.template_name, {"entry": entry, "message": message})
+
+
+# Types a browser would render or run: sent as plain bytes (as crm.media does).
+_ACTIVE_TYPES = {
+    "text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
+    "text/javascript", "application/javascript",
+}  # fmt: skip
+
+
+class InteractionMessagePartView(PermissionRequiredMixin, View):
+    """EML-7: one attachment of a logged e-mail, always downloaded, never rendered."""
+
+    permission_required = "interactions.view_interactionlogentry"
+
+    def get(self, request, pk, index):
+        entry = selectors.interaction_entry_get(pk=pk)
+        part = eml.message_part(selectors.interaction_entry_message_raw(entry=entry), index)
+        if part is None:
+            raise Http404
+        file_name, content_type, payload = part
+        if content_type in _ACTIVE_TYPES:
+            content_type = "application/octet-stream"
+        response = HttpResponse(payload, content_type=content_type)
+        response["Content-Disposition"] = content_disposition_header(True, file_name)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        return response
 
 
 class InteractionCommentView(PermissionRequiredMixin, View):

@@ -391,13 +391,25 @@ def my_tasks(*, user) -> QuerySet[Task]:
     )
 
 
-def task_month(*, year: int, month: int, salesperson: Salesperson | None = None) -> dict:
-    """Calendar grid of a month: weeks of days, each with its tasks (one query)."""
+def task_month(
+    *, year: int, month: int, salesperson: Salesperson | None = None, mine: bool = False
+) -> dict:
+    """Calendar grid of a month: weeks of days, each with its tasks (one query).
+
+    ``mine``: every task ``salesperson`` owns, its member copies of team tasks included, and
+    the meetings it attends (SPEC 8, TSK-21); nothing without a salesperson. Otherwise every
+    task once (team tasks without their member copies)."""
     first = dt.date(year, month, 1)
     last = dt.date(year, month, calendar.monthrange(year, month)[1])
-    queryset = task_list().filter(date__gte=first, date__lte=last, team_task__isnull=True)
-    if salesperson is not None:
-        queryset = queryset.filter(salesperson=salesperson)
+    queryset = task_list().filter(date__gte=first, date__lte=last)
+    if mine:
+        if salesperson is None:
+            queryset = queryset.none()
+        else:
+            attended = Attendee.objects.filter(salesperson=salesperson).values("task_id")
+            queryset = queryset.filter(Q(salesperson=salesperson) | Q(pk__in=Subquery(attended)))
+    else:
+        queryset = queryset.filter(team_task__isnull=True)
     by_day: dict[dt.date, list[Task]] = {}
     for task in queryset:
         by_day.setdefault(task.date, []).append(task)

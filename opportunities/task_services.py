@@ -55,6 +55,10 @@ MSG_RECURRING = gettext_noop("A recurring task needs an interval and a base date
 MSG_DURATION = gettext_noop("The duration must be between 1 minute and 10 years.")
 MSG_TEAM_OPEN_TASKS = gettext_noop("Team %(code)s still has open tasks.")
 MSG_RESEND = gettext_noop("Invitations were sent already; confirm to send them again.")
+MSG_INVITATION_TEMPLATE = gettext_noop(
+    "Set up an interaction template for meeting invitations (on the task or in the "
+    "meeting invitation slot of the interaction template setup) before invitations are sent."
+)
 
 MAX_DURATION_MIN = 10 * 366 * 24 * 60
 # Fields of a team task copied to its member copies (TSK-11): all but owner and identity.
@@ -622,6 +626,25 @@ def _log_invitation(task: Task, attendee: Attendee) -> None:
         log(task=task, contact=attendee.contact)
 
 
+def _invitations_validate(task: Task) -> None:
+    """TSK-18: invitations need an interaction template (the task's, else the
+    ``meeting_invitation`` slot, TSK-24), a description, a start time (unless all-day) and a
+    location. Every missing one is named at once."""
+    from interactions.models import InteractionTemplateSetup
+
+    errors: dict[str, str] = {}
+    if task.template_id is None and InteractionTemplateSetup.load().meeting_invitation_id is None:
+        errors["template"] = _(MSG_INVITATION_TEMPLATE)
+    if not (task.description or "").strip():
+        errors["description"] = _(MSG_DESCRIPTION)
+    if not task.is_all_day and task.start_time is None:
+        errors["start_time"] = _(MSG_START_TIME)
+    if not (task.location or "").strip():
+        errors["location"] = _(MSG_LOCATION)
+    if errors:
+        raise ValidationError(errors, code="invitation_refused")
+
+
 @transaction.atomic
 def meeting_send_invitations(
     *, task: Task, mode: str = "all", method: str = "REQUEST", confirm_resend: bool = False
@@ -638,8 +661,7 @@ def meeting_send_invitations(
         return 0
     attendees = list(task.attendees.select_related("contact").order_by("line_no"))
     if method == "REQUEST":
-        if not task.location:
-            raise ValidationError({"location": _(MSG_LOCATION)}, code="location")
+        _invitations_validate(task)
         missing = [
             a
             for a in attendees

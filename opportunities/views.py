@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
@@ -431,7 +432,9 @@ class TaskCreateView(_ServiceFormView):
 
     def perform(self, data):
         data = {k: v for k, v in data.items() if v not in (None, "")}
-        return task_services.task_create(user=self.request.user, **data)
+        task = task_services.task_create(user=self.request.user, **data)
+        messages.success(self.request, _("Task %(number)s created.") % {"number": task.number})
+        return task
 
     def get_success_url(self):
         return self.result.get_absolute_url()
@@ -561,11 +564,17 @@ class TaskCalendarView(PermissionRequiredMixin, TemplateView):
             year, month = today.year, today.month
         mine = self.request.GET.get("all") != "1"
         salesperson = salesperson_for_user(self.request.user) if mine else None
-        grid = selectors.task_month(year=year, month=month, salesperson=salesperson)
+        grid = selectors.task_month(year=year, month=month, salesperson=salesperson, mine=mine)
         prev_month = (grid["first"] - dt.timedelta(days=1)).replace(day=1)
         next_month = (grid["first"] + dt.timedelta(days=32)).replace(day=1)
         return super().get_context_data(
-            grid=grid, prev_month=prev_month, next_month=next_month, today=today, **kwargs
+            grid=grid,
+            prev_month=prev_month,
+            next_month=next_month,
+            today=today,
+            mine=mine,
+            no_salesperson=mine and salesperson is None,
+            **kwargs,
         )
 
 
@@ -573,7 +582,6 @@ class ActivityAssignView(_ServiceFormView):
     permission_required = "opportunities.add_task"
     form_class = ActivityAssignForm
     template_name = "opportunities/activity_assign.html"
-    success_message = _("Activity assigned.")
 
     def get_initial(self):
         return {
@@ -582,7 +590,17 @@ class ActivityAssignView(_ServiceFormView):
         }
 
     def perform(self, data):
-        return task_services.activity_assign(**data)
+        tasks = task_services.activity_assign(**data)
+        messages.success(
+            self.request,
+            ngettext(
+                "Activity %(code)s assigned: %(count)d task created.",
+                "Activity %(code)s assigned: %(count)d tasks created.",
+                len(tasks),
+            )
+            % {"code": data["activity"].code, "count": len(tasks)},
+        )
+        return tasks
 
     def get_success_url(self):
         return reverse("opportunities:task-list")

@@ -409,8 +409,8 @@ class SegmentLineAddView(_SegmentFormView):
 
 class SegmentLogView(_SegmentFormView):
     """SEG-40..42: log the segment in a background job; its preconditions are checked here,
-    so a refusal comes back at once on the form. The job page shows the progress, and says
-    "logged" once it is done: the "in the background" message only while it still runs."""
+    so a refusal comes back at once on the form. The job page shows the progress (and that it
+    runs in the background), and says "logged" once it is done."""
 
     form_class = LogForm
     title = _lazy("Log segment")
@@ -419,13 +419,9 @@ class SegmentLogView(_SegmentFormView):
 
     def act(self, request, segment, form):
         job = services.segment_log_start(segment=segment, user=request.user, **form.cleaned_data)
-        job.refresh_from_db()
-        if not job.is_finished:
-            messages.info(
-                request,
-                _("Segment %(number)s is being logged in the background.")
-                % {"number": segment.number},
-            )
+        # No "being logged" flash at all: the job page says so while the job runs. A flash
+        # queued here while the job still ran was shown beside "logged" whenever the worker
+        # finished before the browser opened the job page (one message per outcome).
         url = reverse("segments:log-job", args=[job.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 

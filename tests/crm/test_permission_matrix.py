@@ -185,6 +185,8 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "interactions:entry-create": (302, 200, 200, 200),
     "interactions:entry-delete-postponed": (302, 405, 405, 405),
     "interactions:entry-detail": (302, 404, 404, 404),
+    "interactions:entry-message": (302, 404, 404, 404),
+    "interactions:entry-message-part": (302, 404, 404, 404),
     "interactions:entry-resend": (302, 405, 405, 405),
     "interactions:entry-resume": (302, 404, 404, 404),
     "interactions:group-create": (302, 200, 200, 200),

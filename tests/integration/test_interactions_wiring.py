@@ -178,7 +178,8 @@ def test_t14_invitation_to_contact_attendee_logs_interaction(db):
 
 
 def test_tsk24_task_template_wins_and_no_template_logs_nothing(db):
-    """TSK-24: the task's own template wins over the slot; without either nothing is logged."""
+    """TSK-24: the task's own template wins over the slot; without either the invitations are
+    refused (TSK-18) and nothing is logged."""
     meeting = ts.task_create(
         description="Review",
         type="meeting",
@@ -189,7 +190,8 @@ def test_tsk24_task_template_wins_and_no_template_logs_nothing(db):
         salesperson=SalespersonFactory(),
     )
     ts.attendee_add(task=meeting, contact=CompanyFactory(email="a@example.test"))
-    ts.meeting_send_invitations(task=meeting)
+    with pytest.raises(ValidationError, match="interaction template"):  # TSK-18
+        ts.meeting_send_invitations(task=meeting)
     assert not InteractionLogEntry.objects.exists()
     own = InteractionTemplateFactory()
     Task = type(meeting)
@@ -197,7 +199,7 @@ def test_tsk24_task_template_wins_and_no_template_logs_nothing(db):
     meeting.refresh_from_db()
     ts.attendee_add(task=meeting, contact=CompanyFactory(email="b@example.test"))
     ts.meeting_send_invitations(task=meeting, mode="not_invited")
-    assert InteractionLogEntry.objects.get().template == own
+    assert {e.template for e in InteractionLogEntry.objects.all()} == {own}
 
 
 # -- CMP-10/11/12, INT-15 ----------------------------------------------------------------------

@@ -27,6 +27,17 @@ def _series(db):
     number_series_setup()
 
 
+@pytest.fixture
+def _invitation_template(db):
+    """TSK-18: invitations need an interaction template (here the meeting_invitation slot)."""
+    from interactions.models import InteractionTemplateSetup
+    from tests.factories.interactions import InteractionTemplateFactory
+
+    setup = InteractionTemplateSetup.load()
+    setup.meeting_invitation = InteractionTemplateFactory()
+    setup.save()
+
+
 def _meeting(**kwargs):
     return ts.task_create(
         description="Kick-off",
@@ -208,6 +219,7 @@ def test_t11_contact_next_task_date():
     assert contact_next_task_date(contact=company) == dt.date(2030, 1, 20)
 
 
+@pytest.mark.usefixtures("_invitation_template")
 def test_t12_send_invitations_ics():
     """T-12: an .ics with METHOD:REQUEST, the UID and one ATTENDEE per attendee; only those
     marked to receive one (or only the not-yet-invited)."""
@@ -235,6 +247,7 @@ def test_t12_send_invitations_ics():
         ts.meeting_send_invitations(task=meeting, mode="not_invited")
 
 
+@pytest.mark.usefixtures("_invitation_template")
 def test_t13_moving_invited_meeting_increments_sequence_and_cancel_sends_cancel():
     """T-13: moving an invited meeting increments SEQUENCE, offers updates; cancel → CANCEL."""
     meeting = _meeting()

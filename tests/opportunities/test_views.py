@@ -213,6 +213,9 @@ def test_task_pages(client, sales_user, me):
         reverse("opportunities:task-attendee-add", args=[task.pk]),
         {"contact": guest.pk, "attendance": "required", "send_invitation": "on"},
     )
+    from tests.factories.interactions import InteractionTemplateFactory
+
+    Task.objects.filter(pk=task.pk).update(template=InteractionTemplateFactory())  # TSK-18
     client.post(reverse("opportunities:task-invitations", args=[task.pk]), {"mode": "all"})
     assert task.attendees.get(contact=guest).invitation_sent_at is not None
     assert client.get(reverse("opportunities:task-update", args=[task.pk])).status_code == 200
