@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.validators import FileExtensionValidator
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from contacts.imports import IMPORT_MAX_BYTES
@@ -16,8 +17,14 @@ from .sales_history_import import IMPORT_FIELDS, REQUIRED_COLUMNS
 class SalesHistoryUploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_("UTF-8 CSV with a header row, at most %(size)d MB.")
-        % {"size": IMPORT_MAX_BYTES // 2**20},
+        # Formatted when shown, in the reader's language (not once, in English, at import).
+        help_text=lazy(
+            lambda: (
+                _("UTF-8 CSV with a header row, at most %(size)d MB.")
+                % {"size": IMPORT_MAX_BYTES // 2**20}
+            ),
+            str,
+        )(),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
         validators=[
             FileExtensionValidator(allowed_extensions=["csv"]),

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from campaigns.models import Campaign, CampaignEntry
 from contacts.links import EMPLOYEE_SHARED_FIELDS, SHARED_FIELDS
 from contacts.models import Contact, ContactBusinessRelation, DeletedContactTombstone
+from crm.linebreaks import normalize_line_breaks
 from interactions.models import DOCUMENT_SLOTS, InteractionLogEntry
 from opportunities.models import Opportunity, SalesQuote, Task
 from segments.models import LoggedSegment, Segment
@@ -70,7 +71,17 @@ class TombstoneSerializer(serializers.ModelSerializer):
 # -- business links ----------------------------------------------------------------------------
 
 
-class BusinessRecordSerializer(serializers.Serializer):
+class LineBreaksMixin:
+    """Contact fields are single-line: line breaks in a value become one space on the way in
+    (``crm.linebreaks``); names in ``multi_line_fields`` keep theirs, written ``\\n``."""
+
+    multi_line_fields: tuple[str, ...] = ()
+
+    def to_internal_value(self, data):
+        return normalize_line_breaks(super().to_internal_value(data), multi=self.multi_line_fields)
+
+
+class BusinessRecordSerializer(LineBreaksMixin, serializers.Serializer):
     """CON-58 record data (used with ``create_contact``)."""
 
     name = serializers.CharField(max_length=100)
@@ -116,7 +127,7 @@ class BusinessLinkCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class LinkedRecordSerializer(serializers.Serializer):
+class LinkedRecordSerializer(LineBreaksMixin, serializers.Serializer):
     """CON-57 shared fields; code fields carry codes. Only the fields sent are changed."""
 
     name = serializers.CharField(max_length=100, required=False)

@@ -2,15 +2,16 @@
 
 from celery import shared_task
 
+from crm.tasks import BulkJobTask
 
-@shared_task(bind=True, acks_late=True)
+
+@shared_task(base=BulkJobTask, bind=True)
 def sales_history_import_csv_task(self, job_id: int) -> None:
     """API-4 CSV import: one batch of lines per message; a replayed batch upserts the same rows."""
     from .sales_history_import import sales_history_import_batch
 
     if sales_history_import_batch(job_id=job_id):
-        queue = (self.request.delivery_info or {}).get("routing_key") if self.request else None
-        sales_history_import_csv_task.apply_async(args=[job_id], queue=queue or None)
+        self.send_next(job_id)
 
 
 @shared_task(acks_late=True)

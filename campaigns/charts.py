@@ -45,12 +45,14 @@ def statistics_bars(stats: CampaignStatistics) -> dict:
     ]
     if stats.has_opportunities:
         rows.append((_("Opportunities"), Decimal(stats.opportunities), "bar-opportunities"))
+    if not any(value for _label, value, _c in rows):
+        rows = []  # nothing to draw: the template says so instead of drawing empty bars
     top = max([value for _label, value, _c in rows] + [Decimal(1)])
     bars = [
         Bar(
             label=label,
             value=value,
-            display=number_format(value, decimal_pos=0, use_l10n=True),
+            display=number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True),
             y=TOP + i * ROW_HEIGHT,
             width=int(BAR_AREA * value / top),
             css_class=css,

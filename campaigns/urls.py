@@ -50,3 +50,8 @@ urlpatterns = [
         name="price-line-delete",
     ),
 ]
+
+# ---- Type-ahead picker search (crm.widgets.SearchSelect)
+from . import pickers  # noqa: E402
+
+urlpatterns += [path("search/", pickers.CampaignSearchView.as_view(), name="campaign-search")]

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm import caching
@@ -109,6 +110,22 @@ class CodeChoiceFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+def _descending(label):
+    """django-filter formats "%s (descending)" once, at import time (in English): format it
+    lazily, in the language of the request (django-filter's catalogue translates it)."""
+    return lazy(lambda: gettext("%s (descending)") % label, str)()
+
+
+def _sort_labels(labels: dict) -> dict:
+    """Sort choice labels keyed as OrderingFilter reads them: the field for ascending, the
+    ``-param`` for descending."""
+    out = {}
+    for (field, param), label in labels.items():
+        out[field] = label
+        out[f"-{param}"] = _descending(label)
+    return out
+
+
 class ContactOrderingFilter(django_filters.OrderingFilter):
     """Sortable columns (indexed); ``id`` ends every ordering for stable pages."""
 
@@ -161,6 +178,16 @@ class ContactFilterSet(django_filters.FilterSet):
             ("post_code", "post_code"),
             ("last_modified_at", "last_modified_at"),
         ],
+        field_labels=_sort_labels(
+            {
+                ("number", "number"): _("No."),
+                ("search_name", "name"): _("Name"),
+                ("company_name", "company_name"): _("Company name"),
+                ("city", "city"): _("City"),
+                ("post_code", "post_code"): _("Post code"),
+                ("last_modified_at", "last_modified_at"): _("Last date modified"),
+            }
+        ),
     )
 
     after = django_filters.CharFilter(

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.concurrency import VersionFormMixin
+from crm.linebreaks import LineBreaksFormMixin
 from crm.validators import IMAGE_EXTENSIONS, image_validators
 from crm.widgets import DateInput
 from setup.models import (
@@ -122,7 +123,7 @@ COMMUNICATION = [
 GDPR = ["exclude_from_segment", "is_privacy_blocked", "is_minor", "has_parental_consent"]
 
 
-class ContactForm(VersionFormMixin, forms.ModelForm):
+class ContactForm(LineBreaksFormMixin, VersionFormMixin, forms.ModelForm):
     """Create and edit form. ``company_text`` is the typed company (CON-20); ``company`` carries
     the chosen company (hidden, or a pick list after an ambiguous name)."""
 
@@ -282,13 +283,13 @@ WebSourceAddForm = _row_form(
 )
 
 
-class CommentAddForm(forms.Form):
+class CommentAddForm(LineBreaksFormMixin, forms.Form):
     date = forms.DateField(label=_("Date"), required=False, widget=DateInput())
     code = forms.CharField(label=_("Code"), max_length=10, required=False)
     comment = forms.CharField(label=_("Comment"), max_length=80)
 
 
-class AltAddressForm(VersionFormMixin, forms.ModelForm):
+class AltAddressForm(LineBreaksFormMixin, VersionFormMixin, forms.ModelForm):
     """Add (card section) and edit form; the edit carries the version token (crm.concurrency)."""
 
     class Meta:

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.widgets import DateInput
-from setup.models import CustomerTemplate, LinkType
+from setup.models import ContactType, CustomerTemplate, LinkType
 
 from .imports import IMPORT_FIELDS, IMPORT_MAX_BYTES
 from .models import MasterSide
@@ -100,29 +100,45 @@ class ClashResolveForm(forms.Form):
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("UTF-8 CSV with a header row, at most %(size)d MB.")
-        % {"size": IMPORT_MAX_BYTES // 2**20},
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        label=_("CSV or vCard file"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.vcf,text/csv,text/vcard,text/x-vcard"}
+        ),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Formatted per request: a lazy string formatted at import time stays in English.
+        self.fields["file"].help_text = _(
+            "UTF-8 CSV with a header row, or vCard (.vcf, version 3.0 or 4.0), at most %(size)d MB."
+        ) % {"size": IMPORT_MAX_BYTES // 2**20}
         self.helper = _helper(_("Upload"))
         self.helper.form_tag = True
         self.helper.attrs = {"enctype": "multipart/form-data"}
 
 
 class ImportMappingForm(forms.Form):
-    """One select per CSV column: the contact field it fills (or ignore)."""
+    """One select per column: the contact field it fills (or ignore); and the contact type of
+    rows that carry none (no type column, or a blank cell)."""
 
-    def __init__(self, *args, headers=(), initial_mapping=None, **kwargs):
+    default_type = forms.ChoiceField(
+        label=_("Contact type of rows without a type"),
+        choices=ContactType.choices,
+        initial=ContactType.COMPANY,
+        required=False,
+        help_text=_("Used for every row when no column is mapped to the type."),
+    )
+
+    def clean_default_type(self):
+        return self.cleaned_data.get("default_type") or ContactType.COMPANY
+
+    def __init__(self, *args, headers=(), initial_mapping=None, header_labels=None, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", _("(ignore)")), *[(k, v) for k, v in IMPORT_FIELDS.items()]]
         self.headers = list(headers)
         for index, header in enumerate(self.headers):
             self.fields[f"col_{index}"] = forms.ChoiceField(
-                label=header,
+                label=(header_labels or {}).get(header, header),
                 choices=choices,
                 required=False,
                 initial=(initial_mapping or {}).get(header, ""),

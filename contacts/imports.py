@@ -1,5 +1,9 @@
-"""Contact import and export: CSV import with column mapping, import from business-system
-records (CON-58/59), CSV and vCard export.
+"""Contact import and export: CSV and vCard import with column mapping, import from
+business-system records (CON-58/59), CSV and vCard export.
+
+A vCard file (3.0 or 4.0, parsed with ``vobject``) becomes, at upload, a CSV table whose
+columns are import fields (``VCARD_COLUMNS``), so it goes through the same mapping, dry run and
+job as a CSV file.
 
 Imports are set-based: each batch validates its rows, drops the rows that already exist, takes
 its contact numbers from the series in one locked block and inserts with ``bulk_create``.
@@ -16,6 +20,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import vobject
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -26,9 +31,11 @@ from django.db.models.functions import Concat, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from vobject.vcard import Address, Name
 
 from crm.csv_export import SafeWriter
 from crm.exceptions import ApplicationError
+from crm.linebreaks import single_line
 from crm.models import BulkJob
 from crm.services import bulk_job_create, bulk_job_finish, bulk_job_progress, bulk_job_start
 from setup.models import (
@@ -71,6 +78,7 @@ IMPORT_FIELDS: dict[str, str] = {
     "name": gettext_lazy("Name"),
     "name_2": gettext_lazy("Name 2"),
     "company_number": gettext_lazy("Company no. (persons)"),
+    "company_name": gettext_lazy("Company name (persons: linked, or created)"),
     "address": gettext_lazy("Address"),
     "address_2": gettext_lazy("Address 2"),
     "city": gettext_lazy("City"),
@@ -79,6 +87,7 @@ IMPORT_FIELDS: dict[str, str] = {
     "country": gettext_lazy("Country code"),
     "phone": gettext_lazy("Phone no."),
     "mobile_phone": gettext_lazy("Mobile phone no."),
+    "fax": gettext_lazy("Fax no."),
     "email": gettext_lazy("E-mail"),
     "email_2": gettext_lazy("E-mail 2"),
     "home_page": gettext_lazy("Home page"),
@@ -138,11 +147,18 @@ BS_LINK_TYPES = (LinkType.CUSTOMER, LinkType.VENDOR, LinkType.BANK_ACCOUNT)
 # --------------------------------------------------------------------------------------------
 
 
+VCARD_SUFFIXES = (".vcf",)
+# A vCard upload is parsed once (vobject takes seconds for thousands of cards) and stored as
+# a CSV table of import fields; every later step reads that table like any CSV file.
+VCARD_TABLE_SUFFIX = ".vcf.csv"
+
+
 def import_file_store(*, uploaded_file) -> str:
     """Check an upload (size, type, encoding) and keep it in storage; return its name."""
-    name = getattr(uploaded_file, "name", "") or ""
-    if not name.lower().endswith(".csv"):
-        raise ValidationError({"file": _("Upload a .csv file.")})
+    name = (getattr(uploaded_file, "name", "") or "").lower()
+    is_vcard = name.endswith(VCARD_SUFFIXES)
+    if not (name.endswith(".csv") or is_vcard):
+        raise ValidationError({"file": _("Upload a .csv or .vcf file.")})
     if uploaded_file.size > IMPORT_MAX_BYTES:
         raise ValidationError(
             {
@@ -157,18 +173,32 @@ def import_file_store(*, uploaded_file) -> str:
         raise ValidationError({"file": _("The file must be UTF-8 text.")}) from exc
     if "\x00" in text:
         raise ValidationError({"file": _("The file is not a text file.")})
-    headers, _rows = _parse(text)
-    if not headers:
-        raise ValidationError({"file": _("The file has no header row.")})
-    return default_storage.save(f"imports/contacts/{uuid.uuid4().hex}.csv", ContentFile(content))
+    if is_vcard:
+        header, rows = _parse_vcards(text)
+        if not rows:
+            raise ValidationError({"file": _("The file holds no vCard.")})
+        table = io.StringIO(newline="")
+        writer = csv.writer(table, csv.excel)
+        writer.writerow(header)
+        writer.writerows(rows)
+        content = table.getvalue().encode()
+        suffix = VCARD_TABLE_SUFFIX
+    else:
+        headers, _rows = _parse(text)
+        if not headers:
+            raise ValidationError({"file": _("The file has no header row.")})
+        suffix = ".csv"
+    return default_storage.save(
+        f"imports/contacts/{uuid.uuid4().hex}{suffix}", ContentFile(content)
+    )
 
 
-def _parse(text: str) -> tuple[list[str], list[list[str]]]:
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+def _parse(text: str, dialect=None) -> tuple[list[str], list[list[str]]]:
+    if dialect is None:
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         rows = [row for row in reader if any(cell.strip() for cell in row)]
@@ -195,9 +225,158 @@ def import_file_read(*, path: str) -> tuple[list[str], list[list[str]]]:
     key = (path, hashlib.blake2b(raw, digest_size=16).digest())
     if _parsed_file.get("key") != key:
         _parsed_file.clear()
-        _parsed_file.update(key=key, parsed=_parse(raw.decode("utf-8-sig")))
+        text = raw.decode("utf-8-sig")
+        vcard = path.endswith(VCARD_TABLE_SUFFIX)  # written by us: no dialect to guess
+        parsed = _parse(text, csv.excel if vcard else None)
+        _parsed_file.update(key=key, parsed=parsed)
     header, rows = _parsed_file["parsed"]
     return list(header), rows
+
+
+# --------------------------------------------------------------------------------------------
+# vCard files (3.0 / 4.0) read as a table of import fields
+# --------------------------------------------------------------------------------------------
+
+VCARD_COLUMNS = [
+    "type",
+    "name",
+    "company_name",
+    "job_title",
+    "address",
+    "address_2",
+    "post_code",
+    "city",
+    "county",
+    "country",
+    "phone",
+    "mobile_phone",
+    "fax",
+    "email",
+    "email_2",
+    "home_page",
+]
+
+
+def _vcard_cards(text: str) -> list:
+    """The VCARD components of ``text`` (folded lines, escapes and encodings by vobject)."""
+    try:
+        components = list(vobject.readComponents(text, ignoreUnreadable=True, allowQP=True))
+    except Exception as exc:  # vobject raises ParseError and plain ValueErrors
+        raise ValidationError(
+            {"file": _("The file is not a valid vCard file: %(error)s") % {"error": exc}},
+            code="invalid_vcard",
+        ) from exc
+    return [c for c in components if c.name == "VCARD"]
+
+
+def _vcard_types(prop) -> set[str]:
+    """TYPE parameters of a property, lower-case (``TYPE=WORK,VOICE``, ``TYPE="work,voice"``,
+    repeated ``TYPE=`` and vCard 2.1 bare ``;WORK;FAX``)."""
+    values = [*prop.params.get("TYPE", []), *prop.singletonparams]
+    types = {t.strip().lower() for v in values for t in str(v).split(",") if t.strip()}
+    if prop.params.get("PREF"):
+        types.add("pref")
+    return types
+
+
+def _vcard_props(card, key: str) -> list:
+    """The card's ``key`` properties, preferred ones (TYPE=pref / PREF=1) first."""
+    props = card.contents.get(key, [])
+    return sorted(props, key=lambda p: "pref" not in _vcard_types(p))
+
+
+def _vcard_text(value) -> str:
+    if isinstance(value, list | tuple):
+        return " ".join(_vcard_text(v) for v in value if _vcard_text(v))
+    return str(value or "").strip()
+
+
+def _vcard_first(card, key: str) -> str:
+    props = _vcard_props(card, key)
+    return _vcard_text(props[0].value) if props else ""
+
+
+def _vcard_row(card) -> dict[str, str]:
+    """Import fields of one vCard: FN/N the name, ORG the company, ADR (work or preferred
+    first) the address block, TEL by TYPE (cell, fax, other), the first two EMAILs."""
+    row: dict[str, str] = {}
+    org_props = card.contents.get("org", [])
+    org_value = org_props[0].value if org_props else ""
+    org = _vcard_text(org_value[0] if isinstance(org_value, list) and org_value else org_value)
+    name_props = card.contents.get("n", [])
+    n = name_props[0].value if name_props else None
+    person_name = ""
+    if isinstance(n, Name):
+        person_name = " ".join(
+            p for p in (_vcard_text(n.given), _vcard_text(n.additional), _vcard_text(n.family)) if p
+        )
+    kind = _vcard_first(card, "kind").lower()
+    show_as = _vcard_first(card, "x-abshowas").lower()
+    if kind == "org" or show_as == "company" or (org and not person_name and kind != "individual"):
+        row["type"] = ContactType.COMPANY
+        row["name"] = org or _vcard_first(card, "fn")
+    else:
+        row["type"] = ContactType.PERSON
+        row["name"] = _vcard_first(card, "fn") or person_name
+        row["company_name"] = org
+        row["job_title"] = _vcard_first(card, "title")
+    adr_props = sorted(
+        card.contents.get("adr", []),
+        key=lambda p: ("work" not in _vcard_types(p), "pref" not in _vcard_types(p)),
+    )
+    if adr_props and isinstance(adr_props[0].value, Address):
+        adr = adr_props[0].value
+        parts = [
+            str(item)
+            for part in (adr.street, adr.extended, adr.box)
+            for item in (part if isinstance(part, list) else [part or ""])
+        ]
+        lines = [line.strip() for part in parts for line in part.splitlines() if line.strip()]
+        row["address"] = lines[0] if lines else ""
+        row["address_2"] = ", ".join(lines[1:])
+        row["city"] = _vcard_text(adr.city)
+        row["county"] = _vcard_text(adr.region)
+        row["post_code"] = _vcard_text(adr.code)
+        row["country"] = _vcard_text(adr.country)
+    for prop in _vcard_props(card, "tel"):
+        number = _vcard_text(prop.value)
+        number = number[4:] if number.lower().startswith("tel:") else number
+        types = _vcard_types(prop)
+        slot = (
+            "fax"
+            if "fax" in types
+            else "mobile_phone"
+            if types & {"cell", "mobile", "iphone"}
+            else "phone"
+        )
+        row.setdefault(slot, number)
+    emails = [_vcard_text(p.value) for p in _vcard_props(card, "email")]
+    for slot, email in zip(("email", "email_2"), emails, strict=False):
+        row[slot] = email.removeprefix("mailto:")
+    row["home_page"] = _vcard_first(card, "url")
+    return row
+
+
+def _country_codes(values: Iterable[str]) -> dict[str, str]:
+    """Country names or codes of a file -> codes of the country table (one query)."""
+    wanted = {v.strip().upper() for v in values if v and v.strip()}
+    if not wanted:
+        return {}
+    out: dict[str, str] = {}
+    for code, name in Country.objects.values_list("code", "name"):
+        for key in (code.upper(), (name or "").upper()):
+            if key in wanted:
+                out.setdefault(key, code)
+    return out
+
+
+def _parse_vcards(text: str) -> tuple[list[str], list[list[str]]]:
+    rows = [_vcard_row(card) for card in _vcard_cards(text)]
+    countries = _country_codes(r.get("country", "") for r in rows)
+    for row in rows:
+        country = row.get("country", "").strip()
+        row["country"] = countries.get(country.upper(), country)
+    return list(VCARD_COLUMNS), [[row.get(c, "") for c in VCARD_COLUMNS] for row in rows]
 
 
 def mapping_guess(headers: list[str]) -> dict[str, str]:
@@ -228,6 +407,7 @@ class PreparedRow:
     key: tuple = ()
     existing: str = ""  # number of the existing contact this row matches
     company: Contact | None = None
+    new_company_name: str = ""  # a person's company (by name) that the import creates
 
     @property
     def is_valid(self) -> bool:
@@ -248,12 +428,15 @@ def name_split(name: str) -> tuple[str, str, str]:
 
 def _lookups(rows: list[dict]) -> dict:
     """Code tables and companies used by the rows, one query each."""
-    wanted: dict[str, set[str]] = {k: set() for k in (*CODE_FIELDS, "salesperson", "company")}
+    wanted: dict[str, set[str]] = {
+        k: set() for k in (*CODE_FIELDS, "salesperson", "company", "company_name")
+    }
     for row in rows:
         for key in wanted:
             col = "company_number" if key == "company" else key
-            if row.get(col):
-                wanted[key].add(row[col].strip().upper() if key != "company" else row[col].strip())
+            value = single_line(row.get(col) or "").strip()
+            if value:
+                wanted[key].add(value.upper() if key != "company" else value)
     out: dict[str, dict] = {}
     for key, model in CODE_FIELDS.items():
         out[key] = {o.code: o for o in model.objects.filter(code__in=wanted[key])}
@@ -266,6 +449,15 @@ def _lookups(rows: list[dict]) -> dict:
             number__in=wanted["company"], type=ContactType.COMPANY
         ).select_related("salesperson", "territory", "country", "language")
     }
+    # A person's company by name: the upper-case search name (indexed) equals the name.
+    by_name: dict[str, list[Contact]] = {}
+    for company in (
+        Contact.objects.filter(search_name__in=wanted["company_name"], type=ContactType.COMPANY)
+        .select_related("salesperson", "territory", "country", "language")
+        .order_by("id")
+    ):
+        by_name.setdefault(company.search_name, []).append(company)
+    out["company_name"] = by_name
     return out
 
 
@@ -286,11 +478,19 @@ def _inherit(data: dict, company: Contact, setup: MarketingSetup) -> None:
 
 
 def _row_prepare(
-    line: int, raw: dict, lookups: dict, setup: MarketingSetup, *, defaults: bool
+    line: int,
+    raw: dict,
+    lookups: dict,
+    setup: MarketingSetup,
+    *,
+    defaults: bool,
+    default_type: str = ContactType.COMPANY,
 ) -> PreparedRow:
     row = PreparedRow(line=line)
     data: dict = {}
-    ctype = (raw.get("type") or ContactType.COMPANY).strip().lower()
+    # Cells are single-line fields: a line break inside a cell becomes a space.
+    raw = {k: single_line(v) for k, v in raw.items()}
+    ctype = ((raw.get("type") or "").strip() or default_type).lower()
     if ctype not in ContactType.values:
         row.errors.append(_("Type must be company or person."))
         ctype = ContactType.COMPANY
@@ -351,6 +551,8 @@ def _row_prepare(
             else:
                 row.company = company
                 _inherit(data, company, setup)
+        elif data.get("company_name"):
+            _company_by_name(row, data, lookups, setup)
     elif raw.get("job_title"):
         data.pop("job_title", None)
         row.warnings.append(_("Job title is ignored on companies."))
@@ -374,6 +576,23 @@ def _row_prepare(
     else:
         row.key = ("natural", f"{data.get('name', '').upper()}|{data.get('post_code', '').upper()}")
     return row
+
+
+def _company_by_name(row: PreparedRow, data: dict, lookups: dict, setup: MarketingSetup):
+    """A person's company named in the file: one company of that name links it, several
+    reject the row (CON-20), none means the import creates it."""
+    name = data["company_name"]
+    hits = lookups["company_name"].get(name.upper(), [])
+    if len(hits) > 1:
+        row.errors.append(
+            _("Ambiguous company name %(text)s: give the company number instead.") % {"text": name}
+        )
+    elif hits:
+        row.company = hits[0]
+        _inherit(data, hits[0], setup)
+    else:
+        row.new_company_name = name
+        row.warnings.append(_("Company %(name)s will be created.") % {"name": name})
 
 
 def _match_existing(rows: list[PreparedRow]) -> None:
@@ -430,12 +649,15 @@ def rows_prepare(
     first_line: int = 2,
     defaults: bool = True,
     match_existing: bool = True,
+    default_type: str = ContactType.COMPANY,
 ) -> list[PreparedRow]:
     setup = MarketingSetup.load()
     raws = [_mapped(header, cells, mapping) for cells in rows]
     lookups = _lookups(raws)
     prepared = [
-        _row_prepare(first_line + i, raw, lookups, setup, defaults=defaults)
+        _row_prepare(
+            first_line + i, raw, lookups, setup, defaults=defaults, default_type=default_type
+        )
         for i, raw in enumerate(raws)
     ]
     if match_existing:
@@ -461,17 +683,28 @@ class ImportPreview:
 
 
 def contact_import_preview(
-    *, path: str, mapping: dict[str, str], match_existing: bool = True
+    *,
+    path: str,
+    mapping: dict[str, str],
+    match_existing: bool = True,
+    default_type: str = ContactType.COMPANY,
 ) -> ImportPreview:
     """Dry run: per-row errors and duplicate warnings; nothing is written.
 
+    ``default_type`` is the type of rows without one (no type column, or a blank cell).
     ``match_existing=False`` skips the look-up of existing contacts (warnings only), for
     callers that need the errors alone."""
     if "name" not in mapping.values():
         raise ValidationError(_("Map a column to Name."))
+    if default_type not in ContactType.values:
+        raise ValidationError(_("Type must be company or person."))
     header, rows = import_file_read(path=path)
     prepared = rows_prepare(
-        header=header, rows=rows, mapping=mapping, match_existing=match_existing
+        header=header,
+        rows=rows,
+        mapping=mapping,
+        match_existing=match_existing,
+        default_type=default_type,
     )
     valid = [r for r in prepared if r.is_valid]
     matched = [r for r in valid if r.existing]
@@ -557,6 +790,41 @@ def _bulk_insert(rows: list[PreparedRow]) -> list[Contact]:
     return Contact.objects.bulk_create(objs, batch_size=IMPORT_BATCH_SIZE)
 
 
+def _insert_with_companies(rows: list[PreparedRow]) -> list[Contact]:
+    """Insert the rows; a person whose company (by name) does not exist yet is linked to the
+    company of that name inserted by the same batch, or to a company created for it."""
+    companies = [r for r in rows if r.data["type"] == ContactType.COMPANY]
+    persons = [r for r in rows if r.data["type"] != ContactType.COMPANY]
+    created = _bulk_insert(companies)
+    waiting = [r for r in persons if r.new_company_name]
+    if waiting:
+        setup = MarketingSetup.load()
+        by_name: dict[str, Contact] = {}
+        for company in created:
+            by_name.setdefault(company.name.upper(), company)
+        missing: dict[str, str] = {}
+        for row in waiting:
+            key = row.new_company_name.upper()
+            if key not in by_name:
+                missing.setdefault(key, row.new_company_name)
+        lookups = _lookups([])
+        new_rows = [
+            _row_prepare(
+                0, {"type": ContactType.COMPANY, "name": name}, lookups, setup, defaults=True
+            )
+            for name in missing.values()
+        ]
+        new_companies = _bulk_insert(new_rows)
+        for company in new_companies:
+            by_name[company.name.upper()] = company
+        created += new_companies
+        for row in waiting:
+            company = by_name[row.new_company_name.upper()]
+            row.company = company
+            _inherit(row.data, company, setup)
+    return created + _bulk_insert(persons)
+
+
 def _typed_numbers_check(rows: list[PreparedRow]) -> None:
     """SET-17 for rows with a number: the series must allow manual numbers."""
     if not any(r.data.get("number") for r in rows if r.is_valid):
@@ -578,7 +846,13 @@ def _typed_numbers_check(rows: list[PreparedRow]) -> None:
 
 @transaction.atomic
 def contact_import_csv_start(
-    *, path: str, mapping: dict[str, str], skip_rejected: bool, user=None, enqueue: bool = True
+    *,
+    path: str,
+    mapping: dict[str, str],
+    skip_rejected: bool,
+    user=None,
+    enqueue: bool = True,
+    default_type: str = ContactType.COMPANY,
 ) -> BulkJob:
     """Confirm an import: a file with any invalid row imports nothing unless the user chose
     to skip rejected rows. The job then runs in batches on the worker."""
@@ -587,7 +861,10 @@ def contact_import_csv_start(
     # Only the errors matter here (each batch matches existing contacts again); matches are
     # needed up front only to spare existing rows the typed-number check.
     preview = contact_import_preview(
-        path=path, mapping=mapping, match_existing="number" in mapping.values()
+        path=path,
+        mapping=mapping,
+        match_existing="number" in mapping.values(),
+        default_type=default_type,
     )
     _typed_numbers_check(preview.rows)
     rejected = [r for r in preview.rows if r.errors]
@@ -603,7 +880,13 @@ def contact_import_csv_start(
         kind=CSV_JOB_KIND,
         user=user,
         total=preview.total,
-        params={"path": path, "mapping": mapping, "skip_rejected": skip_rejected, "offset": 0},
+        params={
+            "path": path,
+            "mapping": mapping,
+            "skip_rejected": skip_rejected,
+            "default_type": default_type,
+            "offset": 0,
+        },
     )
     if enqueue:
         contact_import_csv_task.delay_on_commit(job.pk)
@@ -643,7 +926,11 @@ def contact_import_csv_batch(*, job_id: int, batch_size: int = IMPORT_BATCH_SIZE
         header, rows = import_file_read(path=params["path"])
         chunk = rows[offset : offset + batch_size]
         prepared = rows_prepare(
-            header=header, rows=chunk, mapping=params["mapping"], first_line=offset + 2
+            header=header,
+            rows=chunk,
+            mapping=params["mapping"],
+            first_line=offset + 2,
+            default_type=params.get("default_type") or ContactType.COMPANY,
         )
         _typed_numbers_check(prepared)
         rejected = [r for r in prepared if r.errors]
@@ -651,7 +938,7 @@ def contact_import_csv_batch(*, job_id: int, batch_size: int = IMPORT_BATCH_SIZE
             transaction.set_rollback(True)
         else:
             fresh = [r for r in prepared if r.is_valid and not r.existing]
-            created = _bulk_insert(fresh)
+            created = _insert_with_companies(fresh)
             if MarketingSetup.load().maintain_duplicate_strings:
                 contact_duplicate_strings_rebuild(
                     contact_ids=[c.pk for c in created if c.type == ContactType.COMPANY]
@@ -753,7 +1040,7 @@ def _bs_import_rows(records: list[dict], *, first_line: int = 1) -> dict:
     )
     person_rows = []
     for row, company in zip(valid, companies, strict=True):
-        name = (raws[row.line - first_line].get("contact_person") or "").strip()[:100]
+        name = single_line(raws[row.line - first_line].get("contact_person") or "").strip()[:100]
         if not name:
             continue
         company.company_id = company.pk
@@ -912,48 +1199,67 @@ def contacts_csv_rows(queryset) -> Iterator[str]:
         yield writer.writerow([_export_value(contact, f) for f in EXPORT_FIELDS])
 
 
-def _vcard_escape(value: str) -> str:
-    return (
-        (value or "")
-        .replace("\\", "\\\\")
-        .replace(",", "\\,")
-        .replace(";", "\\;")
-        .replace("\n", "\\n")
-    )
+def _vcard_add(card, key: str, value, types: tuple[str, ...] = ()):
+    prop = card.add(key)
+    prop.value = value
+    if types:
+        prop.params["TYPE"] = list(types)
+    return prop
 
 
 def contact_vcard(contact: Contact) -> str:
-    """One vCard 3.0 (RFC 2426) for a contact."""
-    e = _vcard_escape
-    lines = ["BEGIN:VCARD", "VERSION:3.0", f"FN:{e(contact.name)}"]
-    if contact.type == ContactType.PERSON:
-        lines.append(f"N:{e(contact.surname)};{e(contact.first_name)};{e(contact.middle_name)};;")
+    """One vCard 4.0 (RFC 6350) for a contact, written by vobject (escaping, folding at 75
+    octets, CRLF line ends)."""
+    card = vobject.vCard()
+    _vcard_add(card, "version", "4.0")
+    is_person = contact.type == ContactType.PERSON
+    _vcard_add(card, "kind", "individual" if is_person else "org")
+    _vcard_add(card, "fn", contact.name)
+    if is_person:
+        _vcard_add(
+            card,
+            "n",
+            Name(
+                family=contact.surname or "",
+                given=contact.first_name or "",
+                additional=contact.middle_name or "",
+            ),
+        )
         if contact.company_name:
-            lines.append(f"ORG:{e(contact.company_name)}")
+            _vcard_add(card, "org", [contact.company_name])
         if contact.job_title:
-            lines.append(f"TITLE:{e(contact.job_title)}")
+            _vcard_add(card, "title", contact.job_title)
     else:
-        lines.append(f"N:{e(contact.name)};;;;")
-        lines.append(f"ORG:{e(contact.name)}")
+        _vcard_add(card, "n", Name())
+        _vcard_add(card, "org", [contact.name])
     country = contact.country.name if contact.country_id else ""
-    if any([contact.address, contact.city, contact.post_code, country]):
-        street = ", ".join(p for p in [contact.address, contact.address_2] if p)
-        lines.append(
-            f"ADR;TYPE=WORK:;;{e(street)};{e(contact.city)};{e(contact.county)};"
-            f"{e(contact.post_code)};{e(country)}"
+    if any([contact.address, contact.address_2, contact.city, contact.post_code, country]):
+        street = "\n".join(p for p in [contact.address, contact.address_2] if p)
+        _vcard_add(
+            card,
+            "adr",
+            Address(
+                street=street,
+                city=contact.city or "",
+                region=contact.county or "",
+                code=contact.post_code or "",
+                country=country,
+            ),
+            ("work",),
         )
     if contact.phone:
-        lines.append(f"TEL;TYPE=WORK,VOICE:{e(contact.phone)}")
+        _vcard_add(card, "tel", contact.phone, ("work", "voice"))
     if contact.mobile_phone:
-        lines.append(f"TEL;TYPE=CELL:{e(contact.mobile_phone)}")
+        _vcard_add(card, "tel", contact.mobile_phone, ("cell",))
+    if contact.fax:
+        _vcard_add(card, "tel", contact.fax, ("work", "fax"))
     for email in (contact.email, contact.email_2):
         if email:
-            lines.append(f"EMAIL;TYPE=INTERNET:{e(email)}")
+            _vcard_add(card, "email", email, ("work",))
     if contact.home_page:
-        lines.append(f"URL:{e(contact.home_page)}")
-    lines.append(f"UID:crm-contact-{contact.number}")
-    lines.append("END:VCARD")
-    return "\r\n".join(lines) + "\r\n"
+        _vcard_add(card, "url", contact.home_page)
+    _vcard_add(card, "uid", f"crm-contact-{contact.number}")
+    return card.serialize()
 
 
 def contacts_vcard_stream(queryset) -> Iterator[str]:

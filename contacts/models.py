@@ -277,6 +277,15 @@ class Contact(TimeStampedModel):
                 include=["name", "company_name", "email", "phone", "city"],
                 name="contact_search_cover_idx",
             ),
+            # The company picker (contacts.pickers, ``kind=company``): the same covering index
+            # over companies only, so "companies matching a fragment, by name" stays an
+            # index-only scan instead of a heap fetch per person it skips.
+            models.Index(
+                fields=["search_name", "id"],
+                include=["name", "company_name", "email", "phone", "city"],
+                condition=Q(type="company"),
+                name="contact_company_search_idx",
+            ),
             models.Index(fields=["search_email"], name="contact_search_email_idx"),
             models.Index(fields=["post_code"], name="contact_post_code_idx"),
             models.Index(fields=["last_modified_at", "id"], name="contact_last_modified_idx"),

@@ -97,8 +97,25 @@ def contact_alt_address_get(*, contact: Contact, pk: int) -> ContactAltAddress:
 
 
 def company_persons(*, company: Contact) -> QuerySet[Contact]:
-    return Contact.objects.filter(company=company, type=ContactType.PERSON).only(
-        "id", "number", "name", "job_title", "phone", "email"
+    """The persons of a company card, in the order of ``contact_company_persons_idx``
+    (company, type, search_name, id): a page is an index range scan whatever the count."""
+    return (
+        Contact.objects.filter(company=company, type=ContactType.PERSON)
+        .order_by("search_name", "id")
+        .only("id", "number", "name", "job_title", "phone", "email")
+    )
+
+
+def company_get(*, user: AbstractBaseUser, pk) -> Contact | None:
+    """A company contact by pk (None when absent or not a company): the "Add person" link."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Contact.objects.filter(pk=pk, type=ContactType.COMPANY)
+        .only("id", "number", "name", "type")
+        .first()
     )
 
 

@@ -2,14 +2,13 @@
 
 from celery import shared_task
 
+from crm.tasks import BulkJobTask
 
-@shared_task(acks_late=True)
+
+@shared_task(base=BulkJobTask)
 def contact_classification_update_task(job_id: int) -> None:
-    """PRF-10/11/12: harmless when run twice (each question deletes its answers first)."""
-    from crm.models import BulkJob, BulkJobStatus
-
+    """PRF-10/11/12: harmless when run twice (each question deletes its answers first; a
+    finished job is left alone by ``BulkJobTask``)."""
     from .profiles import contact_classification_update
 
-    if BulkJob.objects.filter(pk=job_id, status=BulkJobStatus.SUCCEEDED).exists():
-        return
     contact_classification_update(job_id=job_id)

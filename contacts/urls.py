@@ -13,6 +13,7 @@ urlpatterns = [
     path(
         "<int:pk>/change-type/", views.ContactChangeTypeView.as_view(), name="contact-change-type"
     ),
+    path("<int:pk>/persons/", views.ContactPersonsView.as_view(), name="contact-persons"),
     path(
         "<int:pk>/sections/<slug:section>/",
         views.ContactSectionView.as_view(),
@@ -191,3 +192,8 @@ urlpatterns += [
         name="links-master-side",
     ),
 ]
+
+# ---- Type-ahead picker search (crm.widgets.SearchSelect)
+from . import pickers  # noqa: E402
+
+urlpatterns += [path("search/", pickers.ContactSearchView.as_view(), name="contact-search")]

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from . import forms, services
 from .filters import ContactFilterSet
 from .selectors import (
     NoCountPaginator,
+    company_get,
     company_persons,
     contact_alt_address_get,
     contact_get,
@@ -84,15 +86,45 @@ class ContactDetailView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         contact = contact_get(user=self.request.user, pk=kwargs["pk"])
         context = super().get_context_data(**kwargs)
+        persons_page = (
+            persons_page_get(company=contact, number=1)
+            if contact.type == ContactType.COMPANY
+            else None
+        )
         context.update(
             contact=contact,
             salutations=contact_salutations(contact=contact),
-            persons=company_persons(company=contact)[:100]
-            if contact.type == ContactType.COMPANY
-            else [],
+            persons_page=persons_page,
+            persons=persons_page.object_list if persons_page else [],
             sections=SECTIONS_FOR[contact.type],
         )
         return context
+
+
+PERSONS_PAGE_SIZE = 25
+
+
+def persons_page_get(*, company, number):
+    """One page of a company's persons: LIMIT/OFFSET over the persons index plus one COUNT
+    bounded by the company's persons (an index-only range), whatever their number."""
+    paginator = Paginator(company_persons(company=company), PERSONS_PAGE_SIZE)
+    return paginator.get_page(paginator.num_pages if number == "last" else number)
+
+
+class ContactPersonsView(PermissionRequiredMixin, TemplateView):
+    """The card's "Persons" section alone (htmx pager): ``?page=n``."""
+
+    permission_required = "contacts.view_contact"
+    template_name = "contacts/contact_persons.html"
+
+    def get_context_data(self, **kwargs):
+        contact = contact_get(user=self.request.user, pk=kwargs["pk"])
+        if contact.type != ContactType.COMPANY:
+            raise Http404
+        persons_page = persons_page_get(company=contact, number=self.request.GET.get("page"))
+        return super().get_context_data(
+            contact=contact, persons_page=persons_page, persons=persons_page.object_list
+        )
 
 
 class ContactCreateView(PermissionRequiredMixin, FormView):
@@ -102,6 +134,16 @@ class ContactCreateView(PermissionRequiredMixin, FormView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "creating": True, "user": self.request.user}
+
+    def get_initial(self):
+        """``?type=person&company=<pk>``: the card's "Add person" pre-fills the company."""
+        initial = super().get_initial()
+        if self.request.GET.get("type") in ContactType.values:
+            initial["type"] = self.request.GET["type"]
+        company = company_get(user=self.request.user, pk=self.request.GET.get("company"))
+        if company is not None:
+            initial.update(type=ContactType.PERSON, company=company.pk, company_text=company.name)
+        return initial
 
     def form_valid(self, form):
         try:

@@ -1,22 +1,26 @@
-"""CSV import (upload → mapping → dry-run preview → confirm → job), business-system import,
-CSV and vCard export."""
+"""CSV and vCard import (upload → mapping → dry-run preview → confirm → job), business-system
+import, CSV and vCard export."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views import View
 
 from crm.exceptions import ApplicationError
 from crm.models import BulkJob
+from setup.models import ContactType
 
 from .forms_extra import ImportConfirmForm, ImportMappingForm, ImportUploadForm
 from .imports import (
     BS_COLUMNS,
     BS_JOB_KIND,
     CSV_JOB_KIND,
+    IMPORT_FIELDS,
     MATCH_RULE,
+    VCARD_TABLE_SUFFIX,
     business_system_records_read,
     contact_import_csv_start,
     contact_import_from_business_system_start,
@@ -68,6 +72,11 @@ class ContactImportUploadView(PermissionRequiredMixin, View):
         )
 
 
+def _header_labels(path: str) -> dict:
+    """A vCard file is read as columns named after import fields: show their labels."""
+    return IMPORT_FIELDS if path.endswith(VCARD_TABLE_SUFFIX) else {}
+
+
 def _state(request):
     state = request.session.get(SESSION_KEY) or {}
     return state if state.get("path") else None
@@ -85,7 +94,10 @@ class ContactImportMappingView(PermissionRequiredMixin, View):
             return redirect("contacts:contact-import")
         headers, rows = import_file_read(path=state["path"])
         form = ImportMappingForm(
-            headers=headers, initial_mapping=state.get("mapping") or mapping_guess(headers)
+            headers=headers,
+            header_labels=_header_labels(state["path"]),
+            initial_mapping=state.get("mapping") or mapping_guess(headers),
+            initial={"default_type": state.get("default_type") or ContactType.COMPANY},
         )
         return render(
             request, self.template_name, {"form": form, "sample": rows[:5], "headers": headers}
@@ -96,14 +108,19 @@ class ContactImportMappingView(PermissionRequiredMixin, View):
         if state is None:
             return redirect("contacts:contact-import")
         headers, rows = import_file_read(path=state["path"])
-        form = ImportMappingForm(request.POST, headers=headers)
+        form = ImportMappingForm(
+            request.POST, headers=headers, header_labels=_header_labels(state["path"])
+        )
         if not form.is_valid():
             return render(
                 request, self.template_name, {"form": form, "sample": rows[:5], "headers": headers}
             )
         mapping = form.mapping()
-        request.session[SESSION_KEY] = {**state, "mapping": mapping}
-        preview = contact_import_preview(path=state["path"], mapping=mapping)
+        default_type = form.cleaned_data["default_type"]
+        request.session[SESSION_KEY] = {**state, "mapping": mapping, "default_type": default_type}
+        preview = contact_import_preview(
+            path=state["path"], mapping=mapping, default_type=default_type
+        )
         return render(
             request,
             "contacts/import_preview.html",
@@ -132,6 +149,7 @@ class ContactImportConfirmView(PermissionRequiredMixin, View):
                 mapping=state["mapping"],
                 skip_rejected=form.cleaned_data.get("skip_rejected", False),
                 user=request.user,
+                default_type=state.get("default_type") or ContactType.COMPANY,
             )
         except (ApplicationError, ValidationError) as exc:
             messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))
@@ -163,6 +181,8 @@ class ContactImportBusinessSystemView(PermissionRequiredMixin, View):
         form = ImportUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
+                if not form.cleaned_data["file"].name.lower().endswith(".csv"):
+                    raise ValidationError({"file": _("Upload a .csv file.")})
                 path = import_file_store(uploaded_file=form.cleaned_data["file"])
                 job = contact_import_from_business_system_start(
                     records=business_system_records_read(path=path), user=request.user

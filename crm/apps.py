@@ -14,5 +14,7 @@ class CrmConfig(AppConfig):
         post_migrate.connect(sync_role_permissions_on_migrate, dispatch_uid="crm-roles")
 
         from .auth_backends import watch_permission_changes
+        from .caching import connect_invalidation
 
         watch_permission_changes()
+        connect_invalidation()

@@ -4,18 +4,28 @@ A *namespace* ("perms", "choices") has a version stored in the default cache. En
 the version in their key, so bumping it (on the signals that change the data) makes every
 older entry unreachable at once, in every process sharing the cache (Redis in production).
 A missing version (first use, eviction, restart) is replaced by a fresh random one, so an
-evicted version can never revive stale entries. The timeout bounds staleness when a write
-bypasses the signals (a queryset ``update()``): 5 minutes with a shared cache, 5 seconds
-with a per-process one (LocMemCache), where another process's bump is not seen.
+evicted version can never revive stale entries.
+
+Which tables feed which namespace is declared once, when the apps are ready
+(``connect_invalidation`` from ``CrmConfig.ready``), in every process: a worker, a shell or an
+import that writes before it ever reads still bumps. Saves, deletes and many-to-many changes
+bump through the model signals; every other write that Django sends to a watched table
+(a queryset ``update()``, ``bulk_create``, raw SQL on a cursor) bumps through a database
+execute wrapper that reads the statement's target table. The timeout only bounds writes made
+outside Django (psql): 5 minutes with a shared cache, 5 seconds with a per-process one
+(LocMemCache), where another process's bump is not seen.
 """
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import connections, models, transaction
+from django.db.backends.signals import connection_created
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 SHARED_TIMEOUT = 300
@@ -60,6 +70,7 @@ def cached(namespace: str, key: str, compute: Callable[[], Any], timeout: int | 
 
 
 _watched: dict[type[models.Model], set[str]] = {}
+_watched_tables: dict[str, set[str]] = {}  # db_table -> namespaces
 
 
 def _on_change(sender, **kwargs) -> None:
@@ -73,6 +84,7 @@ def invalidate_on_change(namespace: str, *senders: type[models.Model]) -> None:
     for sender in senders:
         first = sender not in _watched
         _watched.setdefault(sender, set()).add(namespace)
+        _watched_tables.setdefault(sender._meta.db_table, set()).add(namespace)
         if first:
             uid = f"crm-caching-{sender._meta.label_lower}"
             post_save.connect(_on_change, sender=sender, dispatch_uid=f"{uid}-save", weak=False)
@@ -80,10 +92,69 @@ def invalidate_on_change(namespace: str, *senders: type[models.Model]) -> None:
             m2m_changed.connect(_on_change, sender=sender, dispatch_uid=f"{uid}-m2m", weak=False)
 
 
+# A write statement and its target: INSERT INTO t, UPDATE [ONLY] t, DELETE FROM t, TRUNCATE t,
+# COPY t, MERGE INTO t (also inside a WITH); the words after FOR UPDATE / DO UPDATE never name
+# a watched table.
+_WRITES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE", "COPY", "MERGE", "WITH")
+_TARGET = re.compile(
+    r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?|COPY|MERGE\s+INTO)"
+    r"\s+(?:ONLY\s+)?(?:\"?\w+\"?\.)?\"?(\w+)\"?",
+    re.IGNORECASE,
+)
+
+
+def written_tables(sql: str) -> set[str]:
+    """Tables a statement writes to (empty for a query)."""
+    head = sql.lstrip()[:8].upper()
+    if not head.startswith(_WRITES):
+        return set()
+    if head.startswith("TRUNCATE"):  # TRUNCATE a, b, c …
+        return {name.lower() for name in re.findall(r"\w+", sql)}
+    return {name.lower() for name in _TARGET.findall(sql)}
+
+
+def _bump_on_write(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    if _watched_tables and isinstance(sql, str):
+        for table in written_tables(sql):
+            for namespace in _watched_tables.get(table, ()):
+                bump(namespace)
+    return result
+
+
+def _install_wrapper(connection, **kwargs) -> None:
+    if _bump_on_write not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_bump_on_write)
+
+
+# Small tables read through ``code_rows`` and the filters' cached choices, besides every
+# concrete ``crm.models.CodeTable``.
+CODE_TABLE_EXTRAS = ("setup.Salesperson", "setup.NumberSeries")
+
+
+def code_tables() -> list[type[models.Model]]:
+    from .models import CodeTable
+
+    tables = [m for m in apps.get_models() if issubclass(m, CodeTable)]
+    return tables + [apps.get_model(label) for label in CODE_TABLE_EXTRAS]
+
+
+def connect_invalidation() -> None:
+    """Declare every cached table (``CrmConfig.ready``): code tables feed "code-rows" and
+    "choices", the setup row "marketing-setup"; and watch every connection's writes."""
+    tables = code_tables()
+    invalidate_on_change("code-rows", *tables)
+    invalidate_on_change("choices", *tables)
+    invalidate_on_change("marketing-setup", apps.get_model("setup", "MarketingSetup"))
+    connection_created.connect(_install_wrapper, dispatch_uid="crm-caching-writes")
+    for connection in connections.all(initialized_only=True):
+        _install_wrapper(connection)
+
+
 def code_rows(model: type[models.Model]) -> dict:
     """Every row of a small code table by primary key, cached in the "code-rows" namespace
     (bumped when a row of that table changes)."""
-    invalidate_on_change("code-rows", model)
+    invalidate_on_change("code-rows", model)  # no-op for the tables declared at start-up
     return cached(
         "code-rows",
         model._meta.label_lower,

@@ -20,14 +20,23 @@ def navigation(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     items = []
-    path = request.path
     for name, label, perm in NAVIGATION:
         if perm and not _has_perm_or_missing(request.user, perm):
             continue
-        url = reverse(name)
-        active = path == url if url == "/" else path.startswith(url)
-        items.append({"url": url, "label": label, "active": active})
+        items.append({"url": reverse(name), "label": label, "active": False})
+    active = active_entry(request.path, [item["url"] for item in items])
+    for item in items:
+        item["active"] = item["url"] == active
     return {"nav_items": items}
+
+
+def active_entry(path: str, urls: list[str]) -> str | None:
+    """The one entry a page belongs to: the longest URL that prefixes its path.
+
+    ``/opportunities/tasks/3/`` is under Tasks, not also under Opportunities; the home page
+    only for ``/`` itself. None for pages outside every entry (the password change)."""
+    matches = [url for url in urls if (path == url if url == "/" else path.startswith(url))]
+    return max(matches, key=len, default=None)
 
 
 def _has_perm_or_missing(user, perm: str) -> bool:

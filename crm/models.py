@@ -43,12 +43,26 @@ class BulkJob(TimeStampedModel):
     )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Language of the request that started the job: its messages are written in it.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    # Recorded by crm.tasks.BulkJobTask when a worker takes the job: the task to send again
+    # (retry, re-queue of a stale job), the queue it came from, and the worker's heartbeat.
+    task_name = models.CharField(_("task"), max_length=200, blank=True)
+    queue = models.CharField(_("queue"), max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(_("heartbeat at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("bulk job")
         verbose_name_plural = _("bulk jobs")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="bulkjob_target_idx")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="bulkjob_target_idx"),
+            models.Index(
+                fields=["heartbeat_at"],
+                condition=Q(status="running"),
+                name="bulkjob_running_heartbeat_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=BulkJobStatus.values), name="bulkjob_status_valid"
@@ -64,6 +78,12 @@ class BulkJob(TimeStampedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in {BulkJobStatus.SUCCEEDED, BulkJobStatus.FAILED}
+
+    @property
+    def is_retryable(self) -> bool:
+        """A failed job whose task is known can be sent again; it resumes after the batches
+        it committed."""
+        return self.status == BulkJobStatus.FAILED and bool(self.task_name)
 
     @property
     def percent(self) -> int:

@@ -1,7 +1,8 @@
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 
-from .models import FieldChange
+from .models import BulkJob, FieldChange
 
 FIELD_HISTORY_LIMIT = 50
 
@@ -14,3 +15,12 @@ def field_change_list(
         content_type=content_type, object_id=object_id
     ).select_related("user")
     return list(queryset[:limit])
+
+
+def bulk_job_get_for_retry(*, user, pk: int) -> BulkJob:
+    """A job the user may retry: one they started, or any with ``crm.change_bulkjob``
+    (Administrators); otherwise 404."""
+    jobs = BulkJob.objects.all()
+    if not user.has_perm("crm.change_bulkjob"):
+        jobs = jobs.filter(Q(started_by=user))
+    return get_object_or_404(jobs, pk=pk)

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import BulkJob, BulkJobStatus
 
@@ -38,6 +38,7 @@ def bulk_job_create(
         target_id=target.pk if target is not None else None,
         total=total,
         params=params or {},
+        language=translation.get_language() or "",
     )
 
 

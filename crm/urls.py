@@ -16,6 +16,8 @@ urlpatterns = [
     path("reports/", ReportIndexView.as_view(), name="reports"),
     path("reports/", include("reports.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),
+    # Browsers ask for /favicon.ico on their own (pages link the SVG): never a 404.
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
@@ -32,6 +34,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("jobs/<int:pk>/retry/", views.BulkJobRetryView.as_view(), name="job-retry"),
     path("setup/", include("setup.urls")),
     path("setup/external-crm/", include("sync.urls")),
     path("contacts/", include("contacts.urls")),

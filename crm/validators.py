@@ -18,7 +18,10 @@ DOCUMENT_EXTENSIONS = [
 # Never accepted, whatever the form: a browser renders or runs them (HTML, SVG, XML, scripts).
 ACTIVE_EXTENSIONS = ["html", "htm", "xhtml", "shtml", "xml", "xsl", "svg", "svgz", "js", "mjs"]
 IMAGE_EXTENSIONS = ["png", "jpg", "jpeg", "gif", "webp"]
-UPLOAD_EXTENSIONS = sorted(set(DOCUMENT_EXTENSIONS) | set(IMAGE_EXTENSIONS))
+IMPORT_EXTENSIONS = ["csv", "vcf"]  # contact import (contacts.imports): CSV and vCard
+UPLOAD_EXTENSIONS = sorted(
+    set(DOCUMENT_EXTENSIONS) | set(IMAGE_EXTENSIONS) | set(IMPORT_EXTENSIONS)
+)
 
 FILE_TOO_LARGE = gettext_noop("The file %(name)s is %(size)s; the limit is %(limit)s.")
 FILE_CONTENT_REFUSED = gettext_noop(

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
-from crm.widgets import DateRangeWidget
+from crm.widgets import DateRangeWidget, SearchSelect
 from setup.models import Salesperson
 
 from .models import Evaluation, InteractionGroup, InteractionLogEntry, InteractionTemplate
@@ -32,13 +32,15 @@ class InteractionLogEntryFilterForm(forms.Form):
 
 class InteractionLogEntryFilterSet(django_filters.FilterSet):
     contact = django_filters.ModelChoiceFilter(
-        queryset=Contact.objects.all(), label=_("Contact ID"), widget=forms.NumberInput
+        queryset=Contact.objects.all(),
+        label=_("Contact"),
+        widget=SearchSelect("contacts:contact-search"),
     )
     company = django_filters.ModelChoiceFilter(
         field_name="contact_company",
         queryset=Contact.objects.all(),
-        label=_("Company ID (with its persons)"),
-        widget=forms.NumberInput,
+        label=_("Company (with its persons)"),
+        widget=SearchSelect("contacts:contact-search", params={"kind": "company"}),
     )
     salesperson = django_filters.ModelChoiceFilter(
         queryset=Salesperson.objects.all(), label=_("Salesperson")

@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
-from crm.widgets import DateInput
+from crm.widgets import DateInput, SearchSelect
 from setup.models import CorrespondenceType, Language, Salesperson
 
 from .models import (
@@ -83,7 +83,7 @@ class InteractionForm(forms.Form):
         queryset=Contact.objects.all(),
         required=False,
         label=_("Contact"),
-        widget=forms.HiddenInput,
+        widget=SearchSelect("contacts:contact-search"),
     )
     template = forms.ModelChoiceField(
         queryset=InteractionTemplate.objects.select_related("group"),
@@ -138,7 +138,9 @@ class InteractionForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in self.LINK_FIELDS:
             field = InteractionLogEntry._meta.get_field(name).formfield(required=False)
-            if name != "campaign":
+            if name == "campaign":
+                field.widget = SearchSelect("campaigns:campaign-search")
+            else:
                 field.widget = forms.HiddenInput()
             self.fields[name] = field
         self.helper = FormHelper()
@@ -192,7 +194,11 @@ class EntryActionForm(forms.Form):
 class DeleteCanceledForm(forms.Form):
     date_from = forms.DateField(required=False, label=_("From"), widget=DateInput())
     date_to = forms.DateField(required=False, label=_("To"), widget=DateInput())
-    contact = forms.IntegerField(required=False, label=_("Contact ID"))
+    contact = forms.IntegerField(
+        required=False,
+        label=_("Contact"),
+        widget=SearchSelect("contacts:contact-search", queryset=Contact.objects.all()),
+    )
     template = forms.ModelChoiceField(
         queryset=InteractionTemplate.objects.all(), required=False, label=_("Interaction template")
     )

@@ -1,23 +1,23 @@
 from celery import shared_task
 
+from crm.tasks import BulkJobTask
+
 from .services import TransientDeliveryError
 
 
 # Bulk work goes to the "bulk" queue (STYLE 7); CELERY_TASK_ROUTES' "*.bulk_*" pattern does not
 # match these names, so the queue is set on the task.
-@shared_task(acks_late=True, reject_on_worker_lost=True, queue="bulk")
-def interactions_bulk_log_task(job_id: int) -> None:
+@shared_task(base=BulkJobTask, bind=True, queue="bulk")
+def interactions_bulk_log_task(self, job_id: int) -> None:
     """Bulk logging (idempotent, resumable); long jobs continue in a new message."""
     from .services import BULK_LOG_BATCHES_PER_MESSAGE, interactions_bulk_log
 
     more_left = interactions_bulk_log(job_id=job_id, max_batches=BULK_LOG_BATCHES_PER_MESSAGE)
     if more_left:
-        request = interactions_bulk_log_task.request
-        queue = (request.delivery_info or {}).get("routing_key")
-        interactions_bulk_log_task.apply_async(args=[job_id], queue=queue)
+        self.send_next(job_id)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, queue="bulk")
+@shared_task(base=BulkJobTask, queue="bulk")
 def interactions_delete_canceled_task(job_id: int) -> None:
     from .services import interactions_delete_canceled
 

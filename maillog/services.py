@@ -7,7 +7,6 @@ import email.utils
 import hashlib
 import imaplib
 import logging
-import time
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -149,7 +148,7 @@ def _salespeople(addresses: list[str]) -> list[Salesperson]:
     return list(Salesperson.objects.filter(search_email__in=upper).order_by("code"))
 
 
-def message_plan(message, flags: bytes) -> Plan:
+def message_plan(message, flags: tuple[bytes, ...]) -> Plan:
     """EML-3/5: what to do with one message."""
     if b"\\Draft" in flags:
         return Plan(Outcome.SKIPPED_DRAFT)
@@ -178,24 +177,24 @@ def message_key(message) -> str:
 # -- logging one message (EML-6/7/8) -----------------------------------------------------------
 
 
-def _moment(message, internal_date: str, direction: str) -> dt.datetime:
+def _moment(message, internal_date: dt.datetime | None, direction: str) -> dt.datetime:
     moment = None
     if direction == "outbound" and message.get("Date"):
         try:
             moment = email.utils.parsedate_to_datetime(str(message["Date"]))
         except (TypeError, ValueError):
             moment = None
-    if moment is None and internal_date:
-        parsed = imaplib.Internaldate2tuple(f'INTERNALDATE "{internal_date}"'.encode())
-        if parsed is not None:
-            moment = dt.datetime.fromtimestamp(time.mktime(parsed), tz=dt.UTC)
+    if moment is None and internal_date is not None:
+        moment = internal_date
     if moment is None or moment.tzinfo is None:
         moment = timezone.now() if moment is None else timezone.make_aware(moment)
     return timezone.localtime(moment)
 
 
 @transaction.atomic
-def email_message_log(*, raw: bytes, message, plan: Plan, internal_date: str, key: str) -> int:
+def email_message_log(
+    *, raw: bytes, message, plan: Plan, internal_date: dt.datetime | None, key: str
+) -> int:
     """Write the interactions, their shared .eml attachment and the register row."""
     template = InteractionTemplateSetup.load().email_logging
     if template is None:
@@ -317,7 +316,7 @@ def _run(setup: EmailLoggingSetup) -> dict:
             for uid in box.uids(setup.batch_size):
                 counts["read"] += 1
                 _process(box, setup, uid, counts)
-        except (ImapConnectionError, imaplib.IMAP4.abort, OSError) as exc:
+        except (ImapConnectionError, imaplib.IMAP4.error, OSError) as exc:
             error = str(exc)
         finally:
             box.close()
@@ -328,8 +327,9 @@ def _run(setup: EmailLoggingSetup) -> dict:
     return counts
 
 
-def _process(box: Mailbox, setup: EmailLoggingSetup, uid: bytes, counts: dict) -> None:
-    raw, flags, internal_date = box.fetch(uid)
+def _process(box: Mailbox, setup: EmailLoggingSetup, uid: int, counts: dict) -> None:
+    fetched = box.fetch(uid)
+    raw, flags, internal_date = fetched.raw, fetched.flags, fetched.internal_date
     message = email.message_from_bytes(raw, policy=email.policy.compat32)
     key = message_key(message)
     message_id = str(message.get("Message-ID") or "")

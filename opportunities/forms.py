@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
 from crm.concurrency import VersionFormMixin
-from crm.widgets import DateInput
+from crm.widgets import DateInput, SearchSelect
 from setup.models import Salesperson, Team
 
 from .models import (
@@ -50,7 +50,11 @@ class TimeInput(forms.TimeInput):
 
 class OpportunityCreateForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=100)
-    contact = forms.ModelChoiceField(label=_("Contact"), queryset=Contact.objects.all())
+    contact = forms.ModelChoiceField(
+        label=_("Contact"),
+        queryset=Contact.objects.all(),
+        widget=SearchSelect("contacts:contact-search"),
+    )
     salesperson = forms.ModelChoiceField(
         label=_("Salesperson"),
         queryset=Salesperson.objects.filter(is_blocked=False),
@@ -154,7 +158,10 @@ class TaskForm(forms.Form):
         required=False,
     )
     contact = forms.ModelChoiceField(
-        label=_("Contact"), queryset=Contact.objects.all(), required=False
+        label=_("Contact"),
+        queryset=Contact.objects.all(),
+        required=False,
+        widget=SearchSelect("contacts:contact-search"),
     )
     priority = forms.ChoiceField(
         label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL
@@ -179,7 +186,9 @@ class TaskForm(forms.Form):
         else:
             # INT-19 / TSK-17: a new task may come from an interaction or an opportunity. The
             # campaign field comes from the string foreign key (campaigns stand higher).
-            self.fields["campaign"] = Task._meta.get_field("campaign").formfield(required=False)
+            self.fields["campaign"] = Task._meta.get_field("campaign").formfield(
+                required=False, widget=SearchSelect("campaigns:campaign-search")
+            )
             self.fields["opportunity"] = forms.ModelChoiceField(
                 queryset=Opportunity.objects.all(), required=False, widget=forms.HiddenInput
             )
@@ -194,7 +203,10 @@ class TaskCloseForm(forms.Form):
 
 class AttendeeForm(forms.Form):
     contact = forms.ModelChoiceField(
-        label=_("Contact"), queryset=Contact.objects.all(), required=False
+        label=_("Contact"),
+        queryset=Contact.objects.all(),
+        required=False,
+        widget=SearchSelect("contacts:contact-search"),
     )
     salesperson = forms.ModelChoiceField(
         label=_("Salesperson"), queryset=Salesperson.objects.all(), required=False
@@ -223,7 +235,10 @@ class ActivityAssignForm(forms.Form):
     activity = forms.ModelChoiceField(label=_("Activity"), queryset=Activity.objects.all())
     start_date = forms.DateField(label=_("Start date"), widget=DateInput)
     contact = forms.ModelChoiceField(
-        label=_("Contact"), queryset=Contact.objects.all(), required=False
+        label=_("Contact"),
+        queryset=Contact.objects.all(),
+        required=False,
+        widget=SearchSelect("contacts:contact-search"),
     )
     salesperson = forms.ModelChoiceField(
         label=_("Salesperson"),

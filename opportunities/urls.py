@@ -56,3 +56,8 @@ urlpatterns = [
         name="task-invitations",
     ),
 ]
+
+# ---- Type-ahead picker search (crm.widgets.SearchSelect)
+from . import pickers  # noqa: E402
+
+urlpatterns += [path("search/", pickers.OpportunitySearchView.as_view(), name="opportunity-search")]

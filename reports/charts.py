@@ -1,6 +1,8 @@
 """Server-side SVG charts (no JavaScript chart library): values in, markup out.
 
-Labels are passed already translated; numbers are formatted with the active locale.
+Labels are passed already translated; numbers are formatted with the active locale. Every
+chart has its axes and writes each value next to its bar; a chart with nothing but zeros
+says ``empty`` ("No data yet.") rather than drawing a flat line.
 """
 
 from decimal import Decimal
@@ -17,13 +19,22 @@ VALUE_WIDTH = 110
 
 
 def _fmt(value) -> str:
-    return number_format(value, decimal_pos=0 if float(value).is_integer() else 2, use_l10n=True)
+    decimal_pos = 0 if float(value).is_integer() else 2
+    return number_format(value, decimal_pos=decimal_pos, use_l10n=True, force_grouping=True)
+
+
+def _has_data(rows) -> bool:
+    return any(value for _label, value in rows)
+
+
+def _empty(message: str) -> SafeString:
+    return format_html('<p class="text-body-secondary small chart-empty">{}</p>', message)
 
 
 def hbar_chart(*, title: str, rows: list[tuple[str, Decimal | int]], empty: str) -> SafeString:
     """Horizontal bars, one per (label, value); scaled to the largest value."""
-    if not rows:
-        return format_html('<p class="text-body-secondary small">{}</p>', empty)
+    if not _has_data(rows):
+        return _empty(empty)
     top = max(float(value) for _label, value in rows) or 1.0
     span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     height = len(rows) * (BAR_HEIGHT + GAP) + GAP
@@ -52,53 +63,91 @@ def hbar_chart(*, title: str, rows: list[tuple[str, Decimal | int]], empty: str)
     )
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {} {}" width="100%"'
-        ' aria-label="{}" class="chart"><title>{}</title>{}</svg>',
+        ' aria-label="{}" class="chart"><title>{}</title>'
+        '<line class="axis" x1="{}" y1="0" x2="{}" y2="{}" stroke="#6c757d"/>{}</svg>',
         WIDTH,
         height,
         title,
         title,
+        LABEL_WIDTH,
+        LABEL_WIDTH,
+        height,
         bars,
     )
 
 
 def column_chart(*, title: str, rows: list[tuple[str, Decimal | int]], empty: str) -> SafeString:
-    """Vertical columns, one per (label, value): periods along the x axis."""
-    if not rows:
-        return format_html('<p class="text-body-secondary small">{}</p>', empty)
-    height, base, top_pad = 220, 190, 20
+    """Vertical columns, one per (label, value): periods along the x axis, values on top.
+
+    A y axis with the zero and the largest value on the left; with many periods only every
+    n-th x label is written, so the labels never run into each other."""
+    if not _has_data(rows):
+        return _empty(empty)
+    height, base, top_pad, axis = 230, 190, 24, 64
     top = max(float(value) for _label, value in rows) or 1.0
-    step = WIDTH / len(rows)
+    step = (WIDTH - axis) / len(rows)
     width = max(4, step * 0.7)
+    every = max(1, round(len(rows) / 12))  # at most about 12 x labels
     cols = []
     for i, (label, value) in enumerate(rows):
         h = (base - top_pad) * float(value) / top
-        x = i * step + (step - width) / 2
+        x = axis + i * step + (step - width) / 2
         cols.append(
             format_html(
                 '<rect x="{}" y="{}" width="{}" height="{}" fill="#198754" rx="2">'
-                "<title>{}: {}</title></rect>"
-                '<text x="{}" y="{}" font-size="12" text-anchor="middle">{}</text>',
+                "<title>{}: {}</title></rect>",
                 f"{x:.1f}",
                 f"{base - h:.1f}",
                 f"{width:.1f}",
                 f"{h:.1f}",
                 label,
                 _fmt(value),
-                f"{x + width / 2:.1f}",
-                base + 16,
-                label,
             )
         )
+        if value and len(rows) <= 16:  # the value on top of its column while they fit
+            cols.append(
+                format_html(
+                    '<text class="value" x="{}" y="{}" font-size="11" text-anchor="middle">{}'
+                    "</text>",
+                    f"{x + width / 2:.1f}",
+                    f"{base - h - 4:.1f}",
+                    _fmt(value),
+                )
+            )
+        if i % every == 0:
+            cols.append(
+                format_html(
+                    '<text class="label" x="{}" y="{}" font-size="12" text-anchor="middle">{}'
+                    "</text>",
+                    f"{x + width / 2:.1f}",
+                    base + 16,
+                    label,
+                )
+            )
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {} {}" width="100%"'
         ' aria-label="{}" class="chart"><title>{}</title>'
-        '<line x1="0" y1="{}" x2="{}" y2="{}" stroke="#adb5bd"/>{}</svg>',
+        '<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}" stroke="#6c757d"/>'
+        '<line class="axis" x1="{}" y1="{}" x2="{}" y2="{}" stroke="#6c757d"/>'
+        '<text class="tick" x="{}" y="{}" font-size="11" text-anchor="end">{}</text>'
+        '<text class="tick" x="{}" y="{}" font-size="11" text-anchor="end">{}</text>{}</svg>',
         WIDTH,
         height,
         title,
         title,
+        axis,
         base,
         WIDTH,
         base,
+        axis,
+        top_pad,
+        axis,
+        base,
+        axis - 4,
+        base,
+        _fmt(0),
+        axis - 4,
+        top_pad + 4,
+        _fmt(top),
         mark_safe("".join(cols)),  # noqa: S308 -- every part was built with format_html
     )

@@ -95,7 +95,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             "interactions": column_chart(
                 title=_("Interactions per week"),
                 rows=[
-                    (formats.date_format(row["week"], "d/m"), row["count"])
+                    (formats.date_format(row["week"], "MONTH_DAY_FORMAT"), row["count"])
                     for row in data["interactions_per_week"]
                 ],
                 empty=empty,

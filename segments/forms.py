@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.concurrency import VersionFormMixin
-from crm.widgets import DateInput
+from crm.widgets import DateInput, SearchSelect
 from interactions.models import InteractionTemplate
 from setup.models import MailingGroup, Salesperson
 
@@ -27,7 +27,7 @@ class SegmentForm(forms.ModelForm):
             "default_subject",
             "correspondence_type",
         ]
-        widgets = {"date": DateInput()}
+        widgets = {"date": DateInput(), "campaign": SearchSelect("campaigns:campaign-search")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -78,3 +78,8 @@ urlpatterns = [
     path("<int:pk>/jobs/<int:job_id>/", views.SegmentJobProgressView.as_view(), name="segment-job"),
     path("log-jobs/<int:job_id>/", views.SegmentLogJobView.as_view(), name="log-job"),
 ]
+
+# ---- Type-ahead picker search (crm.widgets.SearchSelect)
+from . import pickers  # noqa: E402
+
+urlpatterns += [path("search/", pickers.SegmentSearchView.as_view(), name="segment-search")]

@@ -28,18 +28,23 @@ def redis_available() -> bool:
 
 
 @contextlib.contextmanager
-def real_worker(*, concurrency: int = 1):
+def real_worker(*, concurrency: int = 1, queue: str | None = None, env: dict | None = None):
     """Yield the private queue name of a running ``celery -A crm worker -P solo`` process.
 
-    Use from a ``transaction=True`` test so that the worker sees committed rows.
+    Use from a ``transaction=True`` test so that the worker sees committed rows. ``queue``
+    starts a worker on a queue used before (a restarted worker); ``env`` adds variables to the
+    worker's environment (settings read from it).
     """
     require_service(redis_available(), "Redis")
-    queue = f"test-{uuid.uuid4().hex[:10]}"
+    queue = queue or f"test-{uuid.uuid4().hex[:10]}"
+    extra_env = env or {}
     env = dict(os.environ)
+    env.update(extra_env)
     env["DJANGO_SETTINGS_MODULE"] = "crm.settings.test"
     env["DATABASE_NAME"] = connection.settings_dict["NAME"]
     env["CELERY_TASK_ALWAYS_EAGER"] = "false"
-    log_path = ROOT / ".data" / f"worker-{queue}.log"
+    env["CRM_TEST_REAL_WORKER"] = "1"  # crm/settings/test.py: not eager in the worker
+    log_path = ROOT / ".data" / f"worker-{queue}-{uuid.uuid4().hex[:6]}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -145,6 +145,10 @@ LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
+# Numbers in the reader's format, grouped ("1 234 567,50" in French, "1,234,567.50" in
+# English). Ids and other numbers that go into URLs or attributes use |unlocalize.
+USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["crm.formats"]  # one date format per language (crm/formats/)
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -255,7 +259,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     # SYN-11: the task runs each enabled mapping whose interval has passed.
     "external-crm-sync": {"task": "sync.tasks.sync_scheduled", "schedule": 60.0},
     "external-crm-log-purge": {"task": "sync.tasks.sync_log_purge", "schedule": 86400.0},
+    # A job whose worker was killed is sent again within minutes, not after the broker's
+    # visibility timeout (an hour); see crm/jobs.py.
+    "bulk-job-requeue-stale": {"task": "crm.tasks.bulk_job_requeue_stale_task", "schedule": 60.0},
 }
+# A running job's worker writes its heartbeat this often; a job silent for longer than
+# BULK_JOB_STALE_SECONDS is taken for lost and sent again.
+BULK_JOB_HEARTBEAT_SECONDS = float(env("BULK_JOB_HEARTBEAT_SECONDS", "30"))
+BULK_JOB_STALE_SECONDS = float(env("BULK_JOB_STALE_SECONDS", "300"))
 
 # REST API (SPEC 12, docs/decisions/0003-rest-api.md).
 REST_FRAMEWORK = {

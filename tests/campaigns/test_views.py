@@ -15,6 +15,7 @@ from tests.factories.campaigns import (
     CampaignStatusFactory,
     CampaignTargetGroupFactory,
 )
+from tests.factories.interactions import InteractionLogEntryFactory
 from tests.factories.setup import SalespersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,18 +86,30 @@ def test_campaign_card_queries_do_not_grow(
         response = client.get(campaign.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["entries"]) == rows
-    assert "<svg" in response.content.decode()
+    assert 'id="statistics"' in response.content.decode()
 
 
 def test_campaign_card_chart_in_french(client, marketing_user):
     """The statistics chart is server-side SVG with translated labels."""
     campaign = CampaignFactory()
+    InteractionLogEntryFactory(campaign=campaign, is_campaign_target=True)
     client.force_login(marketing_user)
     with translation.override("fr"):
         response = client.get(campaign.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr")
     body = response.content.decode()
-    assert "<svg" in body
-    assert "Contacts cibles contactés" in body
+    chart = body.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "Contacts cibles contactés" in chart
+
+
+def test_campaign_chart_without_figures_says_no_data(client, marketing_user):
+    """An empty chart says so instead of drawing zero-length bars."""
+    campaign = CampaignFactory()
+    client.force_login(marketing_user)
+    with translation.override("fr"):
+        response = client.get(campaign.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr")
+    body = response.content.decode()
+    assert "<svg" not in body
+    assert "Pas encore de données." in body
 
 
 def test_campaign_create_and_refusal(client, marketing_user, campaign_setup):
@@ -221,7 +234,7 @@ def test_statistics_period_partial(client, marketing_user):
     body = response.content.decode()
     assert 'id="statistics"' in body
     assert 'id="price-lines"' not in body
-    assert "<svg" in body
+    assert "chart-empty" in body  # no interaction in the period: no bars of zero
 
 
 def test_contact_campaign_prices_fragment(client, marketing_user):

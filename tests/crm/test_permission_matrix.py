@@ -32,7 +32,7 @@ from tests.factories.setup import series_with_line
 ROOT = Path(__file__).resolve().parents[2]
 ROLES = ("anonymous", "sales", "marketing", "administrator")
 # Reachable without a login by design. api:docs/api:schema: the API engineer to confirm.
-PUBLIC = {"login", "set_language", "admin:login"}
+PUBLIC = {"login", "set_language", "admin:login", "favicon"}
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
 
 # Route prefix -> sample object kind for the first <int:…> parameter (first match wins).
@@ -58,6 +58,16 @@ SAMPLES = [
 # name -> (anonymous, sales, marketing, administrator); 302 for anonymous = login redirect.
 # Regenerate with PRINT_PERMISSION_MATRIX=1 (see the module docstring).
 MATRIX: dict[str, tuple[int, int, int, int]] = {
+    "job-retry": (302, 405, 405, 405),
+    "sync:connection": (302, 403, 403, 200),
+    "sync:errors": (302, 403, 403, 200),
+    "sync:field-edit": (302, 403, 403, 404),
+    "sync:full-sync": (302, 403, 403, 200),
+    "sync:full-sync-progress": (302, 403, 403, 302),
+    "sync:job-detail": (302, 403, 403, 404),
+    "sync:log": (302, 403, 403, 200),
+    "sync:mapping-detail": (302, 403, 403, 404),
+    "sync:reset": (302, 403, 403, 200),
     "api:business-link-acknowledge": (401, 405, 405, 405),
     "api:business-link-delete": (401, 405, 405, 405),
     "api:business-links": (401, 200, 200, 200),
@@ -109,6 +119,7 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "campaigns:campaign-entries-delete-canceled": (302, 403, 200, 200),
     "campaigns:campaign-entries-export": (302, 200, 200, 200),
     "campaigns:campaign-job": (302, 404, 404, 404),
+    "campaigns:campaign-search": (302, 200, 200, 200),
     "campaigns:campaign-update": (302, 403, 200, 200),
     "campaigns:contact-campaign-prices": (302, 200, 200, 200),
     "campaigns:index": (302, 200, 200, 200),
@@ -131,7 +142,9 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "contacts:contact-import-mapping": (302, 302, 302, 302),
     "contacts:contact-job-progress": (302, 404, 404, 404),
     "contacts:contact-list": (302, 200, 200, 200),
+    "contacts:contact-persons": (302, 200, 200, 200),
     "contacts:contact-profile": (302, 200, 200, 200),
+    "contacts:contact-search": (302, 200, 200, 200),
     "contacts:contact-section": (302, 404, 404, 404),
     "contacts:contact-update": (302, 200, 200, 200),
     "contacts:contact-vcard": (302, 200, 200, 200),
@@ -204,6 +217,7 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "opportunities:opportunity-detail": (302, 200, 200, 200),
     "opportunities:opportunity-edit": (302, 200, 200, 200),
     "opportunities:opportunity-quote-create": (302, 405, 405, 405),
+    "opportunities:opportunity-search": (302, 200, 200, 200),
     "opportunities:opportunity-update": (302, 200, 200, 200),
     "opportunities:pipeline": (302, 200, 200, 200),
     "opportunities:pipeline-move": (302, 405, 405, 405),
@@ -272,6 +286,7 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "segments:segment-reuse-criteria": (302, 403, 200, 200),
     "segments:segment-reuse-logged": (302, 403, 200, 200),
     "segments:segment-save-criteria": (302, 403, 200, 200),
+    "segments:segment-search": (302, 200, 200, 200),
     "segments:segment-tasks-create": (302, 403, 200, 200),
     "segments:segment-update": (302, 403, 200, 200),
     "setup:index": (302, 200, 200, 200),

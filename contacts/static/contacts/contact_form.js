@@ -9,6 +9,12 @@
       if (input) input.value = value === null ? "" : String(value);
     });
   });
+  document.body.addEventListener("click", function (event) {
+    const cancel = event.target.closest("[data-remove-closest]");
+    if (!cancel) return;
+    const box = cancel.closest(cancel.dataset.removeClosest);
+    if (box) box.remove();
+  });
   document.body.addEventListener("code-created", function (event) {
     const select = document.getElementById(event.detail.target);
     if (!select) return;

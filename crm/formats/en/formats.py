@@ -1,0 +1,3 @@
+DATE_FORMAT = "m/d/Y"
+DATETIME_FORMAT = "m/d/Y P"
+MONTH_DAY_FORMAT = "m/d"
