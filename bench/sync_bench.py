@@ -22,11 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-from bench.measure import Row, table, write_json
+from bench.measure import Row, write_json
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = "crm_tryton_template"
 PREFIX = "SB"
+LOG = ROOT / ".data" / "tryton" / "bench-server.log"
 
 
 def _port() -> int:
@@ -138,7 +139,7 @@ def run(args) -> list[Row]:
         ("full sync, one call per record", "crm_bench_sync_single", 1),
     ):
         tryton.clone(TEMPLATE, database)
-        server = tryton.start(database, port)
+        server = tryton.start(database, port, log_path=LOG)
         try:
             _connect(url, database, page_size)
             rows.append(_full(label))
@@ -150,7 +151,7 @@ def run(args) -> list[Row]:
     rows[0].target, rows[0].passed = "≥10× faster than one call per record", rows[0].ratio >= 10
 
     tryton.clone(TEMPLATE, "crm_bench_sync_batched")
-    server = tryton.start("crm_bench_sync_batched", port)
+    server = tryton.start("crm_bench_sync_batched", port, log_path=LOG)
     try:
         _connect(url, "crm_bench_sync_batched", args.page_size)
         _full("warm-up")
@@ -199,6 +200,28 @@ def run(args) -> list[Row]:
     return rows
 
 
+def _table(rows: list[Row]) -> str:
+    header = ("operation", "ms", "ratio", "detail", "target", "result")
+    lines = [
+        (
+            r.operation,
+            f"{r.p50_ms:.0f}",
+            "" if r.ratio is None else f"{r.ratio:.1f}×",
+            r.detail,
+            r.target,
+            ("PASS" if r.passed else "FAIL") if r.target else "info",
+        )
+        for r in rows
+    ]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=False)]
+    out = [
+        "  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=False))
+        for line in [header, *lines]
+    ]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.sync_bench")
     parser.add_argument("--companies", type=int, default=20)
@@ -219,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
 
     call_command("migrate", verbosity=0)
     rows = run(args)
-    print(table(rows))
+    print(_table(rows))
     path = write_json(
         "sync",
         rows,

@@ -39,6 +39,7 @@ class Entity:
     update: Callable[[Any, dict, Any, bool], Any]
     parent: str = ""  # SYN-8: the coupled field that must be coupled first
     label: Callable[[Any], str] = str
+    search: str = "name__icontains"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -234,6 +235,7 @@ ENTITIES: dict[str, Entity] = {
         create=_contact_create(person=False),
         update=_contact_update,
         label=lambda c: f"{c.number} {c.name}",
+        search="search_name__contains",
     ),
     LocalEntity.PERSON_CONTACT: Entity(
         key=LocalEntity.PERSON_CONTACT,
@@ -244,6 +246,7 @@ ENTITIES: dict[str, Entity] = {
         update=_contact_update,
         parent="company",
         label=lambda c: f"{c.number} {c.name}",
+        search="search_name__contains",
     ),
     LocalEntity.SALESPERSON: Entity(
         key=LocalEntity.SALESPERSON,
@@ -270,6 +273,7 @@ ENTITIES: dict[str, Entity] = {
         create=_currency_create,
         update=_model_update,
         label=lambda c: c.code,
+        search="code__icontains",
     ),
     LocalEntity.OPPORTUNITY: Entity(
         key=LocalEntity.OPPORTUNITY,
@@ -287,6 +291,7 @@ ENTITIES: dict[str, Entity] = {
         update=_opportunity_update,
         parent="contact",
         label=lambda o: f"{o.number} {o.description}",
+        search="description__icontains",
     ),
 }
 

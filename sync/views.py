@@ -7,6 +7,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,8 +16,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django_htmx.http import HttpResponseStopPolling
 
+from .adapters.base import RemoteError
+from .adapters.tryton import adapter_for
 from .defaults import mappings_reset_to_defaults
 from .engine import dependency_order
+from .entities import ENTITIES
 from .forms import ConnectionForm, FieldMappingForm, MappingForm, SyncChoiceForm
 from .models import (
     ExternalCrmConnection,
@@ -31,7 +35,11 @@ from .services import (
     connection_enable,
     connection_save,
     connection_test,
+    couple_match,
+    coupling_remove,
     coupling_retry,
+    coupling_set,
+    create_from_remote,
     full_sync_finish,
     log_purge,
 )
@@ -298,3 +306,159 @@ class JobDetailView(AdminOnly, View):
         job = get_object_or_404(SyncJob.objects.select_related("mapping"), pk=pk)
         errors = Paginator(job.errors.order_by("pk"), PAGE).get_page(request.GET.get("page"))
         return TemplateResponse(request, "sync/job_detail.html", {"job": job, "page_obj": errors})
+
+
+class RecordsView(AdminOnly, View):
+    """SYN-13/14 per mapping: the local records with their coupling status (coupled / failed /
+    not coupled, filterable), and the record actions."""
+
+    def get(self, request, pk):
+        mapping = get_object_or_404(SyncTableMapping, pk=pk)
+        entity = ENTITIES[mapping.local_entity]
+        couplings = SyncCoupling.objects.filter(mapping=mapping, local_id=OuterRef("pk"))
+        failed = couplings.filter(
+            Q(last_local_result=SyncResult.FAILURE) | Q(last_remote_result=SyncResult.FAILURE)
+        )
+        qs = entity.queryset().annotate(
+            remote_id=Subquery(couplings.values("remote_id")[:1]),
+            sync_error=Subquery(failed.values("last_error")[:1]),
+        )
+        status = request.GET.get("status", "")
+        if status == "coupled":
+            qs = qs.filter(Exists(couplings))
+        elif status == "failed":
+            qs = qs.filter(Exists(failed))
+        elif status == "not_coupled":
+            qs = qs.filter(~Exists(couplings))
+        query = (request.GET.get("q") or "").strip()
+        if query:
+            value = query.upper() if entity.search.startswith("search_name") else query
+            qs = qs.filter(**{entity.search: value})
+        page = Paginator(qs.order_by("pk"), PAGE).get_page(request.GET.get("page"))
+        rows = [(obj, entity.label(obj)) for obj in page.object_list]
+        match_fields = mapping.fields.filter(is_enabled=True).order_by("match_priority", "pk")
+        return TemplateResponse(
+            request,
+            "sync/records.html",
+            {
+                "mapping": mapping,
+                "page_obj": page,
+                "rows": rows,
+                "status": status,
+                "q": query,
+                "match_fields": match_fields,
+                "choice_form": SyncChoiceForm(),
+                "bidirectional": mapping.direction == "bidirectional",
+            },
+        )
+
+    def post(self, request, pk):
+        mapping = get_object_or_404(SyncTableMapping, pk=pk)
+        ids = [int(i) for i in request.POST.getlist("record") if i.isdigit()]
+        action = request.POST.get("action")
+        back = HttpResponseRedirect(request.get_full_path())
+        if not ids and action != "match_all":
+            messages.error(request, _("Select at least one record."))
+            return back
+        try:
+            if action == "sync":
+                winner = request.POST.get("winner", "")
+                if mapping.direction == "bidirectional" and winner not in ("local", "remote"):
+                    messages.error(request, _("Choose which side wins."))
+                    return back
+                sync_record_push.delay(mapping.pk, ids, winner)
+                messages.success(request, _("The selected records are being synchronised."))
+            elif action == "remove":
+                count = coupling_remove(mapping=mapping, local_ids=ids)
+                messages.success(request, _("%(count)s couplings removed.") % {"count": count})
+            elif action in ("match", "match_all", "create"):
+                fields = [int(f) for f in request.POST.getlist("match_field") if f.isdigit()]
+                if action == "create":
+                    fields = list(
+                        mapping.fields.filter(use_for_matching=True).values_list("pk", flat=True)
+                    )
+                job = couple_match(
+                    mapping=mapping,
+                    local_ids=None if action == "match_all" else ids,
+                    match_fields=fields,
+                    create_new=action == "create" or request.POST.get("create_new") == "1",
+                    sync_after=request.POST.get("sync_after") == "1",
+                    user=request.user,
+                )
+                messages.success(
+                    request,
+                    _("Coupling finished: %(coupled)s coupled, %(failed)s failed.")
+                    % {"coupled": job.coupled, "failed": job.failed},
+                )
+                return redirect("sync:job-detail", pk=job.pk)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except RemoteError as exc:
+            messages.error(
+                request, _("The external CRM answered with an error: %(error)s") % {"error": exc}
+            )
+        return back
+
+
+class RemotePickView(AdminOnly, View):
+    """SYN-14 "Set up coupling" (pick a remote record from a searchable list) and "Create
+    from external CRM" (a new local record from a remote one)."""
+
+    def get(self, request, pk):
+        mapping = get_object_or_404(SyncTableMapping, pk=pk)
+        local_id = request.GET.get("record", "")
+        query = (request.GET.get("q") or "").strip()
+        results, error = [], ""
+        if query:
+            try:
+                adapter = adapter_for(ExternalCrmConnection.load())
+                results = adapter.search(
+                    mapping.remote_resource,
+                    [(self._name_field(mapping), query, False)],
+                    remote_filter=mapping.remote_filter,
+                    limit=20,
+                )
+            except RemoteError as exc:
+                error = str(exc)
+        coupled = set(
+            SyncCoupling.objects.filter(
+                mapping=mapping, remote_id__in=[r.id for r in results]
+            ).values_list("remote_id", flat=True)
+        )
+        return TemplateResponse(
+            request,
+            "sync/remote_pick.html",
+            {
+                "mapping": mapping,
+                "record": local_id,
+                "q": query,
+                "results": results,
+                "coupled": coupled,
+                "error": error,
+            },
+        )
+
+    @staticmethod
+    def _name_field(mapping) -> str:
+        names = mapping.fields.values_list("remote_field", flat=True)
+        return "name" if "name" in names else ("description" if "description" in names else "code")
+
+    def post(self, request, pk):
+        mapping = get_object_or_404(SyncTableMapping, pk=pk)
+        remote_id = request.POST.get("remote_id", "")
+        local_id = request.POST.get("record", "")
+        try:
+            if local_id.isdigit():
+                coupling_set(mapping=mapping, local_id=int(local_id), remote_id=remote_id)
+                sync_record_push.delay(mapping.pk, [int(local_id)], "remote")
+                messages.success(request, _("Coupled."))
+            else:
+                create_from_remote(mapping=mapping, remote_id=remote_id, user=request.user)
+                messages.success(request, _("Created from the external CRM and coupled."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except RemoteError as exc:
+            messages.error(
+                request, _("The external CRM answered with an error: %(error)s") % {"error": exc}
+            )
+        return redirect(reverse("sync:records", args=[mapping.pk]))

@@ -466,3 +466,41 @@ def test_syn11_beat_runs_due_active_mappings_only(editor):
     assert due == [mapping("ACCOUNT").pk]
     assert SyncJob.objects.get(mapping__name="ACCOUNT").status == "succeeded"
     assert editor.search("party.party", [("name", "Scheduled SA", True)], remote_filter="", limit=5)
+
+
+def test_records_page_status_filter_and_record_actions(editor, client, admin_user_):
+    """SYN-13/14 through the pages: coupling status filter (coupled / failed / not coupled),
+    create in the external CRM, remove coupling, set up a coupling picked from a remote
+    search, create a local record from a remote one."""
+    from django.urls import reverse
+
+    coupled = customer(name="Page Coupled")
+    mapping_run(mapping("ACCOUNT"), full=True)
+    lonely = customer(name="Page Lonely")
+    account = mapping("ACCOUNT")
+    url = reverse("sync:records", args=[account.pk])
+    client.force_login(admin_user_)
+    page = client.get(url, {"status": "coupled"}).content.decode()
+    assert "Page Coupled" in page and "Page Lonely" not in page
+    page = client.get(url, {"status": "not_coupled"}).content.decode()
+    assert "Page Lonely" in page and "Page Coupled" not in page
+
+    client.post(url, {"action": "create", "record": [lonely.pk]})
+    assert remote(editor, remote_id("ACCOUNT", lonely))["name"] == "Page Lonely"
+    client.post(url, {"action": "remove", "record": [lonely.pk]})
+    assert not SyncCoupling.objects.filter(mapping=account, local_id=lonely.pk).exists()
+
+    pick = reverse("sync:remote-pick", args=[account.pk])
+    page = client.get(pick, {"record": lonely.pk, "q": "page lonely"}).content.decode()
+    (found,) = editor.search(
+        "party.party", [("name", "Page Lonely", True)], remote_filter="", limit=5
+    )
+    assert f'value="{found.id}"' in page
+    client.post(pick, {"record": lonely.pk, "remote_id": found.id})
+    assert remote_id("ACCOUNT", lonely) == found.id
+
+    (new_id,) = editor.create("party.party", [{"name": "Made In Tryton", "category": "Company"}])
+    client.post(pick, {"remote_id": new_id})
+    made = Contact.objects.get(name="Made In Tryton")
+    assert remote_id("ACCOUNT", made) == new_id
+    assert coupled.pk != made.pk
