@@ -119,6 +119,9 @@ class OpportunityUpdateForm(forms.Form):
 
 
 class OpportunityCloseForm(forms.Form):
+    """The close wizard (OPP-18). Only the close codes of the chosen type are offered: the
+    type select re-fetches the code field through htmx (``refresh_url``)."""
+
     close_type = forms.ChoiceField(label=_("Won or lost"), choices=CloseType.choices)
     close_code = forms.ModelChoiceField(
         label=_("Close opportunity code"), queryset=CloseOpportunityCode.objects.all()
@@ -129,9 +132,98 @@ class OpportunityCloseForm(forms.Form):
     )
     cancel_old_tasks = forms.BooleanField(label=_("Cancel old tasks"), required=False)
 
+    def __init__(self, *args, refresh_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        close_type = self.data.get("close_type") if self.is_bound else None
+        close_type = close_type or self.initial.get("close_type") or CloseType.WON
+        if close_type in CloseType.values:
+            self.fields["close_code"].queryset = CloseOpportunityCode.objects.filter(
+                type=close_type
+            ).order_by("code")
+        if refresh_url:
+            self.fields["close_type"].widget.attrs.update(
+                {
+                    "hx-get": refresh_url,
+                    "hx-include": "closest form",
+                    "hx-target": "#div_id_close_code",
+                    "hx-select": "#div_id_close_code",
+                    "hx-swap": "outerHTML",
+                    "hx-trigger": "change",
+                }
+            )
+        self.helper = _helper(_("Finish"))
+
+
+class SalesQuoteForm(VersionFormMixin, forms.Form):
+    """The header of an open quote; its lines come in ``SalesQuoteLineFormSet``."""
+
+    description = forms.CharField(label=_("Description"), max_length=100, required=False)
+    quote_date = forms.DateField(label=_("Quote date"), widget=DateInput)
+    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DateInput)
+    requested_delivery_date = forms.DateField(
+        label=_("Requested delivery date"), required=False, widget=DateInput
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(_("Finish"))
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class SalesQuoteLineForm(forms.Form):
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    quantity = forms.DecimalField(
+        label=_("Quantity"),
+        min_value=0,
+        max_digits=18,
+        decimal_places=5,
+        required=False,
+        widget=forms.NumberInput(
+            attrs={"class": "form-control form-control-sm text-end", "data-quantity": ""}
+        ),
+    )
+    unit_price = forms.DecimalField(
+        label=_("Unit price"),
+        min_value=0,
+        max_digits=18,
+        decimal_places=2,
+        required=False,
+        widget=forms.NumberInput(
+            attrs={"class": "form-control form-control-sm text-end", "data-unit-price": ""}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("aria-label", str(field.label or name))
+
+    def clean(self):
+        data = super().clean()
+        filled = data.get("quantity") is not None or data.get("unit_price") is not None
+        if filled and not (data.get("description") or "").strip():
+            self.add_error("description", _("Enter a description for this line."))
+        if (data.get("description") or "").strip() and data.get("quantity") is None:
+            self.add_error("quantity", _("Enter a quantity for this line."))
+        if (data.get("description") or "").strip() and data.get("unit_price") is None:
+            self.add_error("unit_price", _("Enter a unit price for this line."))
+        return data
+
+    @property
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {}) or {}
+        return not (data.get("description") or "").strip()
+
+
+SalesQuoteLineFormSet = forms.formset_factory(
+    SalesQuoteLineForm, extra=2, can_delete=True, max_num=500, validate_max=True
+)
 
 
 class PipelineMoveForm(forms.Form):

@@ -648,6 +648,48 @@ class SalesQuote(TimeStampedModel):
     def __str__(self) -> str:
         return self.number
 
+    def get_absolute_url(self) -> str:
+        return reverse("opportunities:quote-detail", args=[self.pk])
+
+
+class SalesQuoteLine(TimeStampedModel):
+    """A line of a local sales quote: the quote's amount is the sum of its line amounts."""
+
+    quote = models.ForeignKey(
+        SalesQuote, on_delete=models.CASCADE, related_name="lines", verbose_name=_("sales quote")
+    )
+    line_no = models.PositiveIntegerField(_("line no."))
+    description = models.CharField(_("description"), max_length=100)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=18, decimal_places=5, validators=[MinValueValidator(0)]
+    )
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=18, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    amount = models.DecimalField(
+        _("line amount"), max_digits=18, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        verbose_name = _("sales quote line")
+        verbose_name_plural = _("sales quote lines")
+        ordering = ["quote", "line_no", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quote", "line_no"], name="salesquoteline_quote_line_no_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0), name="salesquoteline_quantity_min"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="salesquoteline_unit_price_min"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="salesquoteline_amount_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote_id}/{self.line_no}"
+
 
 # --------------------------------------------------------------------------------------------
 # Tasks (SPEC 8.1)

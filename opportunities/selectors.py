@@ -39,6 +39,7 @@ from .models import (
     SalesCycle,
     SalesCycleStage,
     SalesQuote,
+    SalesQuoteLine,
     Task,
     TaskType,
 )
@@ -55,18 +56,30 @@ BOARD_CARD_FIELDS = (
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=18, decimal_places=2))
 
 
+def stage_description(*, cycle: str = "sales_cycle", stage: str = "stage") -> Subquery:
+    """The description of the stage ``stage`` of cycle ``cycle`` (outer column names), so a
+    page shows stage names, not bare numbers, without a query per row."""
+    return Subquery(
+        SalesCycleStage.objects.filter(
+            sales_cycle_id=OuterRef(cycle), stage=OuterRef(stage)
+        ).values("description")[:1]
+    )
+
+
 def _with_active_entry(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
     """Derived fields of SPEC 7.1 read from the active entry, in the same query."""
-    return queryset.annotate(
-        active=FilteredRelation("entries", condition=Q(entries__is_active=True))
-    ).annotate(
-        current_stage=F("active__stage"),
-        estimated_value=F("active__estimated_value"),
-        calculated_current_value=F("active__calculated_current_value"),
-        chances_percent=F("active__chances_percent"),
-        completed_percent=F("active__completed_percent"),
-        probability_percent=F("active__probability_percent"),
-        estimated_close_date=F("active__estimated_close_date"),
+    return (
+        queryset.annotate(active=FilteredRelation("entries", condition=Q(entries__is_active=True)))
+        .annotate(
+            current_stage=F("active__stage"),
+            estimated_value=F("active__estimated_value"),
+            calculated_current_value=F("active__calculated_current_value"),
+            chances_percent=F("active__chances_percent"),
+            completed_percent=F("active__completed_percent"),
+            probability_percent=F("active__probability_percent"),
+            estimated_close_date=F("active__estimated_close_date"),
+        )
+        .annotate(current_stage_description=stage_description(stage="current_stage"))
     )
 
 
@@ -98,7 +111,9 @@ def opportunity_list(*, user=None) -> QuerySet[Opportunity]:
         .prefetch_related(
             Prefetch(
                 "entries",
-                queryset=OpportunityEntry.objects.filter(is_active=True).only(*LIST_ENTRY_FIELDS),
+                queryset=OpportunityEntry.objects.filter(is_active=True)
+                .only(*LIST_ENTRY_FIELDS)
+                .annotate(stage_description=stage_description()),
                 to_attr="active_entries",
             )
         )
@@ -109,7 +124,9 @@ def opportunity_list(*, user=None) -> QuerySet[Opportunity]:
 def opportunity_get(*, pk: int, user=None) -> Opportunity:
     return get_object_or_404(
         _with_active_entry(
-            Opportunity.objects.select_related("salesperson", "contact", "sales_cycle", "quote")
+            Opportunity.objects.select_related(
+                "salesperson", "contact", "sales_cycle", "quote", "campaign"
+            )
         ),
         pk=pk,
     )
@@ -125,19 +142,29 @@ def sales_quote_get(*, pk: int, user=None) -> SalesQuote:
     )
 
 
+def sales_quote_lines(*, quote: SalesQuote) -> QuerySet[SalesQuoteLine]:
+    return SalesQuoteLine.objects.filter(quote=quote).order_by("line_no", "id")
+
+
 def opportunity_entries(*, opportunity: Opportunity) -> QuerySet[OpportunityEntry]:
     return (
         OpportunityEntry.objects.filter(opportunity=opportunity)
         .select_related("salesperson", "close_code")
+        .annotate(stage_description=stage_description())
         .order_by("entry_no")
     )
 
 
 def opportunity_statistics(*, opportunity: Opportunity) -> dict:
     """SPEC 10.5 (interaction count waits for the interactions area's selector)."""
-    entry = OpportunityEntry.objects.filter(opportunity=opportunity, is_active=True).first()
+    entry = (
+        OpportunityEntry.objects.filter(opportunity=opportunity, is_active=True)
+        .annotate(stage_description=stage_description())
+        .first()
+    )
     return {
         "current_stage": entry.stage if entry else None,
+        "current_stage_description": entry.stage_description if entry else "",
         "estimated_value": entry.estimated_value if entry else Decimal(0),
         "chances_percent": entry.chances_percent if entry else Decimal(0),
         "completed_percent": entry.completed_percent if entry else Decimal(0),

@@ -5,7 +5,7 @@ exist yet, so OPP-5/6/21 (segment) are not implemented here.
 """
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -44,6 +44,7 @@ from .models import (
     SalesCycleStage,
     SalesDocumentKind,
     SalesQuote,
+    SalesQuoteLine,
 )
 
 MSG_CYCLE_BLOCKED = gettext_noop("Sales cycle %(code)s is blocked.")
@@ -58,6 +59,10 @@ MSG_CLOSE_DATE = gettext_noop(
 )
 MSG_QUOTE_REQUIRED = gettext_noop("Stage %(stage)s requires a sales quote.")
 MSG_SALES_AMOUNT = gettext_noop("Sales amount must be greater than 0.")
+MSG_QUOTE_NO_AMOUNT = gettext_noop(
+    "Sales amount must be greater than 0: it comes from sales quote %(quote)s, whose amount "
+    "is 0. Open the quote, enter its lines (quantity and unit price), then close again."
+)
 MSG_CLOSE_CODE_TYPE = gettext_noop("Close code %(code)s is not of type %(type)s.")
 MSG_WON_NEEDS_COMPANY = gettext_noop("Contact %(number)s does not belong to a company.")
 MSG_DELETE_IN_PROGRESS = gettext_noop(
@@ -654,7 +659,9 @@ def opportunity_close(
     if close_type == CloseType.WON:
         if quote is not None:
             value = quote.amount  # OPP-14
-        if value <= 0:
+            if value <= 0:
+                errors["__all__"] = _(MSG_QUOTE_NO_AMOUNT) % {"quote": quote.number}
+        elif value <= 0:
             errors["calculated_current_value"] = _(MSG_SALES_AMOUNT)
     if errors:
         raise ValidationError(errors, code="refused")
@@ -798,6 +805,68 @@ def sales_quote_link(*, quote: SalesQuote, opportunity: Opportunity) -> SalesQuo
     Opportunity.objects.filter(pk=opportunity.pk).update(
         sales_document_kind=SalesDocumentKind.QUOTE, sales_document_number=quote.number
     )
+    return quote
+
+
+QUOTE_EDIT_FIELDS = ["description", "quote_date", "valid_until", "requested_delivery_date"]
+MONEY = Decimal("0.01")
+
+
+def sales_quote_line_amount(*, quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """A line's amount: quantity × unit price, rounded half up to cents."""
+    return (Decimal(quantity) * Decimal(unit_price)).quantize(MONEY, rounding=ROUND_HALF_UP)
+
+
+@transaction.atomic
+def sales_quote_edit(
+    *,
+    quote: SalesQuote,
+    data: dict[str, Any],
+    lines: list[dict[str, Any]],
+    expected_version: str | None = None,
+) -> SalesQuote:
+    """Edit an open quote (OPP-62): header fields and its lines, which replace the old ones.
+
+    Each line is ``{description, quantity, unit_price}``; its amount is quantity × unit price
+    and the quote's amount is the sum of the line amounts. ``expected_version`` is the edit
+    form's token (crm.concurrency): a save based on an older version is refused.
+    """
+    quote = SalesQuote.objects.select_for_update(of=("self",)).get(pk=quote.pk)
+    data = {k: v for k, v in data.items() if k in QUOTE_EDIT_FIELDS}
+    rows = [
+        {
+            "description": (line.get("description") or "").strip(),
+            "quantity": Decimal(line.get("quantity") or 0),
+            "unit_price": Decimal(line.get("unit_price") or 0),
+        }
+        for line in lines
+    ]
+    for row in rows:
+        row["amount"] = sales_quote_line_amount(
+            quantity=row["quantity"], unit_price=row["unit_price"]
+        )
+    amount = sum((row["amount"] for row in rows), Decimal(0))
+    ensure_not_stale(
+        instance=quote,
+        expected_version=expected_version,
+        fields=[*data, "amount"],
+        data={**data, "amount": amount.quantize(MONEY)},
+    )
+    if quote.status != QuoteStatus.OPEN:
+        raise ValidationError(_(MSG_QUOTE_NOT_OPEN) % {"quote": quote.number}, code="not_open")
+    SalesQuoteLine.objects.filter(quote=quote).delete()
+    new_lines = [
+        SalesQuoteLine(quote=quote, line_no=10000 * (index + 1), **row)
+        for index, row in enumerate(rows)
+    ]
+    for line in new_lines:
+        line.full_clean(exclude=["quote"])
+    SalesQuoteLine.objects.bulk_create(new_lines)
+    _quote, changed = model_update(
+        instance=quote, fields=[*QUOTE_EDIT_FIELDS, "amount"], data={**data, "amount": amount}
+    )
+    if not changed:  # the lines changed: a new version all the same
+        quote.save(update_fields=["updated_at"])
     return quote
 
 

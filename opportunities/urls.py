@@ -17,6 +17,8 @@ urlpatterns = [
         views.OpportunityQuoteCreateView.as_view(),
         name="opportunity-quote-create",
     ),
+    path("quotes/<int:pk>/", views.SalesQuoteDetailView.as_view(), name="quote-detail"),
+    path("quotes/<int:pk>/edit/", views.SalesQuoteEditView.as_view(), name="quote-edit"),
     path("quotes/<int:pk>/print/", views.SalesQuotePrintView.as_view(), name="quote-print"),
     path(
         "from-interaction/<int:entry_pk>/",

@@ -32,10 +32,12 @@ from .forms import (
     OpportunityEditForm,
     OpportunityUpdateForm,
     PipelineMoveForm,
+    SalesQuoteForm,
+    SalesQuoteLineFormSet,
     TaskCloseForm,
     TaskForm,
 )
-from .models import SalesCycle, Task
+from .models import CloseType, QuoteStatus, SalesCycle, Task
 
 
 def _errors_to_form(form, exc: Exception) -> None:
@@ -212,13 +214,29 @@ class OpportunityUpdateView(_OpportunityFormView):
 
 
 class OpportunityCloseView(_OpportunityFormView):
+    """The close wizard; a GET carrying ``close_type`` (the htmx refresh of the type select)
+    starts from that type, so only its close codes are offered."""
+
     form_class = OpportunityCloseForm
+    template_name = "opportunities/opportunity_close.html"
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "refresh_url": reverse("opportunities:opportunity-close", args=[self.opportunity.pk]),
+        }
 
     def get_initial(self):
+        close_type = self.request.GET.get("close_type")
         return {
+            "close_type": close_type if close_type in CloseType.values else CloseType.WON,
             "date_of_change": timezone.localdate(),
             "calculated_current_value": self.opportunity.calculated_current_value,
         }
+
+    def get_context_data(self, **kwargs):
+        quote = getattr(self.opportunity, "quote", None)
+        return super().get_context_data(quote=quote, **kwargs)
 
     def perform(self, data):
         return services.opportunity_close(opportunity=self.opportunity, **data)
@@ -283,6 +301,85 @@ class SalesQuotePrintView(PermissionRequiredMixin, TemplateView):
                 request, _("Interaction %(entry_no)s logged.") % {"entry_no": entry.entry_no}
             )
         return redirect(f"{url}?print=1")
+
+
+class SalesQuoteDetailView(PermissionRequiredMixin, TemplateView):
+    """The quote card: header, lines with their amounts, total; links to edit and print."""
+
+    permission_required = "opportunities.view_salesquote"
+    template_name = "opportunities/salesquote_detail.html"
+
+    def get_context_data(self, **kwargs):
+        quote = selectors.sales_quote_get(pk=kwargs["pk"], user=self.request.user)
+        return super().get_context_data(
+            quote=quote, lines=selectors.sales_quote_lines(quote=quote), **kwargs
+        )
+
+
+class SalesQuoteEditView(PermissionRequiredMixin, TemplateView):
+    """Edit an open quote: header and lines (quantity × unit price); the total is the
+    quote's amount. A save based on an older version of the quote is refused."""
+
+    permission_required = "opportunities.change_salesquote"
+    template_name = "opportunities/salesquote_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.quote = selectors.sales_quote_get(pk=kwargs["pk"], user=request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if self.quote.status != QuoteStatus.OPEN:
+            messages.error(
+                request, _("Quote %(quote)s is not open.") % {"quote": self.quote.number}
+            )
+            return redirect(self.quote.get_absolute_url())
+        q = self.quote
+        form = SalesQuoteForm(
+            version_instance=q,
+            initial={
+                "description": q.description,
+                "quote_date": q.quote_date,
+                "valid_until": q.valid_until,
+                "requested_delivery_date": q.requested_delivery_date,
+            },
+        )
+        lines = SalesQuoteLineFormSet(
+            prefix="lines",
+            initial=list(
+                selectors.sales_quote_lines(quote=q).values("description", "quantity", "unit_price")
+            ),
+        )
+        return self.render_to_response(self.get_context_data(form=form, lines=lines))
+
+    def post(self, request, *args, **kwargs):
+        form = SalesQuoteForm(request.POST, version_instance=self.quote)
+        lines = SalesQuoteLineFormSet(request.POST, prefix="lines")
+        if form.is_valid() and lines.is_valid():
+            kept = [
+                line.cleaned_data
+                for line in lines.forms
+                if line.has_changed() and not line.cleaned_data.get("DELETE") and not line.is_blank
+            ]
+            data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            try:
+                services.sales_quote_edit(
+                    quote=self.quote,
+                    data=data,
+                    lines=kept,
+                    expected_version=form.cleaned_data.get("version"),
+                )
+            except StaleObjectError as exc:
+                form.refresh_version(self.quote)
+                _errors_to_form(form, exc)
+            except (ValidationError, ApplicationError) as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(request, _("Sales quote saved."))
+                return redirect(self.quote.get_absolute_url())
+        return self.render_to_response(self.get_context_data(form=form, lines=lines))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(quote=self.quote, **kwargs)
 
 
 def _board_cycle(request) -> SalesCycle | None:
