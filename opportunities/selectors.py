@@ -11,6 +11,7 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
+    Exists,
     F,
     FilteredRelation,
     Min,
@@ -24,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, TruncMonth
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from contacts.models import Contact
@@ -275,6 +277,27 @@ def _board_card_ids(*, cycle: SalesCycle, salesperson: Salesperson | None) -> Ra
     return RawSQL(  # noqa: S611 - constant SQL, values bound as parameters
         BOARD_CARDS_SQL, (salesperson_id, salesperson_id, BOARD_CARDS_PER_STAGE, cycle.pk)
     )
+
+
+def pipeline_board_cycles() -> QuerySet[SalesCycle]:
+    """The cycles the board offers, those with open opportunities first (``has_open``)."""
+    return SalesCycle.objects.annotate(
+        has_open=Exists(
+            OpportunityPipelineSummary.objects.filter(sales_cycle=OuterRef("pk"), count__gt=0)
+        )
+    ).order_by("-has_open", "is_blocked", "code", "id")
+
+
+def pipeline_board_cycle(*, chosen: str | None) -> SalesCycle | None:
+    """The cycle a board shows: the one chosen (a malformed or unknown id is a 404), else the
+    first unblocked cycle that has open opportunities, else the first unblocked cycle."""
+    if chosen:
+        try:
+            pk = int(chosen)
+        except (TypeError, ValueError):
+            raise Http404("malformed sales cycle id") from None
+        return get_object_or_404(SalesCycle, pk=pk)
+    return pipeline_board_cycles().filter(is_blocked=False).first()
 
 
 def pipeline_board(*, cycle: SalesCycle, salesperson: Salesperson | None = None) -> list[dict]:

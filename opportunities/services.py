@@ -57,6 +57,10 @@ MSG_CHANCES = gettext_noop("The chances of success must be greater than 0.")
 MSG_CLOSE_DATE = gettext_noop(
     "The estimated close date must not be earlier than the date of change."
 )
+MSG_BOARD_NOT_REACHABLE = gettext_noop(
+    "Stage %(to)s cannot be reached from stage %(from)s: only the next stage, the stages that "
+    "allow skipping and earlier stages can."
+)
 MSG_QUOTE_REQUIRED = gettext_noop("Stage %(stage)s requires a sales quote.")
 MSG_SALES_AMOUNT = gettext_noop("Sales amount must be greater than 0.")
 MSG_QUOTE_NO_AMOUNT = gettext_noop(
@@ -523,8 +527,22 @@ def opportunity_board_move(*, opportunity: Opportunity, to_stage: int) -> Opport
         if to_stage in offered.get(action, []):
             break
     else:
+        if opportunity.is_closed:
+            raise ValidationError(_(MSG_CLOSED) % {"number": opportunity.number}, code="closed")
+        labels = dict(
+            SalesCycleStage.objects.filter(sales_cycle_id=opportunity.sales_cycle_id).values_list(
+                "stage", "description"
+            )
+        )
+
+        def label(stage: int | None) -> str:
+            return f"{stage} · {labels[stage]}" if labels.get(stage) else str(stage or "-")
+
         raise ValidationError(
-            {"to_stage": _(MSG_ACTION_NOT_OFFERED) % {"action": "-", "stage": to_stage}},
+            {
+                "to_stage": _(MSG_BOARD_NOT_REACHABLE)
+                % {"from": label(entry.stage if entry else None), "to": label(to_stage)}
+            },
             code="not_offered",
         )
     return opportunity_update(

@@ -383,14 +383,15 @@ class SalesQuoteEditView(PermissionRequiredMixin, TemplateView):
 
 
 def _board_cycle(request) -> SalesCycle | None:
-    cycles = SalesCycle.objects.order_by("code")
-    chosen = request.GET.get("cycle") or request.POST.get("cycle")
-    if chosen:
-        return get_object_or_404(cycles, pk=chosen)
-    return cycles.filter(is_blocked=False).first()
+    return selectors.pipeline_board_cycle(
+        chosen=request.GET.get("cycle") or request.POST.get("cycle")
+    )
 
 
 class PipelineBoardView(PermissionRequiredMixin, TemplateView):
+    """The board: a column per stage; cards move by drag and drop (pipeline_board.js posts
+    to ``PipelineMoveView``) or with each card's Move form when scripts are off."""
+
     permission_required = "opportunities.view_opportunity"
     template_name = "opportunities/pipeline_board.html"
 
@@ -398,14 +399,15 @@ class PipelineBoardView(PermissionRequiredMixin, TemplateView):
         cycle = _board_cycle(self.request)
         return super().get_context_data(
             cycle=cycle,
-            cycles=list(SalesCycle.objects.order_by("code")),
+            cycles=list(selectors.pipeline_board_cycles()),
             columns=selectors.pipeline_board(cycle=cycle) if cycle else [],
             **kwargs,
         )
 
 
 class PipelineMoveView(PermissionRequiredMixin, View):
-    """htmx POST: move a card with the update rules; refusals come back on the board."""
+    """htmx POST: move a card with the update rules (the service of the Move action and of
+    drag and drop); a refusal comes back on the re-rendered board, card in its place."""
 
     permission_required = "opportunities.change_opportunity"
 
@@ -413,7 +415,8 @@ class PipelineMoveView(PermissionRequiredMixin, View):
         form = PipelineMoveForm(request.POST)
         cycle = _board_cycle(request)
         error = ""
-        if form.is_valid():
+        moved = None
+        if form.is_valid() and cycle is not None:
             opportunity = selectors.opportunity_get(
                 pk=form.cleaned_data["opportunity"], user=request.user
             )
@@ -422,18 +425,27 @@ class PipelineMoveView(PermissionRequiredMixin, View):
                     opportunity=opportunity, to_stage=form.cleaned_data["to_stage"]
                 )
             except ValidationError as exc:
-                error = " ".join(exc.messages)
+                error = _("%(number)s was not moved: %(reason)s") % {
+                    "number": opportunity.number,
+                    "reason": " ".join(exc.messages),
+                }
+            else:
+                moved = opportunity.pk
         else:
             error = _("Choose an opportunity and a stage.")
-        return render(
+        response = render(
             request,
             "opportunities/pipeline_board.html#board",
             {
                 "cycle": cycle,
-                "columns": selectors.pipeline_board(cycle=cycle),
+                "columns": selectors.pipeline_board(cycle=cycle) if cycle else [],
                 "error": error,
+                "moved": moved,
             },
         )
+        if error and request.htmx:
+            response.headers["HX-Trigger"] = "pipelineMoveRefused"
+        return response
 
 
 class ForecastView(PermissionRequiredMixin, TemplateView):
@@ -443,7 +455,7 @@ class ForecastView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         cycle = None
         if self.request.GET.get("cycle"):
-            cycle = get_object_or_404(SalesCycle, pk=self.request.GET["cycle"])
+            cycle = selectors.pipeline_board_cycle(chosen=self.request.GET["cycle"])
         rows = selectors.forecast_by_month(cycle=cycle)
         return super().get_context_data(
             rows=rows,

@@ -1,0 +1,174 @@
+"""A salesperson's opportunity day in the browser, in English and in French: create an
+opportunity, drag it across the pipeline board, create its quote, set the quote's lines,
+close it as won; the result is read back from PostgreSQL. And a refused drop."""
+
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from opportunities.models import Opportunity, OpportunityEntry, SalesQuote
+from tests.factories.contacts import CompanyFactory
+from tests.factories.opportunities import (
+    CloseOpportunityCodeFactory,
+    SalesCycleFactory,
+    SalesCycleStageFactory,
+    number_series_setup,
+)
+from tests.factories.setup import SalespersonFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+REFUSED = {"en": "was not moved", "fr": "n'a pas été déplacée"}
+
+
+@pytest.fixture
+def world(make_user):
+    number_series_setup()
+    user = make_user("sally", groups=["Sales"])
+    salesperson = SalespersonFactory(user=user, name="Sally Seller")
+    SalesCycleFactory(code="AAEMPTY", description="Empty cycle")  # sorts first, no deals
+    cycle = SalesCycleFactory(code="STD", description="Standard")
+    for stage, name, quote in [
+        (1, "Qualification", False),
+        (2, "Proposal", False),
+        (3, "Negotiation", True),
+    ]:
+        SalesCycleStageFactory(
+            sales_cycle=cycle, stage=stage, description=name, is_quote_required=quote
+        )
+    CloseOpportunityCodeFactory(code="WONPRICE", description="Best price", type="won")
+    CloseOpportunityCodeFactory(code="LOSTPRICE", description="Too expensive", type="lost")
+    company = CompanyFactory(name="Brasserie Dupont")
+    return {"user": user, "salesperson": salesperson, "cycle": cycle, "company": company}
+
+
+def _login(login, page, user, language):
+    login(user)
+    if language == "fr":
+        with page.expect_navigation():
+            page.select_option("#language-select", "fr")
+    assert page.locator("html").get_attribute("lang") == language
+
+
+def _drag(page, number, stage):
+    card = page.locator(f"li.pipeline-card[data-number='{number}']")
+    target = page.locator(f"ul[data-stage='{stage}']")
+    with page.expect_response(lambda r: "/pipeline/move/" in r.url):
+        card.drag_to(target)
+
+
+def _create_opportunity(page, live_server, world, description):
+    page.goto(f"{live_server.url}/opportunities/new/")
+    page.fill("input[name=description]", description)
+    page.select_option("select[name=contact]", str(world["company"].pk))
+    page.select_option("select[name=salesperson]", str(world["salesperson"].pk))
+    page.select_option("select[name=sales_cycle]", str(world["cycle"].pk))
+    page.check("input[name=activate_first_stage]")
+    page.fill("input[name=estimated_value]", "5000")
+    page.fill("input[name=chances_percent]", "40")
+    with page.expect_navigation():
+        page.locator("form input[type=submit][name=submit]").click()
+    return Opportunity.objects.get(description=description)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_opportunity_day_create_drag_quote_lines_close_won(
+    live_server, page, login, world, language
+):
+    _login(login, page, world["user"], language)
+    opportunity = _create_opportunity(page, live_server, world, f"Beer taps {language}")
+    assert opportunity.status == "in_progress"
+
+    # the board opens on the cycle with deals, stage names shown; drag stage 1 → 2
+    page.goto(f"{live_server.url}/opportunities/pipeline/")
+    expect(page.locator("#board")).to_contain_text("2 · Proposal")
+    _drag(page, opportunity.number, 2)
+    expect(
+        page.locator(f"ul[data-stage='2'] li[data-number='{opportunity.number}']")
+    ).to_be_visible()
+    assert OpportunityEntry.objects.get(opportunity=opportunity, is_active=True).stage == 2
+
+    # create the quote on the card, then drag into the quote-required stage 3
+    page.goto(f"{live_server.url}{opportunity.get_absolute_url()}")
+    with page.expect_navigation():
+        page.locator(
+            f"form[action='/opportunities/{opportunity.pk}/quote/'] button[type=submit]"
+        ).click()
+    quote = SalesQuote.objects.get(opportunity=opportunity)
+    assert quote.amount == 0
+    page.goto(f"{live_server.url}/opportunities/pipeline/")
+    _drag(page, opportunity.number, 3)
+    expect(
+        page.locator(f"ul[data-stage='3'] li[data-number='{opportunity.number}']")
+    ).to_be_visible()
+    assert OpportunityEntry.objects.get(opportunity=opportunity, is_active=True).stage == 3
+
+    # the quote's lines, from the card; amounts computed as typed
+    page.goto(f"{live_server.url}{opportunity.get_absolute_url()}")
+    with page.expect_navigation():
+        page.click("#open-quote")
+    with page.expect_navigation():
+        page.click(f"a[href='/opportunities/quotes/{quote.pk}/edit/']")
+    page.fill("input[name=lines-0-description]", "Tap")
+    page.fill("input[name=lines-0-quantity]", "4")
+    page.fill("input[name=lines-0-unit_price]", "1250.50")
+    page.fill("input[name=lines-1-description]", "Installation")
+    page.fill("input[name=lines-1-quantity]", "1")
+    page.fill("input[name=lines-1-unit_price]", "499")
+    total = "5\u202f501,00" if language == "fr" else "5,501.00"
+    expect(page.locator("#quote-total")).to_have_text(total)
+    with page.expect_navigation():
+        page.click("#quote-form button[type=submit][name=submit]")
+    expect(page.locator("#quote-lines")).to_contain_text("Installation")
+
+    # close as won: only the won codes are offered
+    page.goto(f"{live_server.url}/opportunities/{opportunity.pk}/close/")
+    expect(page.locator("#close-quote-amount")).to_be_visible()
+    page.select_option("select[name=close_type]", "lost")
+    expect(page.locator("select[name=close_code] option", has_text="LOSTPRICE")).to_have_count(1)
+    expect(page.locator("select[name=close_code] option", has_text="WONPRICE")).to_have_count(0)
+    page.select_option("select[name=close_type]", "won")
+    expect(page.locator("select[name=close_code] option", has_text="WONPRICE")).to_have_count(1)
+    page.select_option("select[name=close_code]", label="WONPRICE Best price")
+    with page.expect_navigation():
+        page.locator("form input[type=submit][name=submit]").click()
+    page.screenshot(path=f".data/screenshot-opportunity-won-{language}.png", full_page=True)
+
+    opportunity.refresh_from_db()
+    quote.refresh_from_db()
+    assert opportunity.status == "won"
+    assert opportunity.is_closed
+    assert quote.amount == Decimal("5501.00")
+    assert list(quote.lines.values_list("description", "amount")) == [
+        ("Tap", Decimal("5002.00")),
+        ("Installation", Decimal("499.00")),
+    ]
+    won = OpportunityEntry.objects.get(opportunity=opportunity, is_active=True)
+    assert won.calculated_current_value == Decimal("5501.00")
+    assert won.close_code.code == "WONPRICE"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_refused_drop_says_why_and_puts_the_card_back(live_server, page, login, world, language):
+    """Dropping into the quote-required stage without a quote is refused: the message is in
+    the user's language and the card is back in its column; nothing is written."""
+    _login(login, page, world["user"], language)
+    opportunity = _create_opportunity(page, live_server, world, f"Kegs {language}")
+    page.goto(f"{live_server.url}/opportunities/pipeline/")
+    _drag(page, opportunity.number, 2)
+    expect(
+        page.locator(f"ul[data-stage='2'] li[data-number='{opportunity.number}']")
+    ).to_be_visible()
+    _drag(page, opportunity.number, 3)
+    expect(page.locator("#board-error")).to_contain_text(REFUSED[language])
+    expect(
+        page.locator(f"ul[data-stage='2'] li[data-number='{opportunity.number}']")
+    ).to_be_visible()
+    expect(
+        page.locator(f"ul[data-stage='3'] li[data-number='{opportunity.number}']")
+    ).to_have_count(0)
+    page.screenshot(path=f".data/screenshot-board-refused-{language}.png", full_page=True)
+    assert OpportunityEntry.objects.get(opportunity=opportunity, is_active=True).stage == 2
+    entries = OpportunityEntry.objects.filter(opportunity=opportunity).count()
+    assert entries == 2
