@@ -514,6 +514,16 @@ def opportunity_update(
     return entry
 
 
+def _stage_labels(cycle_id: int) -> dict[int, str]:
+    """``{2: "2 · Proposal"}`` for the stages of a cycle (messages name stages)."""
+    return {
+        stage: f"{stage} · {description}" if description else str(stage)
+        for stage, description in SalesCycleStage.objects.filter(
+            sales_cycle_id=cycle_id
+        ).values_list("stage", "description")
+    }
+
+
 def opportunity_board_move(*, opportunity: Opportunity, to_stage: int) -> OpportunityEntry | None:
     """Pipeline board drop: the wizard action that reaches ``to_stage`` (OPP-15/16 apply).
 
@@ -529,19 +539,15 @@ def opportunity_board_move(*, opportunity: Opportunity, to_stage: int) -> Opport
     else:
         if opportunity.is_closed:
             raise ValidationError(_(MSG_CLOSED) % {"number": opportunity.number}, code="closed")
-        labels = dict(
-            SalesCycleStage.objects.filter(sales_cycle_id=opportunity.sales_cycle_id).values_list(
-                "stage", "description"
-            )
-        )
-
-        def label(stage: int | None) -> str:
-            return f"{stage} · {labels[stage]}" if labels.get(stage) else str(stage or "-")
-
+        labels = _stage_labels(opportunity.sales_cycle_id)
+        current = entry.stage if entry else None
         raise ValidationError(
             {
                 "to_stage": _(MSG_BOARD_NOT_REACHABLE)
-                % {"from": label(entry.stage if entry else None), "to": label(to_stage)}
+                % {
+                    "from": labels.get(current, current or "-"),
+                    "to": labels.get(to_stage, to_stage),
+                }
             },
             code="not_offered",
         )

@@ -54,8 +54,20 @@ def _login(login, page, user, language):
 def _drag(page, number, stage):
     card = page.locator(f"li.pipeline-card[data-number='{number}']")
     target = page.locator(f"ul[data-stage='{stage}']")
+    card.scroll_into_view_if_needed()
+    start, end = card.bounding_box(), target.bounding_box()
+    x, y = start["x"] + start["width"] - 20, start["y"] + 12  # beside the link: the card itself
+    to_x, to_y = end["x"] + end["width"] / 2, end["y"] + 20
     with page.expect_response(lambda r: "/pipeline/move/" in r.url):
-        card.drag_to(target)
+        page.mouse.move(x, y)
+        page.mouse.down()
+        for step in range(1, 11):  # SortableJS follows the pointer in steps
+            page.mouse.move(x + (to_x - x) * step / 10, y + (to_y - y) * step / 10)
+        page.mouse.up()
+
+
+def _card(page, stage, number):
+    return page.locator(f"ul[data-stage='{stage}'] li[data-number='{number}']")
 
 
 def _create_opportunity(page, live_server, world, description):
@@ -84,9 +96,7 @@ def test_opportunity_day_create_drag_quote_lines_close_won(
     page.goto(f"{live_server.url}/opportunities/pipeline/")
     expect(page.locator("#board")).to_contain_text("2 · Proposal")
     _drag(page, opportunity.number, 2)
-    expect(
-        page.locator(f"ul[data-stage='2'] li[data-number='{opportunity.number}']")
-    ).to_be_visible()
+    expect(_card(page, 2, opportunity.number)).to_be_visible()
     assert OpportunityEntry.objects.get(opportunity=opportunity, is_active=True).stage == 2
 
     # create the quote on the card, then drag into the quote-required stage 3
@@ -99,9 +109,7 @@ def test_opportunity_day_create_drag_quote_lines_close_won(
     assert quote.amount == 0
     page.goto(f"{live_server.url}/opportunities/pipeline/")
     _drag(page, opportunity.number, 3)
-    expect(
-        page.locator(f"ul[data-stage='3'] li[data-number='{opportunity.number}']")
-    ).to_be_visible()
+    expect(_card(page, 3, opportunity.number)).to_be_visible()
     assert OpportunityEntry.objects.get(opportunity=opportunity, is_active=True).stage == 3
 
     # the quote's lines, from the card; amounts computed as typed
@@ -157,17 +165,11 @@ def test_refused_drop_says_why_and_puts_the_card_back(live_server, page, login, 
     opportunity = _create_opportunity(page, live_server, world, f"Kegs {language}")
     page.goto(f"{live_server.url}/opportunities/pipeline/")
     _drag(page, opportunity.number, 2)
-    expect(
-        page.locator(f"ul[data-stage='2'] li[data-number='{opportunity.number}']")
-    ).to_be_visible()
+    expect(_card(page, 2, opportunity.number)).to_be_visible()
     _drag(page, opportunity.number, 3)
     expect(page.locator("#board-error")).to_contain_text(REFUSED[language])
-    expect(
-        page.locator(f"ul[data-stage='2'] li[data-number='{opportunity.number}']")
-    ).to_be_visible()
-    expect(
-        page.locator(f"ul[data-stage='3'] li[data-number='{opportunity.number}']")
-    ).to_have_count(0)
+    expect(_card(page, 2, opportunity.number)).to_be_visible()
+    expect(_card(page, 3, opportunity.number)).to_have_count(0)
     page.screenshot(path=f".data/screenshot-board-refused-{language}.png", full_page=True)
     assert OpportunityEntry.objects.get(opportunity=opportunity, is_active=True).stage == 2
     entries = OpportunityEntry.objects.filter(opportunity=opportunity).count()

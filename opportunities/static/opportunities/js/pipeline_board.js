@@ -7,14 +7,16 @@
 
   function initBoard(root) {
     const board = root.id === "board" ? root : root.querySelector && root.querySelector("#board");
-    if (!board || typeof Sortable === "undefined" || typeof htmx === "undefined") return;
+    if (!board || typeof Sortable === "undefined") return;
     board.querySelectorAll("ul[data-stage]").forEach((list) => {
+      if (Sortable.get(list)) return;
       Sortable.create(list, {
         group: "pipeline",
         draggable: ".pipeline-card",
         filter: "a, select, button, input",
         preventOnFilter: false,
         animation: 150,
+        forceFallback: true, // pointer events: the same on every browser and in tests
         onEnd(event) {
           if (event.from === event.to) return;
           htmx.ajax("POST", board.dataset.moveUrl, {
@@ -37,7 +39,11 @@
     if (select && select.form) select.form.requestSubmit();
   });
 
-  if (typeof htmx !== "undefined") {
-    htmx.onLoad(initBoard);
+  // htmx may load after this file (defer): listen to its event rather than call htmx.onLoad.
+  document.addEventListener("htmx:load", (event) => initBoard(event.detail.elt));
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", () => initBoard(document.body));
+  } else {
+    initBoard(document.body);
   }
 })();
