@@ -100,7 +100,9 @@ class OpportunityUpdateForm(forms.Form):
     """The update wizard (OPP-15/16): the actions offered are set by the view."""
 
     action = forms.ChoiceField(label=_("Action"), choices=ACTION_CHOICES)
-    to_stage = forms.IntegerField(label=_("Stage"), required=False)
+    to_stage = forms.TypedChoiceField(
+        label=_("Stage"), coerce=int, empty_value=None, required=False, choices=[]
+    )
     date_of_change = forms.DateField(label=_("Date of change"), widget=DateInput)
     estimated_value = forms.DecimalField(label=_("Estimated value"), min_value=0)
     chances_percent = forms.DecimalField(
@@ -111,11 +113,19 @@ class OpportunityUpdateForm(forms.Form):
     )
     cancel_old_tasks = forms.BooleanField(label=_("Cancel old tasks"), required=False)
 
-    def __init__(self, *args, offered=None, **kwargs):
+    def __init__(self, *args, offered=None, stages=None, preview_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         if offered is not None:
             self.fields["action"].choices = [c for c in ACTION_CHOICES if c[0] in offered]
+        self.fields["to_stage"].choices = [("", _("The only stage offered")), *(stages or [])]
         self.helper = _helper(_("Finish"))
+        if preview_url:  # what will change, recomputed as the user types (htmx)
+            self.helper.attrs = {
+                "hx-get": preview_url,
+                "hx-trigger": "change, input delay:400ms",
+                "hx-target": "#update-preview",
+                "hx-swap": "innerHTML",
+            }
 
 
 class OpportunityCloseForm(forms.Form):

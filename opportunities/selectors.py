@@ -68,6 +68,16 @@ def stage_description(*, cycle: str = "sales_cycle", stage: str = "stage") -> Su
     )
 
 
+def stage_labels(*, cycle: SalesCycle) -> dict[int, str]:
+    """``{2: "2 · Proposal"}``: the stages of a cycle as pages name them."""
+    return {
+        stage: f"{stage} · {description}" if description else str(stage)
+        for stage, description in SalesCycleStage.objects.filter(sales_cycle=cycle)
+        .order_by("stage")
+        .values_list("stage", "description")
+    }
+
+
 def _with_active_entry(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
     """Derived fields of SPEC 7.1 read from the active entry, in the same query."""
     return (

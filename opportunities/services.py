@@ -5,6 +5,7 @@ exist yet, so OPP-5/6/21 (segment) are not implemented here.
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from contacts import links
 from contacts.models import CommentLine, CommentTargetKind, Contact, ContactBusinessRelation
@@ -47,6 +48,14 @@ from .models import (
     SalesQuoteLine,
 )
 
+ACTION_LABELS = [
+    ("first", gettext_lazy("First stage")),
+    ("next", gettext_lazy("Next stage")),
+    ("previous", gettext_lazy("Previous stage")),
+    ("skip", gettext_lazy("Skip stages")),
+    ("jump", gettext_lazy("Jump back")),
+    ("update", gettext_lazy("Update estimates")),
+]
 MSG_CYCLE_BLOCKED = gettext_noop("Sales cycle %(code)s is blocked.")
 MSG_NO_STAGES = gettext_noop("Sales cycle %(code)s has no stages.")
 MSG_CLOSED = gettext_noop("Opportunity %(number)s is closed.")
@@ -424,8 +433,19 @@ def _new_entry(
     return entry
 
 
-@transaction.atomic
-def opportunity_update(
+@dataclass
+class UpdatePlan:
+    """What an update wizard run would record (OPP-11/15/16), computed without writing."""
+
+    opportunity: Opportunity
+    previous: OpportunityEntry | None
+    stage: SalesCycleStage
+    offered: dict[str, list[int]]
+    estimates: Any
+    errors: dict[str, str]
+
+
+def _update_plan(
     *,
     opportunity: Opportunity,
     action: str,
@@ -434,14 +454,7 @@ def opportunity_update(
     chances_percent: Decimal = Decimal(0),
     estimated_close_date: dt.date | None = None,
     to_stage: int | None = None,
-    cancel_old_tasks: bool = False,
-) -> OpportunityEntry:
-    """The update wizard (OPP-15/16): first, next, previous, skip, jump or update."""
-    from .task_services import activity_assign, tasks_cancel_open_of_opportunity
-
-    opportunity = (
-        Opportunity.objects.select_for_update().select_related("sales_cycle").get(pk=opportunity.pk)
-    )
+) -> UpdatePlan:
     if opportunity.is_closed:
         raise ValidationError(_(MSG_CLOSED) % {"number": opportunity.number}, code="closed")
     offered = opportunity_offered_actions(opportunity=opportunity)
@@ -453,8 +466,15 @@ def opportunity_update(
     if to_stage is None and len(targets) == 1:
         to_stage = targets[0]
     if to_stage is None or to_stage not in targets:
+        labels = _stage_labels(opportunity.sales_cycle_id)
         raise ValidationError(
-            {"action": _(MSG_ACTION_NOT_OFFERED) % {"action": action, "stage": to_stage or "-"}},
+            {
+                "action": _(MSG_ACTION_NOT_OFFERED)
+                % {
+                    "action": dict(ACTION_LABELS).get(action, action),
+                    "stage": labels.get(to_stage, to_stage or "-"),
+                }
+            },
             code="not_offered",
         )
     previous = active_entry(opportunity)
@@ -482,6 +502,112 @@ def opportunity_update(
         errors["estimated_close_date"] = _(MSG_CLOSE_DATE)
     if action in {"next", "skip"} and stage.is_quote_required and not _has_quote(opportunity):
         errors["to_stage"] = _(MSG_QUOTE_REQUIRED) % {"stage": stage.stage}
+    return UpdatePlan(opportunity, previous, stage, offered, estimates, errors)
+
+
+def opportunity_update_preview(
+    *,
+    opportunity: Opportunity,
+    action: str,
+    date_of_change: dt.date,
+    estimated_value: Decimal,
+    chances_percent: Decimal = Decimal(0),
+    estimated_close_date: dt.date | None = None,
+    to_stage: int | None = None,
+) -> dict[str, Any]:
+    """What the update would change, before saving: rows (label, now, after, changed) for
+    stage, estimates and close date, and the errors the save would give. Writes nothing."""
+    plan = _update_plan(
+        opportunity=opportunity,
+        action=action,
+        date_of_change=date_of_change,
+        estimated_value=estimated_value,
+        chances_percent=chances_percent,
+        estimated_close_date=estimated_close_date,
+        to_stage=to_stage,
+    )
+    labels = _stage_labels(opportunity.sales_cycle_id)
+    before, after = plan.previous, plan.estimates
+    rows = [
+        (
+            _("Stage"),
+            labels.get(before.stage, before.stage) if before else "—",
+            labels.get(plan.stage.stage, plan.stage.stage),
+        ),
+        (
+            _("Estimated value"),
+            before.estimated_value if before else Decimal(0),
+            Decimal(estimated_value or 0),
+        ),
+        (
+            _("Chances of success %"),
+            before.chances_percent if before else Decimal(0),
+            after.chances_percent,
+        ),
+        (
+            _("Completed %"),
+            before.completed_percent if before else Decimal(0),
+            after.completed_percent,
+        ),
+        (
+            _("Probability %"),
+            before.probability_percent if before else Decimal(0),
+            after.probability_percent,
+        ),
+        (
+            _("Calculated current value"),
+            before.calculated_current_value if before else Decimal(0),
+            after.calculated_current_value,
+        ),
+        (
+            _("Estimated close date"),
+            before.estimated_close_date if before else None,
+            after.estimated_close_date,
+        ),
+    ]
+    return {
+        "rows": [
+            {"label": label, "now": now, "after": then, "changed": now != then}
+            for label, now, then in rows
+        ],
+        "errors": list(plan.errors.values()),
+    }
+
+
+@transaction.atomic
+def opportunity_update(
+    *,
+    opportunity: Opportunity,
+    action: str,
+    date_of_change: dt.date,
+    estimated_value: Decimal,
+    chances_percent: Decimal = Decimal(0),
+    estimated_close_date: dt.date | None = None,
+    to_stage: int | None = None,
+    cancel_old_tasks: bool = False,
+) -> OpportunityEntry:
+    """The update wizard (OPP-15/16): first, next, previous, skip, jump or update."""
+    from .task_services import activity_assign, tasks_cancel_open_of_opportunity
+
+    opportunity = (
+        Opportunity.objects.select_for_update().select_related("sales_cycle").get(pk=opportunity.pk)
+    )
+    plan = _update_plan(
+        opportunity=opportunity,
+        action=action,
+        date_of_change=date_of_change,
+        estimated_value=estimated_value,
+        chances_percent=chances_percent,
+        estimated_close_date=estimated_close_date,
+        to_stage=to_stage,
+    )
+    previous, stage, offered, estimates, errors = (
+        plan.previous,
+        plan.stage,
+        plan.offered,
+        plan.estimates,
+        plan.errors,
+    )
     if errors:
         raise ValidationError(errors, code="refused")
     if cancel_old_tasks:  # OPP-17: before the move

@@ -10,6 +10,11 @@ urlpatterns = [
     path("<int:pk>/", views.OpportunityDetailView.as_view(), name="opportunity-detail"),
     path("<int:pk>/edit/", views.OpportunityEditView.as_view(), name="opportunity-edit"),
     path("<int:pk>/update/", views.OpportunityUpdateView.as_view(), name="opportunity-update"),
+    path(
+        "<int:pk>/update/preview/",
+        views.OpportunityUpdatePreviewView.as_view(),
+        name="opportunity-update-preview",
+    ),
     path("<int:pk>/close/", views.OpportunityCloseView.as_view(), name="opportunity-close"),
     path("<int:pk>/delete/", views.OpportunityDeleteView.as_view(), name="opportunity-delete"),
     path(

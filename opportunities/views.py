@@ -24,6 +24,7 @@ from setup.services import salesperson_for_user
 from . import selectors, services, task_services
 from .filters import OpportunityFilterSet, TaskFilterSet
 from .forms import (
+    ACTION_CHOICES,
     ActivityAssignForm,
     AttendeeForm,
     InvitationForm,
@@ -186,31 +187,93 @@ class OpportunityEditView(_OpportunityFormView):
 
 
 class OpportunityUpdateView(_OpportunityFormView):
-    """The update wizard (OPP-15/16) in one form: offered actions come from the service."""
+    """The update wizard (OPP-15/16) in one form: offered actions come from the service. It
+    starts from the current values and shows, before saving, what the save would change."""
 
     form_class = OpportunityUpdateForm
     template_name = "opportunities/opportunity_update.html"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "offered": self.offered}
+        return {
+            **super().get_form_kwargs(),
+            "offered": self.offered,
+            "stages": list(self.stage_labels.items()),
+            "preview_url": reverse(
+                "opportunities:opportunity-update-preview", args=[self.opportunity.pk]
+            ),
+        }
 
     def get_initial(self):
+        o = self.opportunity
         return {
             "date_of_change": timezone.localdate(),
-            "estimated_value": self.opportunity.estimated_value,
+            "estimated_value": o.estimated_value,
+            "chances_percent": o.chances_percent or 0,
+            "estimated_close_date": o.estimated_close_date,
             "action": next(iter(self.offered), None),
         }
 
     def dispatch(self, request, *args, **kwargs):
         self.opportunity = selectors.opportunity_get(pk=kwargs["pk"], user=request.user)
         self.offered = services.opportunity_offered_actions(opportunity=self.opportunity)
+        self.stage_labels = selectors.stage_labels(cycle=self.opportunity.sales_cycle)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(offered=self.offered, **kwargs)
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        values = form.cleaned_data if form.is_bound and form.is_valid() else None
+        if values is None and not form.is_bound:
+            values = {name: form.get_initial_for_field(f, name) for name, f in form.fields.items()}
+        context.update(
+            offered_summary=[
+                (
+                    dict(ACTION_CHOICES).get(action, action),
+                    [self.stage_labels.get(s, s) for s in stages],
+                )
+                for action, stages in self.offered.items()
+            ],
+            preview=_update_preview(self.opportunity, values),
+        )
+        return context
 
     def perform(self, data):
         return services.opportunity_update(opportunity=self.opportunity, **data)
+
+
+def _update_preview(opportunity, values) -> dict | None:
+    if not values or not values.get("action") or not values.get("date_of_change"):
+        return None
+    try:
+        return services.opportunity_update_preview(
+            opportunity=opportunity,
+            action=values["action"],
+            to_stage=values.get("to_stage"),
+            date_of_change=values["date_of_change"],
+            estimated_value=values.get("estimated_value") or 0,
+            chances_percent=values.get("chances_percent") or 0,
+            estimated_close_date=values.get("estimated_close_date"),
+        )
+    except ValidationError as exc:
+        return {"rows": [], "errors": exc.messages}
+
+
+class OpportunityUpdatePreviewView(PermissionRequiredMixin, View):
+    """htmx GET of the update form's values: the 'what will change' table, nothing saved."""
+
+    permission_required = "opportunities.change_opportunity"
+
+    def get(self, request, pk):
+        opportunity = selectors.opportunity_get(pk=pk, user=request.user)
+        offered = services.opportunity_offered_actions(opportunity=opportunity)
+        labels = selectors.stage_labels(cycle=opportunity.sales_cycle)
+        form = OpportunityUpdateForm(request.GET, offered=offered, stages=list(labels.items()))
+        preview = _update_preview(opportunity, form.cleaned_data if form.is_valid() else None)
+        if preview is None:
+            preview = {"rows": [], "errors": [e for errs in form.errors.values() for e in errs]}
+        return render(
+            request, "opportunities/opportunity_update.html#preview", {"preview": preview}
+        )
 
 
 class OpportunityCloseView(_OpportunityFormView):
