@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_noop
 
 from setup.admin_numbers import NumberedAdminMixin
 
+from . import services
 from .models import (
     Activity,
     ActivityStep,
@@ -85,9 +87,37 @@ class OpportunityEntryInline(admin.TabularInline):
         return False
 
 
+class OpportunityAdminForm(forms.ModelForm):
+    """The admin applies the page's checks: OPP-5 (an activated campaign covering the
+    creation date) and OPP-6 (segment and campaign agree)."""
+
+    class Meta:
+        model = Opportunity
+        fields = "__all__"  # noqa: DJ007 - the admin lists its own fields
+
+    def clean(self):
+        data = super().clean()
+        campaign = data.get("campaign")
+        try:
+            if "campaign" in self.changed_data or "creation_date" in self.changed_data:
+                services.opportunity_campaign_validate(
+                    campaign=campaign,
+                    creation_date=data.get("creation_date") or self.instance.creation_date,
+                )
+            services.opportunity_segment_campaign_validate(
+                segment_number=data.get("segment_number") or "", campaign=campaign
+            )
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+        return data
+
+
 @admin.register(Opportunity)
 class OpportunityAdmin(NumberedAdminMixin, admin.ModelAdmin):
-    """Read-mostly: opportunities change through the pages (services)."""
+    """Read-mostly: opportunities change through the pages (services). A save goes through
+    ``opportunity_edit`` so the active entry and open tasks follow (OPP-5/7)."""
+
+    form = OpportunityAdminForm
 
     list_display = ["number", "description", "salesperson", "status", "creation_date"]
     list_filter = ["status", "sales_cycle"]
@@ -98,6 +128,20 @@ class OpportunityAdmin(NumberedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # pragma: no cover - adding is not allowed
+            return super().save_model(request, obj, form, change)
+        edited = [f for f in form.changed_data if f in services.OPPORTUNITY_UPDATE_FIELDS]
+        services.opportunity_edit(
+            opportunity=obj,
+            data={f: form.cleaned_data[f] for f in edited},
+            user=request.user,
+        )
+        others = [f for f in form.changed_data if f not in edited]
+        if others:
+            obj.save(update_fields=[*others, "updated_at"])
+        return None
 
 
 @admin.register(SalesQuote)

@@ -1,8 +1,11 @@
 """Input parsing of the opportunity and task pages; the services apply the rules."""
 
+import contextlib
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
@@ -22,6 +25,7 @@ from .models import (
     TaskStatus,
     TaskType,
 )
+from .selectors import opportunity_campaign_choices, opportunity_segment_choices
 
 ACTION_CHOICES = [
     ("first", _("First stage")),
@@ -76,8 +80,22 @@ class OpportunityCreateForm(forms.Form):
         label=_("Estimated close date"), required=False, widget=DateInput
     )
 
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=None, required=False)
+    segment = forms.ModelChoiceField(
+        label=_("Segment"), queryset=None, required=False, to_field_name="number"
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        on_date = timezone.localdate()
+        if self.is_bound:  # the campaign must cover the creation date typed (OPP-5)
+            typed = self.fields["creation_date"].widget.value_from_datadict(
+                self.data, self.files, self.add_prefix("creation_date")
+            )
+            with contextlib.suppress(forms.ValidationError):
+                on_date = self.fields["creation_date"].clean(typed) or on_date
+        self.fields["campaign"].queryset = opportunity_campaign_choices(on_date=on_date)
+        self.fields["segment"].queryset = opportunity_segment_choices()
         self.helper = _helper(_("Create"))
 
 
@@ -90,9 +108,22 @@ class OpportunityEditForm(VersionFormMixin, forms.Form):
     reassign_tasks = forms.BooleanField(
         label=_("Move the open tasks of the previous salesperson"), required=False
     )
+    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=None, required=False)
+    move_campaign_tasks = forms.BooleanField(
+        label=_("Move the open tasks of the previous campaign to the new one"), required=False
+    )
+    segment = forms.ModelChoiceField(
+        label=_("Segment"), queryset=None, required=False, to_field_name="number"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        opportunity = kwargs.get("version_instance")
+        self.fields["campaign"].queryset = opportunity_campaign_choices(
+            on_date=opportunity.creation_date if opportunity else timezone.localdate(),
+            keep_id=opportunity.campaign_id if opportunity else None,
+        )
+        self.fields["segment"].queryset = opportunity_segment_choices()
         self.helper = _helper(_("Save"))
 
 

@@ -6,6 +6,7 @@ import operator
 from decimal import Decimal
 from functools import reduce
 
+from django.apps import apps
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -65,6 +66,31 @@ def stage_description(*, cycle: str = "sales_cycle", stage: str = "stage") -> Su
         SalesCycleStage.objects.filter(
             sales_cycle_id=OuterRef(cycle), stage=OuterRef(stage)
         ).values("description")[:1]
+    )
+
+
+def opportunity_campaign_choices(*, on_date: dt.date, keep_id: int | None = None) -> QuerySet:
+    """OPP-5 lookup: activated campaigns (CMP-22: they have target rows) whose dates hold
+    ``on_date`` (both dates set); ``keep_id`` (the current campaign) stays listed. Campaigns
+    stand higher (STYLE 2): the models come from the foreign key, not an import."""
+    campaign_model = Opportunity._meta.get_field("campaign").related_model
+    target_model = campaign_model._meta.get_field("target_groups").related_model
+    valid = Q(
+        Exists(target_model.objects.filter(campaign=OuterRef("pk"))),
+        starting_date__lte=on_date,
+        ending_date__gte=on_date,
+    )
+    if keep_id is not None:
+        valid |= Q(pk=keep_id)
+    return campaign_model.objects.filter(valid).order_by("number", "id")
+
+
+def opportunity_segment_choices() -> QuerySet:
+    """Segments an opportunity may name (by number); read through the app registry."""
+    return (
+        apps.get_model("segments", "Segment")
+        .objects.order_by("number")
+        .only("number", "description", "campaign_id")
     )
 
 

@@ -1,7 +1,7 @@
 """Writes of the opportunities area: opportunities, entries, quotes (SPEC 7).
 
-Tasks, meetings and activities are in ``task_services.py``. Campaigns and segments do not
-exist yet, so OPP-5/6/21 (segment) are not implemented here.
+Tasks, meetings and activities are in ``task_services.py``. Campaigns and segments stand
+higher (STYLE 2): they are passed in as instances, or read through the app registry.
 """
 
 import datetime as dt
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -100,6 +101,9 @@ MSG_CAMPAIGN_NOT_ACTIVATED = gettext_noop(
 MSG_CAMPAIGN_DATES = gettext_noop(
     "The creation date %(date)s is not within the dates of campaign %(number)s."
 )
+MSG_SEGMENT_CAMPAIGN = gettext_noop(
+    "Campaign %(campaign)s differs from campaign %(segment_campaign)s of segment %(number)s."
+)
 MSG_ENTRY_CANCELED = gettext_noop("Interaction %(entry_no)s is canceled.")
 MSG_ENTRY_POSTPONED = gettext_noop("Interaction %(entry_no)s is not finished.")
 MSG_ENTRY_LINKED = gettext_noop("Interaction %(entry_no)s already has opportunity %(number)s.")
@@ -113,6 +117,7 @@ OPPORTUNITY_UPDATE_FIELDS = [
     "sales_cycle",
     "segment_number",
     "creation_date",
+    "campaign",
 ]
 
 
@@ -158,6 +163,45 @@ def opportunity_campaign_validate(*, campaign: Any, creation_date: dt.date) -> N
             },
             code="campaign_dates",
         )
+
+
+def _segment_model():
+    """``segments.Segment``, resolved lazily: segments stand higher (STYLE 2), so the check
+    of OPP-6 reads it through the app registry instead of an import."""
+    return apps.get_model("segments", "Segment")
+
+
+def opportunity_segment_campaign_validate(*, segment_number: str, campaign: Any) -> None:
+    """OPP-6: with both a segment and a campaign, a segment that has a campaign must have
+    this one."""
+    if not segment_number or campaign is None:
+        return
+    segment = (
+        _segment_model()
+        .objects.filter(number=segment_number)
+        .values("campaign_id", "campaign__number")
+        .first()
+    )
+    if segment and segment["campaign_id"] and segment["campaign_id"] != campaign.pk:
+        raise ValidationError(
+            {
+                "segment_number": _(MSG_SEGMENT_CAMPAIGN)
+                % {
+                    "campaign": campaign.number,
+                    "segment_campaign": segment["campaign__number"],
+                    "number": segment_number,
+                }
+            },
+            code="segment_campaign",
+        )
+
+
+def _campaign_single_segment(campaign: Any) -> str | None:
+    """OPP-5: the number of the campaign's only unlogged segment, or None."""
+    numbers = list(
+        _segment_model().objects.filter(campaign=campaign).values_list("number", flat=True)[:2]
+    )
+    return numbers[0] if len(numbers) == 1 else None
 
 
 def _cycle_validate(cycle: SalesCycle | None) -> None:
@@ -223,6 +267,7 @@ def opportunity_create(
     salesperson_validate_choosable(salesperson)
     creation_date = creation_date or _today()
     opportunity_campaign_validate(campaign=campaign, creation_date=creation_date)
+    opportunity_segment_campaign_validate(segment_number=segment_number, campaign=campaign)
     issued = number_assign(
         setup_field="opportunity_series", model=Opportunity, typed_number=typed_number
     )
@@ -260,10 +305,14 @@ def opportunity_edit(
     opportunity: Opportunity,
     data: dict[str, Any],
     reassign_tasks: bool = False,
+    move_campaign_tasks: bool = False,
     user=None,
     expected_version: str | None = None,
 ) -> Opportunity:
-    """Edit header fields: OPP-4 (contact, cycle) and OPP-7 (salesperson, open tasks).
+    """Edit header fields: OPP-4 (contact, cycle), OPP-7 (salesperson, open tasks) and
+    OPP-5/6 (campaign: checked, set on the active entry, open tasks of the old campaign
+    moved when ``move_campaign_tasks``, segment number taken from the new campaign's only
+    unlogged segment; segment and campaign must agree).
 
     ``expected_version`` is the edit form's token (crm.concurrency): a stale save is refused.
     """
@@ -274,6 +323,26 @@ def opportunity_edit(
     )
     before = history_snapshot(opportunity)
     old_salesperson = opportunity.salesperson
+    old_campaign_id = opportunity.campaign_id
+    campaign_changed = "campaign" in data and (
+        (data["campaign"].pk if data["campaign"] else None) != old_campaign_id
+    )
+    if campaign_changed:  # OPP-5
+        opportunity_campaign_validate(
+            campaign=data["campaign"],
+            creation_date=data.get("creation_date") or opportunity.creation_date,
+        )
+        segment_changed = data.get("segment_number", opportunity.segment_number) != (
+            opportunity.segment_number
+        )
+        if data["campaign"] is not None and not segment_changed:
+            single = _campaign_single_segment(data["campaign"])
+            if single is not None:
+                data["segment_number"] = single
+    opportunity_segment_campaign_validate(  # OPP-6
+        segment_number=data.get("segment_number", opportunity.segment_number),
+        campaign=data.get("campaign", opportunity.campaign),
+    )
     if "sales_cycle" in data and data["sales_cycle"] != opportunity.sales_cycle:
         if opportunity.status != OpportunityStatus.NOT_STARTED:
             raise ValidationError({"sales_cycle": _(MSG_CYCLE_CHANGE)}, code="cycle_change")
@@ -302,6 +371,14 @@ def opportunity_edit(
     if changed:
         field_changes_record(instance=opportunity, before=before, user=user)
     entry_updates: dict[str, Any] = {}
+    if opportunity.campaign_id != old_campaign_id:  # OPP-5
+        entry_updates["campaign"] = opportunity.campaign
+        if move_campaign_tasks:
+            from .models import Task
+
+            Task.objects.filter(
+                opportunity=opportunity, is_closed=False, campaign_id=old_campaign_id
+            ).update(campaign=opportunity.campaign, updated_at=timezone.now())
     if opportunity.salesperson_id != old_salesperson.pk:
         entry_updates["salesperson"] = opportunity.salesperson
         if reassign_tasks:  # OPP-7 (meetings keep their organizer, TSK-20)

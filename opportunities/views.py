@@ -144,6 +144,8 @@ class OpportunityCreateView(_ServiceFormView):
             estimated_value=data["estimated_value"] or 0,
             chances_percent=data["chances_percent"] or 0,
             estimated_close_date=data["estimated_close_date"],
+            campaign=data.get("campaign"),
+            segment_number=data["segment"].number if data.get("segment") else "",
         )
 
     def get_success_url(self):
@@ -174,13 +176,22 @@ class OpportunityEditView(_OpportunityFormView):
 
     def get_initial(self):
         o = self.opportunity
-        return {"description": o.description, "priority": o.priority, "salesperson": o.salesperson}
+        return {
+            "description": o.description,
+            "priority": o.priority,
+            "salesperson": o.salesperson,
+            "campaign": o.campaign_id,
+            "segment": o.segment_number or None,
+        }
 
     def perform(self, data):
+        changes = {k: data[k] for k in ("description", "priority", "salesperson", "campaign")}
+        changes["segment_number"] = data["segment"].number if data.get("segment") else ""
         return services.opportunity_edit(
             opportunity=self.opportunity,
-            data={k: data[k] for k in ("description", "priority", "salesperson")},
+            data=changes,
             reassign_tasks=data["reassign_tasks"],
+            move_campaign_tasks=data["move_campaign_tasks"],
             user=self.request.user,
             expected_version=data.get("version"),
         )

@@ -187,6 +187,11 @@ def test_quote_pages_in_french(client, sales_user, quote):
         HTTP_ACCEPT_LANGUAGE="fr",
     )
     assert "n'a pas encore de montant" in page.content.decode()
+    edit = client.get(
+        reverse("opportunities:quote-edit", args=[quote.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    # a date input keeps ISO values in French (else the browser shows it empty and refuses)
+    assert f'type="date" name="quote_date" value="{quote.quote_date.isoformat()}"' in edit
 
 
 def test_close_form_offers_only_codes_of_the_chosen_type(client, sales_user, quote):
