@@ -205,3 +205,21 @@ def test_close_form_offers_only_codes_of_the_chosen_type(client, sales_user, quo
     lost = client.get(url, {"close_type": "lost"}, HTTP_HX_REQUEST="true").content.decode()
     assert "TOOLATE" in lost and "PRICE" not in lost
     assert 'hx-get="' + url + '"' in won
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_quote_pages_queries_do_not_grow(
+    client, sales_user, quote, django_assert_max_num_queries, rows
+):
+    services.sales_quote_edit(
+        quote=quote,
+        data={},
+        lines=[{"description": f"L{i}", "quantity": 1, "unit_price": 2} for i in range(rows)],
+    )
+    client.force_login(sales_user)
+    with django_assert_max_num_queries(6):  # session, user, perms, quote, lines, (savepoint)
+        detail = client.get(reverse("opportunities:quote-detail", args=[quote.pk]))
+    assert detail.status_code == 200
+    with django_assert_max_num_queries(6):
+        edit = client.get(reverse("opportunities:quote-edit", args=[quote.pk]))
+    assert edit.context["lines"].total_form_count() == rows + 2
