@@ -1,6 +1,7 @@
 """Thin views: parse the request, call one selector or service, render."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -219,7 +220,7 @@ class OpportunityUpdateView(_OpportunityFormView):
         return {
             "date_of_change": timezone.localdate(),
             "estimated_value": o.estimated_value,
-            "chances_percent": o.chances_percent or 0,
+            "chances_percent": Decimal(o.chances_percent or 0).quantize(Decimal("0.01")),
             "estimated_close_date": o.estimated_close_date,
             "action": next(iter(self.offered), None),
         }

@@ -2,12 +2,15 @@
 opportunity, drag it across the pipeline board, create its quote, set the quote's lines,
 close it as won; the result is read back from PostgreSQL. And a refused drop."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from opportunities.models import Opportunity, OpportunityEntry, SalesQuote
+from tests.factories.campaigns import CampaignFactory, CampaignTargetGroupFactory
 from tests.factories.contacts import CompanyFactory
 from tests.factories.opportunities import (
     CloseOpportunityCodeFactory,
@@ -40,7 +43,20 @@ def world(make_user):
     CloseOpportunityCodeFactory(code="WONPRICE", description="Best price", type="won")
     CloseOpportunityCodeFactory(code="LOSTPRICE", description="Too expensive", type="lost")
     company = CompanyFactory(name="Brasserie Dupont")
-    return {"user": user, "salesperson": salesperson, "cycle": cycle, "company": company}
+    today = timezone.localdate()
+    campaign = CampaignFactory(
+        description="Beer fair",
+        starting_date=today - dt.timedelta(days=7),
+        ending_date=today + dt.timedelta(days=7),
+    )
+    CampaignTargetGroupFactory(campaign=campaign)  # activated (CMP-22)
+    return {
+        "user": user,
+        "salesperson": salesperson,
+        "cycle": cycle,
+        "company": company,
+        "campaign": campaign,
+    }
 
 
 def _login(login, page, user, language):
@@ -76,6 +92,7 @@ def _create_opportunity(page, live_server, world, description):
     page.select_option("select[name=contact]", str(world["company"].pk))
     page.select_option("select[name=salesperson]", str(world["salesperson"].pk))
     page.select_option("select[name=sales_cycle]", str(world["cycle"].pk))
+    page.select_option("select[name=campaign]", str(world["campaign"].pk))
     page.check("input[name=activate_first_stage]")
     page.fill("input[name=estimated_value]", "5000")
     page.fill("input[name=chances_percent]", "40")
@@ -91,6 +108,7 @@ def test_opportunity_day_create_drag_quote_lines_close_won(
     _login(login, page, world["user"], language)
     opportunity = _create_opportunity(page, live_server, world, f"Beer taps {language}")
     assert opportunity.status == "in_progress"
+    assert opportunity.campaign == world["campaign"]
 
     # the board opens on the cycle with deals, stage names shown; drag stage 1 → 2
     page.goto(f"{live_server.url}/opportunities/pipeline/")
@@ -174,3 +192,29 @@ def test_refused_drop_says_why_and_puts_the_card_back(live_server, page, login, 
     assert OpportunityEntry.objects.get(opportunity=opportunity, is_active=True).stage == 2
     entries = OpportunityEntry.objects.filter(opportunity=opportunity).count()
     assert entries == 2
+
+
+PREVIEW = {"en": "What will change when you press Finish", "fr": "Ce qui changera quand"}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_update_form_previews_the_change_before_saving(live_server, page, login, world, language):
+    """The update form starts from the current values and shows, as the user types, what
+    Finish would change (stage, chances, close date); Finish then records just that."""
+    _login(login, page, world["user"], language)
+    opportunity = _create_opportunity(page, live_server, world, f"Casks {language}")
+    page.goto(f"{live_server.url}/opportunities/{opportunity.pk}/update/")
+    expect(page.locator("body")).to_contain_text(PREVIEW[language])
+    expect(page.locator("input[name=chances_percent]")).to_have_value("40.00")
+    expect(page.locator("#offered-actions")).to_contain_text("2 · Proposal")
+    page.select_option("select[name=action]", "next")
+    with page.expect_response(lambda r: "/update/preview/" in r.url):
+        page.fill("input[name=chances_percent]", "65")
+    expect(page.locator("#update-preview")).to_contain_text("2 · Proposal")
+    expect(page.locator("#update-preview tr.table-warning").first).to_be_visible()
+    with page.expect_navigation():
+        page.locator("form input[type=submit][name=submit]").click()
+    entry = OpportunityEntry.objects.get(opportunity=opportunity, is_active=True)
+    assert entry.stage == 2
+    assert entry.chances_percent == Decimal(65)
+    page.screenshot(path=f".data/screenshot-opportunity-updated-{language}.png", full_page=True)
