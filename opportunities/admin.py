@@ -5,6 +5,8 @@ from django.utils.translation import gettext_noop
 
 from setup.admin_numbers import NumberedAdminMixin
 
+from crm.widgets import DateInput
+
 from . import services
 from .models import (
     Activity,
@@ -94,6 +96,7 @@ class OpportunityAdminForm(forms.ModelForm):
     class Meta:
         model = Opportunity
         fields = "__all__"  # noqa: DJ007 - the admin lists its own fields
+        widgets = {"creation_date": DateInput}
 
     def clean(self):
         data = super().clean()
