@@ -3,9 +3,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_noop
 
-from setup.admin_numbers import NumberedAdminMixin
-
 from crm.widgets import DateInput
+from setup.admin_numbers import NumberedAdminMixin
 
 from . import services
 from .models import (
