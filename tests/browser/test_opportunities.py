@@ -89,7 +89,10 @@ def _card(page, stage, number):
 def _create_opportunity(page, live_server, world, description):
     page.goto(f"{live_server.url}/opportunities/new/")
     page.fill("input[name=description]", description)
-    page.select_option("select[name=contact]", str(world["company"].pk))
+    page.locator("#id_contact-ts-control").click()  # the contact type-ahead picker
+    page.keyboard.type("Brasserie Dup")
+    page.locator(".ts-dropdown .option", has_text="Brasserie Dupont").first.click()
+    assert page.input_value("#id_contact") == str(world["company"].pk)
     page.select_option("select[name=salesperson]", str(world["salesperson"].pk))
     page.select_option("select[name=sales_cycle]", str(world["cycle"].pk))
     page.select_option("select[name=campaign]", str(world["campaign"].pk))
