@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from crm.exceptions import ApplicationError
 from crm.models import BulkJob
+from crm.selectors import bulk_jobs_visible
 
 from .dedupe import (
     GENERATE_JOB_KIND,
@@ -153,7 +154,7 @@ class ContactJobProgressView(PermissionRequiredMixin, View):
     permission_required = "contacts.view_contact"
 
     def get(self, request, pk):
-        job = get_object_or_404(BulkJob, pk=pk, kind__in=JOB_KINDS)
+        job = get_object_or_404(bulk_jobs_visible(user=request.user), pk=pk, kind__in=JOB_KINDS)
         response = render(
             request,
             "partials/job_progress.html",

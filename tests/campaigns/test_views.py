@@ -7,6 +7,7 @@ from django.utils import translation
 
 from campaigns.models import Campaign, CampaignEntry, CampaignPriceLine, CampaignTargetGroup
 from campaigns.references import interaction_model, opportunity_entry_model, segment_model
+from crm.concurrency import version_token
 from tests.contacts.helpers_links import company as make_company
 from tests.factories.campaigns import (
     CampaignEntryFactory,
@@ -133,7 +134,8 @@ def test_campaign_update_and_delete(client, marketing_user):
     campaign = CampaignFactory()
     client.force_login(marketing_user)
     response = client.post(
-        reverse("campaigns:campaign-update", args=[campaign.pk]), {"description": "Renamed"}
+        reverse("campaigns:campaign-update", args=[campaign.pk]),
+        {"description": "Renamed", "version": version_token(campaign)},
     )
     assert response.status_code == 302
     campaign.refresh_from_db()
