@@ -13,6 +13,7 @@ from django_filters.views import FilterView
 from django_htmx.http import HttpResponseStopPolling
 
 from crm.concurrency import StaleObjectError
+from crm.request_guard import id_param
 from crm.selectors import bulk_jobs_visible
 from setup.services import salesperson_for_user
 
@@ -234,7 +235,8 @@ class InteractionPhoneCallView(PermissionRequiredMixin, View):
     def _contact(self, request):
         from contacts.models import Contact
 
-        contact = Contact.objects.filter(pk=request.GET.get("contact") or 0).first()
+        pk = id_param(request.GET.get("contact"), name="contact") or 0
+        contact = Contact.objects.filter(pk=pk).first()
         if contact is None:
             raise Http404
         return contact

@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from crm.concurrency import VERSION_FIELD, StaleObjectError
 from crm.exceptions import ApplicationError
+from crm.request_guard import id_param
 from interactions import selectors as interaction_selectors
 from setup.services import salesperson_for_user
 
@@ -291,7 +292,7 @@ class SalesQuotePrintView(PermissionRequiredMixin, TemplateView):
 
 def _board_cycle(request) -> SalesCycle | None:
     cycles = SalesCycle.objects.order_by("code")
-    chosen = request.GET.get("cycle") or request.POST.get("cycle")
+    chosen = id_param(request.GET.get("cycle") or request.POST.get("cycle"), name="cycle")
     if chosen:
         return get_object_or_404(cycles, pk=chosen)
     return cycles.filter(is_blocked=False).first()
@@ -350,7 +351,8 @@ class ForecastView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         cycle = None
         if self.request.GET.get("cycle"):
-            cycle = get_object_or_404(SalesCycle, pk=self.request.GET["cycle"])
+            pk = id_param(self.request.GET["cycle"], name="cycle")
+            cycle = get_object_or_404(SalesCycle, pk=pk)
         rows = selectors.forecast_by_month(cycle=cycle)
         return super().get_context_data(
             rows=rows,
@@ -570,7 +572,7 @@ class TaskCalendarView(PermissionRequiredMixin, TemplateView):
             year = int(self.request.GET.get("year", today.year))
             month = int(self.request.GET.get("month", today.month))
             dt.date(year, month, 1)
-        except ValueError:
+        except (ValueError, OverflowError):
             year, month = today.year, today.month
         mine = self.request.GET.get("all") != "1"
         salesperson = salesperson_for_user(self.request.user) if mine else None

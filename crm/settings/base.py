@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "crm.upload_guard.UploadGuardMiddleware",
+    "crm.request_guard.RequestGuardMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"

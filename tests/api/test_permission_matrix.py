@@ -81,9 +81,7 @@ RULES: dict[str, dict[str, tuple[str | None, list[str]]]] = {
     "sales-quote-list": _read(ApiScope.QUOTES, "opportunities.view_salesquote"),
     "sales-quote-detail": _read(ApiScope.QUOTES, "opportunities.view_salesquote"),
     "sales-quote-order": {"post": (ApiScope.QUOTES, ["opportunities.change_salesquote"])},
-    "opportunity-sales-document": {
-        "post": (ApiScope.QUOTES, ["opportunities.change_opportunity"])
-    },
+    "opportunity-sales-document": {"post": (ApiScope.QUOTES, ["opportunities.change_opportunity"])},
 }
 ANY_LOGIN = {"schema", "docs"}  # the API's description: any authenticated caller
 

@@ -178,9 +178,7 @@ def test_interaction_template_language_row_stale_save_is_refused(admin_user_, ma
 # -- segments, campaigns, contacts, marketing setup: a POST without version is refused -----------
 
 
-def test_segment_campaign_contact_posts_without_version_are_refused(
-    contact_setup, marketing_user
-):
+def test_segment_campaign_contact_posts_without_version_are_refused(contact_setup, marketing_user):
     client = login(marketing_user)
     segment = SegmentFactory(description="Seg")
     campaign = CampaignFactory(description="Camp")

@@ -102,9 +102,7 @@ def _job_urls(owner) -> list[str]:
     return [
         reverse("contacts:contact-import-job", args=[job(CSV_JOB_KIND).pk]),
         reverse("contacts:contact-job-progress", args=[job(GENERATE_JOB_KIND).pk]),
-        reverse(
-            "contacts:profile-classification-job", args=[job(CLASSIFICATION_JOB_KIND).pk]
-        ),
+        reverse("contacts:profile-classification-job", args=[job(CLASSIFICATION_JOB_KIND).pk]),
         reverse("interactions:job-progress", args=[job("interactions_bulk_log").pk]),
         reverse(
             "campaigns:campaign-job",
