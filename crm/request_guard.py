@@ -1,4 +1,8 @@
-"""Malformed query parameters are refused before any view runs, with a message, never a 500.
+"""Malformed requests are refused before any view runs, with a message, never a 500.
+
+* A body larger than ``MAX_REQUEST_BODY_SIZE`` (by its Content-Length) is answered 413 before
+  it is read (``RequestSizeGuardMiddleware``, first in MIDDLEWARE); the proxy of
+  docker-compose.yml refuses it even earlier and bodies sent without a length.
 
 * A NUL character in any query parameter (PostgreSQL cannot store it): 400.
 * ``page`` on a page (not the API, which pages with cursors): a whole number from 1 to
@@ -9,7 +13,10 @@
 
 import re
 
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template.defaultfilters import filesizeformat
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 MAX_PAGE = 1_000_000  # 50 million rows at 50 a page: beyond any list of this CRM
@@ -28,6 +35,32 @@ def page_number_problem(value: str) -> str:
             "max": MAX_PAGE,
         }
     return ""
+
+
+class RequestSizeGuardMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.MAX_REQUEST_BODY_SIZE
+        raw = request.META.get("CONTENT_LENGTH") or "0"
+        length = int(raw) if raw.isdigit() else -1
+        if 0 <= length <= limit:
+            return self.get_response(request)
+        # before LocaleMiddleware: speak the language the request asks for
+        with translation.override(translation.get_language_from_request(request)):
+            if length < 0:
+                return HttpResponseBadRequest(
+                    _("The Content-Length header is not a number."),
+                    content_type="text/plain; charset=utf-8",
+                )
+            message = _("The request is too large (%(size)s; at most %(max)s).") % {
+                "size": filesizeformat(length),
+                "max": filesizeformat(limit),
+            }
+        response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        response["Connection"] = "close"  # the unread body is not drained
+        return response
 
 
 class RequestGuardMiddleware:
