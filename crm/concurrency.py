@@ -16,7 +16,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -173,3 +173,26 @@ class VersionFormMixin(forms.Form):
         data = self.data.copy()
         data[self.add_prefix(VERSION_FIELD)] = version_token(instance)
         self.data = data
+
+
+class VersionAdminForm(VersionFormMixin, forms.ModelForm):
+    """The admin's change form of a record two administrators can open (setup code tables,
+    salespeople, number series…): a stale or versionless save is refused like on the pages.
+
+    The admin saves in a transaction: the row is locked before it is compared."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self._edits_a_record:
+            manager = type(self.instance)._default_manager
+            rows = manager.select_for_update() if connection.in_atomic_block else manager.all()
+            current = rows.get(pk=self.instance.pk)
+            names = {f.name for f in self.instance._meta.concrete_fields}
+            edited = [name for name in self.changed_data if name in names]
+            ensure_not_stale(
+                instance=current,
+                expected_version=self.expected_version,
+                fields=edited,
+                data=cleaned,
+            )
+        return cleaned

@@ -218,3 +218,30 @@ def test_marketing_setup_stale_and_versionless_saves_are_refused(admin_user_, ma
     response = b.post(url, {**data_b, "duplicate_hit_percent": 95})
     assert STALE in errors_of(response)
     assert MarketingSetup.load().duplicate_hit_percent == 75
+
+
+# -- setup records in the admin --------------------------------------------------------------
+
+
+def admin_form_data(response) -> dict:
+    return form_data(response.context["adminform"].form)
+
+
+def test_setup_code_table_admin_refuses_stale_and_versionless_saves(admin_user_, make_user):
+    from setup.models import Territory
+
+    territory = Territory.objects.create(code="NORTH", description="North")
+    url = reverse("admin:setup_territory_change", args=[territory.pk])
+    other = make_user("admin2", groups=["Administrators"], is_staff=True)
+    a, b = login(admin_user_), login(other)
+    data_a = admin_form_data(a.get(url))
+    data_b = admin_form_data(b.get(url))
+    assert data_a["version"] == version_token(territory)
+    assert a.post(url, {**data_a, "description": "North A"}).status_code == 302
+    response = b.post(url, {**data_b, "description": "North B"})
+    assert response.status_code == 200
+    assert STALE in response.content.decode()
+    data_b.pop("version")
+    response = b.post(url, {**data_b, "description": "North C"})
+    assert STALE in response.content.decode()
+    assert Territory.objects.get(pk=territory.pk).description == "North A"
