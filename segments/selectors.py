@@ -125,11 +125,13 @@ def segment_actions(*, segment: Segment) -> models.QuerySet[SegmentCriteriaActio
 
 
 def segment_job_get(*, segment: Segment, job_id: int, user=None) -> BulkJob:
-    """Only its owner and administrators open a job (``crm.selectors.bulk_jobs_visible``)."""
+    """Only its owner and administrators open a job (``crm.selectors.bulk_jobs_visible``),
+    except the segment's running job, whose progress its card shows to every viewer."""
     from django.shortcuts import get_object_or_404
 
+    jobs = BulkJob.objects.filter(pk=job_id) if segment.running_job_id == job_id else None
     return get_object_or_404(
-        bulk_jobs_visible(user=user),
+        jobs if jobs is not None else bulk_jobs_visible(user=user),
         pk=job_id,
         target_type=Segment._meta.label_lower,
         target_id=segment.pk,

@@ -25,9 +25,11 @@ def _watch(page):
     page.add_init_script(COLLECT)
     page.on(
         "console",
-        lambda msg: console.append(msg.text)
-        if "Content Security Policy" in msg.text or "Content-Security-Policy" in msg.text
-        else None,
+        lambda msg: (
+            console.append(msg.text)
+            if "Content Security Policy" in msg.text or "Content-Security-Policy" in msg.text
+            else None
+        ),
     )
     return console
 
