@@ -403,7 +403,13 @@ class PriceLineUpdateView(PermissionRequiredMixin, PriceLineMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.campaign_price_line_update(line=self.line, data=form.cleaned_data)
+            services.campaign_price_line_update(
+                line=self.line, data=form.cleaned_data, expected_version=form.expected_version
+            )
+        except StaleObjectError as exc:
+            form.refresh_version(self.line)
+            _add_errors(form, exc)
+            return self.form_invalid(form)
         except ValidationError as exc:
             _add_errors(form, exc)
             return self.form_invalid(form)

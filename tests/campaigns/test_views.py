@@ -173,7 +173,12 @@ def test_price_line_add_edit_delete(client, marketing_user):
     line = CampaignPriceLine.objects.get()
     client.post(
         reverse("campaigns:price-line-update", args=[campaign.pk, line.pk]),
-        {"item_code": "A", "unit_price": "9", "minimum_quantity": "5"},
+        {
+            "item_code": "A",
+            "unit_price": "9",
+            "minimum_quantity": "5",
+            "version": version_token(line),
+        },
     )
     line.refresh_from_db()
     assert (line.unit_price, line.minimum_quantity) == (Decimal(9), Decimal(5))

@@ -245,3 +245,21 @@ def test_setup_code_table_admin_refuses_stale_and_versionless_saves(admin_user_,
     response = b.post(url, {**data_b, "description": "North C"})
     assert STALE in response.content.decode()
     assert Territory.objects.get(pk=territory.pk).description == "North A"
+
+
+def test_campaign_price_line_stale_save_is_refused(marketing_user, admin_user_):
+    from campaigns.models import CampaignPriceLine
+
+    campaign = CampaignFactory()
+    line = CampaignPriceLine.objects.create(campaign=campaign, item_code="A", unit_price=10)
+    url = reverse("campaigns:price-line-update", args=[campaign.pk, line.pk])
+    a, b = login(marketing_user), login(admin_user_)
+    data_a = form_data(a.get(url).context["form"])
+    data_b = form_data(b.get(url).context["form"])
+    assert a.post(url, {**data_a, "unit_price": "9"}).status_code == 302
+    response = b.post(url, {**data_b, "unit_price": "8"})
+    assert response.status_code == 200
+    assert STALE in errors_of(response)
+    data_b.pop("version")
+    assert STALE in errors_of(b.post(url, {**data_b, "unit_price": "7"}))
+    assert CampaignPriceLine.objects.get(pk=line.pk).unit_price == 9
