@@ -7,6 +7,7 @@ from django.urls import reverse
 from setup.models import MarketingSetup
 from tests.factories.campaigns import CampaignFactory
 from tests.factories.contacts import CompanyFactory
+from tests.factories.interactions import InteractionLogEntryFactory
 from tests.factories.opportunities import OpportunityFactory, TaskFactory
 from tests.factories.segments import SegmentFactory
 from tests.factories.setup import series_with_line
@@ -97,7 +98,6 @@ def test_key_pages_have_no_csp_violation(live_server, login, make_user):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_policy_is_enforced_and_moved_handlers_still_work(live_server, login, make_user):
-    segment = SegmentFactory()
     user = make_user("admin", groups=["Administrators"], is_staff=True)
     page = login(user)
     console = _watch(page)
@@ -112,7 +112,8 @@ def test_the_policy_is_enforced_and_moved_handlers_still_work(live_server, login
     assert _violations(page, console), "the inline script ran or was not reported"
     console.clear()
     # data-confirm: declining the question sends nothing
-    page.goto(f"{live_server.url}{reverse('segments:segment-detail', args=[segment.pk])}")
+    entry = InteractionLogEntryFactory()
+    page.goto(f"{live_server.url}{reverse('interactions:index')}")
     questions = []
 
     def dismiss(dialog):
@@ -120,10 +121,13 @@ def test_the_policy_is_enforced_and_moved_handlers_still_work(live_server, login
         dialog.dismiss()
 
     page.on("dialog", dismiss)
-    page.get_by_role("button", name="Go back").click()
+    page.check(f"input[name=entries][value='{entry.pk}']")
+    page.get_by_role("button", name="Cancel", exact=True).click()
     page.wait_for_timeout(300)
-    assert questions == ["Undo the last criteria action?"]
-    assert page.url.endswith(reverse("segments:segment-detail", args=[segment.pk]))
+    assert questions == ["Cancel the selected interactions?"]
+    assert page.url.endswith(reverse("interactions:index"))
+    entry.refresh_from_db()
+    assert not entry.is_canceled
     page.remove_listener("dialog", dismiss)
     # data-autosubmit: the language switcher submits on change
     with page.expect_navigation():

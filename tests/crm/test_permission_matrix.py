@@ -293,6 +293,15 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "segments:segment-update": (302, 403, 200, 200),
     "setup:index": (302, 200, 200, 200),
     "setup:marketing-setup": (302, 403, 403, 200),
+    "sync:connection": (302, 403, 403, 200),
+    "sync:errors": (302, 403, 403, 200),
+    "sync:field-edit": (302, 403, 403, 404),
+    "sync:full-sync": (302, 403, 403, 200),
+    "sync:full-sync-progress": (302, 403, 403, 302),
+    "sync:job-detail": (302, 403, 403, 404),
+    "sync:log": (302, 403, 403, 200),
+    "sync:mapping-detail": (302, 403, 403, 404),
+    "sync:reset": (302, 403, 403, 200),
 }
 
 
