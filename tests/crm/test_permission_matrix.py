@@ -68,6 +68,8 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "sync:log": (302, 403, 403, 200),
     "sync:mapping-detail": (302, 403, 403, 404),
     "sync:reset": (302, 403, 403, 200),
+    "sync:records": (302, 403, 403, 404),
+    "sync:remote-pick": (302, 403, 403, 404),
     "api:business-link-acknowledge": (401, 405, 405, 405),
     "api:business-link-delete": (401, 405, 405, 405),
     "api:business-links": (401, 200, 200, 200),
@@ -293,15 +295,6 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "segments:segment-update": (302, 403, 200, 200),
     "setup:index": (302, 200, 200, 200),
     "setup:marketing-setup": (302, 403, 403, 200),
-    "sync:connection": (302, 403, 403, 200),
-    "sync:errors": (302, 403, 403, 200),
-    "sync:field-edit": (302, 403, 403, 404),
-    "sync:full-sync": (302, 403, 403, 200),
-    "sync:full-sync-progress": (302, 403, 403, 302),
-    "sync:job-detail": (302, 403, 403, 404),
-    "sync:log": (302, 403, 403, 200),
-    "sync:mapping-detail": (302, 403, 403, 404),
-    "sync:reset": (302, 403, 403, 200),
 }
 
 
