@@ -29,6 +29,7 @@ from contacts.models import (
     SalesHistoryLine,
 )
 from crm.models import BulkJob
+from crm.selectors import bulk_job_get_for
 from interactions.models import InteractionLogEntry
 from opportunities.models import Opportunity, SalesQuote, Task
 from opportunities.services import sales_quote_order_reported
@@ -49,6 +50,10 @@ from .sales_history import (
 from .views_base import ApiGenericView, ApiReadOnlyViewSet, ApiView
 
 READ = ApiScope.READ_CONTACTS
+# SPEC 12.3 gives business-system clients no scope for interactions, tasks, opportunities,
+# segments and campaigns: only UI users' tokens read them, with the pages' view permissions.
+USERS_ONLY = ""
+SALES_HISTORY_PERMISSION = "api.import_sales_history"  # *Setup → Sales history import*
 
 
 def _serialized(serializer_class, data, **kwargs):
@@ -101,13 +106,15 @@ def _read_viewset(model, serializer, *, scope=READ, related=(), lookup="pk"):
     )
 
 
-InteractionViewSet = _read_viewset(InteractionLogEntry, s.InteractionLogEntrySerializer)
-SegmentViewSet = _read_viewset(Segment, s.SegmentSerializer)
-LoggedSegmentViewSet = _read_viewset(LoggedSegment, s.LoggedSegmentSerializer)
-OpportunityViewSet = _read_viewset(Opportunity, s.OpportunitySerializer)
-TaskViewSet = _read_viewset(Task, s.TaskSerializer)
-CampaignViewSet = _read_viewset(Campaign, s.CampaignSerializer)
-CampaignEntryViewSet = _read_viewset(CampaignEntry, s.CampaignEntrySerializer)
+InteractionViewSet = _read_viewset(
+    InteractionLogEntry, s.InteractionLogEntrySerializer, scope=USERS_ONLY
+)
+SegmentViewSet = _read_viewset(Segment, s.SegmentSerializer, scope=USERS_ONLY)
+LoggedSegmentViewSet = _read_viewset(LoggedSegment, s.LoggedSegmentSerializer, scope=USERS_ONLY)
+OpportunityViewSet = _read_viewset(Opportunity, s.OpportunitySerializer, scope=USERS_ONLY)
+TaskViewSet = _read_viewset(Task, s.TaskSerializer, scope=USERS_ONLY)
+CampaignViewSet = _read_viewset(Campaign, s.CampaignSerializer, scope=USERS_ONLY)
+CampaignEntryViewSet = _read_viewset(CampaignEntry, s.CampaignEntrySerializer, scope=USERS_ONLY)
 SalespersonViewSet = _read_viewset(Salesperson, s.SalespersonSerializer)
 BusinessRelationViewSet = _read_viewset(BusinessRelation, s.BusinessRelationSerializer)
 
@@ -271,8 +278,10 @@ class JobView(ApiView):
 
     @extend_schema(responses=s.JobSerializer)
     def get(self, request, pk: int, **kwargs):
-        job = get_object_or_404(BulkJob, pk=pk)
-        if getattr(request.user, "pk", None) and job.started_by_id not in (None, request.user.pk):
+        job = bulk_job_get_for(
+            pk=pk, user=request.user if getattr(request.user, "pk", None) else None
+        )
+        if job is None:
             raise ApiError(_("Not found."), status_code=404, code="not_found")
         return Response(_job(job))
 
@@ -305,6 +314,8 @@ class SalesHistoryView(ApiView):
 
     scope = ApiScope.SALES_HISTORY
     perms_model = SalesHistoryLine
+    # the pages reserve importing and removing sales history to administrators
+    extra_user_perms = {"POST": [SALES_HISTORY_PERMISSION], "DELETE": [SALES_HISTORY_PERMISSION]}
 
     @extend_schema(
         request=s.SalesHistoryImportSerializer,

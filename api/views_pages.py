@@ -39,9 +39,9 @@ def _state(request) -> dict | None:
     return state if state.get("path") else None
 
 
-def _job_get(pk: int):
+def _job_get(pk: int, user):
     try:
-        return sales_history_import_job_get(pk=pk)
+        return sales_history_import_job_get(pk=pk, user=user)
     except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
@@ -149,7 +149,7 @@ class SalesHistoryImportJobView(PermissionRequiredMixin, View):
     permission_required = IMPORT_PERMISSION
 
     def get(self, request, pk):
-        job = _job_get(pk)
+        job = _job_get(pk, request.user)
         return render(
             request,
             "api/sales_history_import_job.html",
@@ -163,7 +163,7 @@ class SalesHistoryImportProgressView(PermissionRequiredMixin, View):
     permission_required = IMPORT_PERMISSION
 
     def get(self, request, pk):
-        job = _job_get(pk)
+        job = _job_get(pk, request.user)
         response = render(
             request,
             "partials/job_progress.html",

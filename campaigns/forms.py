@@ -39,7 +39,7 @@ class CampaignForm(VersionFormMixin, forms.ModelForm):
         self.helper.add_input(Submit("save", _("Save")))
 
 
-class CampaignPriceLineForm(forms.ModelForm):
+class CampaignPriceLineForm(VersionFormMixin, forms.ModelForm):
     class Meta:
         model = CampaignPriceLine
         fields = [

@@ -187,8 +187,12 @@ def campaign_price_line_create(*, campaign: Campaign, data: dict[str, Any]) -> C
 
 @transaction.atomic
 def campaign_price_line_update(
-    *, line: CampaignPriceLine, data: dict[str, Any]
+    *, line: CampaignPriceLine, data: dict[str, Any], expected_version: str | None = None
 ) -> CampaignPriceLine:
+    """``expected_version`` is the edit form's token (crm.concurrency): a stale save is refused."""
+    line = CampaignPriceLine.objects.select_for_update().get(pk=line.pk)
+    edited = [f for f in PRICE_LINE_FIELDS if f in data]
+    ensure_not_stale(instance=line, expected_version=expected_version, fields=edited, data=data)
     data = dict(data)
     if data.get("minimum_quantity") is None and "minimum_quantity" in data:
         data["minimum_quantity"] = 0

@@ -20,7 +20,8 @@ from contacts.models import Contact
 from crm.concurrency import StaleObjectError
 from crm.csv_export import SafeWriter
 from crm.exceptions import ApplicationError
-from crm.models import BulkJob, BulkJobStatus
+from crm.models import BulkJobStatus
+from crm.selectors import bulk_jobs_visible
 
 from . import selectors, services
 from .charts import statistics_bars
@@ -304,7 +305,7 @@ class CampaignJobView(PermissionRequiredMixin, CampaignMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         job = get_object_or_404(
-            BulkJob,
+            bulk_jobs_visible(user=request.user),
             pk=kwargs["job_id"],
             target_type="campaigns.campaign",
             target_id=self.campaign.pk,
@@ -402,7 +403,13 @@ class PriceLineUpdateView(PermissionRequiredMixin, PriceLineMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.campaign_price_line_update(line=self.line, data=form.cleaned_data)
+            services.campaign_price_line_update(
+                line=self.line, data=form.cleaned_data, expected_version=form.expected_version
+            )
+        except StaleObjectError as exc:
+            form.refresh_version(self.line)
+            _add_errors(form, exc)
+            return self.form_invalid(form)
         except ValidationError as exc:
             _add_errors(form, exc)
             return self.form_invalid(form)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.models import BulkJob
+from crm.selectors import bulk_jobs_visible
 from crm.services import (
     bulk_job_create,
     bulk_job_finish,
@@ -870,5 +871,6 @@ def contact_classification_update(*, job_id: int) -> dict:
     return result
 
 
-def classification_job_get(*, pk: int) -> BulkJob:
-    return get_object_or_404(BulkJob, pk=pk, kind=CLASSIFICATION_JOB_KIND)
+def classification_job_get(*, pk: int, user=None) -> BulkJob:
+    """Only its owner and administrators open a job (``crm.selectors.bulk_jobs_visible``)."""
+    return get_object_or_404(bulk_jobs_visible(user=user), pk=pk, kind=CLASSIFICATION_JOB_KIND)

@@ -11,7 +11,7 @@ from django.views.generic import ListView
 from django_htmx.http import HttpResponseStopPolling
 
 from crm.exceptions import ApplicationError
-from crm.models import BulkJob
+from crm.selectors import bulk_jobs_visible
 
 from .dedupe import (
     GENERATE_JOB_KIND,
@@ -53,7 +53,9 @@ class DuplicateListView(PermissionRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["generate_form"] = DuplicateGenerateForm()
-        context["jobs"] = BulkJob.objects.filter(kind=GENERATE_JOB_KIND)[:1]
+        context["jobs"] = bulk_jobs_visible(user=self.request.user).filter(kind=GENERATE_JOB_KIND)[
+            :1
+        ]
         return context
 
 
@@ -153,7 +155,7 @@ class ContactJobProgressView(PermissionRequiredMixin, View):
     permission_required = "contacts.view_contact"
 
     def get(self, request, pk):
-        job = get_object_or_404(BulkJob, pk=pk, kind__in=JOB_KINDS)
+        job = get_object_or_404(bulk_jobs_visible(user=request.user), pk=pk, kind__in=JOB_KINDS)
         response = render(
             request,
             "partials/job_progress.html",

@@ -11,6 +11,7 @@ from django.views import View
 
 from crm.exceptions import ApplicationError
 from crm.models import BulkJob
+from crm.selectors import bulk_jobs_visible
 from setup.models import ContactType
 
 from .forms_extra import ImportConfirmForm, ImportMappingForm, ImportUploadForm
@@ -162,7 +163,9 @@ class ContactImportJobView(PermissionRequiredMixin, View):
     permission_required = "contacts.add_contact"
 
     def get(self, request, pk):
-        job = get_object_or_404(BulkJob, pk=pk, kind__in=[CSV_JOB_KIND, BS_JOB_KIND])
+        job = get_object_or_404(
+            bulk_jobs_visible(user=request.user), pk=pk, kind__in=[CSV_JOB_KIND, BS_JOB_KIND]
+        )
         return render(request, "contacts/import_job.html", {"job": job})
 
 

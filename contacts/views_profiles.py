@@ -291,7 +291,7 @@ class ClassificationJobView(PermissionRequiredMixin, View):
     permission_required = "contacts.view_contactprofileanswer"
 
     def get(self, request, pk):
-        job = profiles.classification_job_get(pk=pk)
+        job = profiles.classification_job_get(pk=pk, user=request.user)
         context = {
             "job": job,
             "job_title": _("Update contact classification"),

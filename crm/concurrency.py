@@ -5,6 +5,10 @@ needs a new column. The edit form carries the token it was rendered with in a hi
 ``version`` field; the update service locks the row (``select_for_update``) and calls
 ``ensure_not_stale`` before writing. When the token differs, the save is refused with the
 fields whose submitted value differs from the stored one (field: your value / current value).
+
+A form that posts no version, or an empty one, is refused like a stale one: only callers without
+a form (import, API, task) pass ``None`` and skip the check. A field the POST leaves out keeps
+its stored value (``VersionFormMixin``): a partial or hand-made POST never blanks a field.
 """
 
 import datetime as dt
@@ -12,7 +16,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -105,12 +109,13 @@ def ensure_not_stale(
 
     ``instance`` must be the row just read with ``select_for_update()`` inside the service's
     transaction. ``expected_version`` is the token the form was rendered with; ``None`` (a
-    caller without a form: import, API, task) skips the check. ``fields`` are the fields the
-    caller edits; ``data`` their submitted values (listed when they differ from the row).
+    caller without a form: import, API, task) skips the check, while an empty or unreadable
+    token (a POST without the form's version) is refused. ``fields`` are the fields the caller
+    edits; ``data`` their submitted values (listed when they differ from the row).
     """
-    expected = _parse(expected_version)
-    if expected_version in (None, ""):
+    if expected_version is None:
         return
+    expected = _parse(expected_version)
     current = getattr(instance, "updated_at", None)
     if expected is not None and current is not None and expected == current:
         return
@@ -134,18 +139,60 @@ class VersionFormMixin(forms.Form):
     def __init__(self, *args, version_instance: models.Model | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         source = version_instance or getattr(self, "instance", None)
-        if source is not None and source.pk:
+        self._edits_a_record = source is not None and source.pk is not None
+        if self._edits_a_record:
             self.fields[VERSION_FIELD].initial = version_token(source)
+
+    def full_clean(self):
+        if self.is_bound and self._edits_a_record:  # fields added after __init__ count too
+            self._keep_omitted_fields()
+        super().full_clean()
+
+    def _keep_omitted_fields(self) -> None:
+        """A field missing from the POST keeps its initial (stored) value instead of blanking.
+
+        The widget decides what "missing" means: an unticked checkbox or an empty multiple
+        select is a value (HTML omits them), an absent text input is not. Such a field is
+        cleaned as disabled, i.e. from its initial value, and shown read-only if re-rendered.
+        """
+        for name, field in self.fields.items():
+            if name == VERSION_FIELD or field.disabled:
+                continue
+            if field.widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name)):
+                field.disabled = True
 
     @property
     def expected_version(self) -> str | None:
-        """The submitted token, or None when the form was not bound."""
+        """The submitted token ('' when the POST carries none), or None for an unbound form."""
         if not self.is_bound:
             return None
-        return self.data.get(self.add_prefix(VERSION_FIELD), "")
+        return self.data.get(self.add_prefix(VERSION_FIELD)) or ""
 
     def refresh_version(self, instance: models.Model) -> None:
         instance.refresh_from_db(fields=["updated_at"])
         data = self.data.copy()
         data[self.add_prefix(VERSION_FIELD)] = version_token(instance)
         self.data = data
+
+
+class VersionAdminForm(VersionFormMixin, forms.ModelForm):
+    """The admin's change form of a record two administrators can open (setup code tables,
+    salespeople, number series…): a stale or versionless save is refused like on the pages.
+
+    The admin saves in a transaction: the row is locked before it is compared."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self._edits_a_record:
+            manager = type(self.instance)._default_manager
+            rows = manager.select_for_update() if connection.in_atomic_block else manager.all()
+            current = rows.get(pk=self.instance.pk)
+            names = {f.name for f in self.instance._meta.concrete_fields}
+            edited = [name for name in self.changed_data if name in names]
+            ensure_not_stale(
+                instance=current,
+                expected_version=self.expected_version,
+                fields=edited,
+                data=cleaned,
+            )
+        return cleaned

@@ -21,7 +21,23 @@ ROLE_PERMISSIONS: dict[str, dict[str | tuple[str, str], str]] = {
         ("setup", "marketingsetup"): "",
         "crm": "v",
         "contacts": "vacd",
+        # README: profiles, duplicates and sales history are marketing or setup work
+        ("contacts", "profilequestionnaire"): "v",
+        ("contacts", "profilequestion"): "v",
+        ("contacts", "profileanswer"): "v",
+        ("contacts", "ratingpoint"): "v",
+        ("contacts", "contactprofileanswer"): "v",  # answers are ticked with change_contact
+        ("contacts", "contactduplicate"): "v",
+        ("contacts", "duplicatesearchstringsetup"): "v",
+        ("contacts", "saleshistoryline"): "v",
+        ("contacts", "deletedcontacttombstone"): "v",
+        ("contacts", "contactmergelog"): "v",
         "interactions": "vac",
+        # interaction groups and templates are marketing or setup work
+        ("interactions", "interactiongroup"): "v",
+        ("interactions", "interactiontemplate"): "v",
+        ("interactions", "interactiontemplatelanguage"): "v",
+        ("interactions", "interactiontemplatesetup"): "v",
         "opportunities": "vacd",
         "segments": "v",
         "campaigns": "v",
@@ -39,7 +55,11 @@ ROLE_PERMISSIONS: dict[str, dict[str | tuple[str, str], str]] = {
         ("setup", "websource"): "vacd",
         "crm": "v",
         "contacts": "vacd",
+        ("contacts", "saleshistoryline"): "v",  # import and removal: administrators
+        ("contacts", "deletedcontacttombstone"): "v",
+        ("contacts", "contactmergelog"): "v",
         "interactions": "vacd",
+        ("interactions", "interactiontemplatesetup"): "v",  # the setup's slots
         "opportunities": "vac",
         "segments": "*",
         "campaigns": "*",
@@ -67,6 +87,16 @@ EXTRA_PERMISSIONS: dict[str, list[str]] = {
     MARKETING: ["contacts.merge_contact"],
     ADMINISTRATORS: [],
 }
+
+
+def is_administrator(user) -> bool:
+    """A superuser or a member of the Administrators role."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return user.groups.filter(name=ADMINISTRATORS).exists()
+
 
 _ACTIONS = {"v": "view", "a": "add", "c": "change", "d": "delete"}
 

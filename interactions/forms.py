@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
+from crm.concurrency import VersionFormMixin
 from crm.widgets import DateInput, SearchSelect
 from setup.models import CorrespondenceType, Language, Salesperson
 
@@ -29,13 +30,13 @@ class ServiceValidatedModelForm(forms.ModelForm):
         pass
 
 
-class InteractionGroupForm(ServiceValidatedModelForm):
+class InteractionGroupForm(VersionFormMixin, ServiceValidatedModelForm):
     class Meta:
         model = InteractionGroup
         fields = ["code", "description"]
 
 
-class InteractionTemplateForm(ServiceValidatedModelForm):
+class InteractionTemplateForm(VersionFormMixin, ServiceValidatedModelForm):
     class Meta:
         model = InteractionTemplate
         fields = [
@@ -56,7 +57,7 @@ class InteractionTemplateForm(ServiceValidatedModelForm):
         ]
 
 
-class InteractionTemplateLanguageForm(ServiceValidatedModelForm):
+class InteractionTemplateLanguageForm(VersionFormMixin, ServiceValidatedModelForm):
     class Meta:
         model = InteractionTemplateLanguage
         fields = [

@@ -13,6 +13,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.concurrency import ensure_not_stale
 from crm.models import BulkJob, BulkJobStatus
 from crm.services import (
     bulk_job_create,
@@ -110,7 +111,13 @@ def interaction_group_create(*, data: dict[str, Any]) -> InteractionGroup:
 
 
 @transaction.atomic
-def interaction_group_update(*, group: InteractionGroup, data: dict[str, Any]) -> InteractionGroup:
+def interaction_group_update(
+    *, group: InteractionGroup, data: dict[str, Any], expected_version: str | None = None
+) -> InteractionGroup:
+    """``expected_version`` is the edit form's token (crm.concurrency): a stale save is refused."""
+    group = InteractionGroup.objects.select_for_update().get(pk=group.pk)
+    edited = [f for f in GROUP_FIELDS if f in data]
+    ensure_not_stale(instance=group, expected_version=expected_version, fields=edited, data=data)
     data = {**data, "code": (data.get("code") or group.code).strip().upper()}
     group, _changed = model_update(instance=group, fields=GROUP_FIELDS, data=data)
     return group
@@ -156,8 +163,12 @@ def interaction_template_create(*, data: dict[str, Any]) -> InteractionTemplate:
 
 @transaction.atomic
 def interaction_template_update(
-    *, template: InteractionTemplate, data: dict[str, Any]
+    *, template: InteractionTemplate, data: dict[str, Any], expected_version: str | None = None
 ) -> InteractionTemplate:
+    """``expected_version`` is the edit form's token (crm.concurrency): a stale save is refused."""
+    template = InteractionTemplate.objects.select_for_update().get(pk=template.pk)
+    edited = [f for f in TEMPLATE_FIELDS if f in data]
+    ensure_not_stale(instance=template, expected_version=expected_version, fields=edited, data=data)
     for field in TEMPLATE_FIELDS:
         if field in data:
             setattr(template, field, data[field])
@@ -174,8 +185,15 @@ def interaction_template_language_save(
     language,
     data: dict[str, Any],
     row: InteractionTemplateLanguage | None = None,
+    expected_version: str | None = None,
 ) -> InteractionTemplateLanguage:
-    """Create or update a language row; a body with a syntax error is refused (I-17)."""
+    """Create or update a language row; a body with a syntax error is refused (I-17).
+    ``expected_version`` is the edit form's token (crm.concurrency): a stale save is refused."""
+    if row is not None:
+        row = InteractionTemplateLanguage.objects.select_for_update().get(pk=row.pk)
+        edited = [f for f in TEMPLATE_LANGUAGE_FIELDS if data.get(f, "") is not None]
+        edited = [f for f in edited if f in data]
+        ensure_not_stale(instance=row, expected_version=expected_version, fields=edited, data=data)
     email_body_validate(data.get("email_body", row.email_body if row else ""))
     if row is None:
         row = InteractionTemplateLanguage(template=template, language=language)

@@ -12,7 +12,9 @@ from django.views.generic import ListView, TemplateView
 from django_filters.views import FilterView
 from django_htmx.http import HttpResponseStopPolling
 
-from crm.models import BulkJob
+from crm.concurrency import StaleObjectError
+from crm.request_guard import id_param
+from crm.selectors import bulk_jobs_visible
 from setup.services import salesperson_for_user
 
 from . import eml, letters, selectors, services
@@ -233,7 +235,8 @@ class InteractionPhoneCallView(PermissionRequiredMixin, View):
     def _contact(self, request):
         from contacts.models import Contact
 
-        contact = Contact.objects.filter(pk=request.GET.get("contact") or 0).first()
+        pk = id_param(request.GET.get("contact"), name="contact") or 0
+        contact = Contact.objects.filter(pk=pk).first()
         if contact is None:
             raise Http404
         return contact
@@ -285,7 +288,11 @@ class BulkJobProgressView(PermissionRequiredMixin, View):
     permission_required = "interactions.view_interactionlogentry"
 
     def get(self, request, pk):
-        job = BulkJob.objects.filter(pk=pk, kind__startswith="interactions_").first()
+        job = (
+            bulk_jobs_visible(user=request.user)
+            .filter(pk=pk, kind__startswith="interactions_")
+            .first()
+        )
         if job is None:
             raise Http404
         response = render(
@@ -384,7 +391,12 @@ class InteractionGroupFormView(PermissionRequiredMixin, View):
                 if group is None:
                     services.interaction_group_create(data=form.cleaned_data)
                 else:
-                    services.interaction_group_update(group=group, data=form.cleaned_data)
+                    services.interaction_group_update(
+                        group=group, data=form.cleaned_data, expected_version=form.expected_version
+                    )
+            except StaleObjectError as exc:
+                form.refresh_version(group)
+                _add_errors(form, exc)
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -437,7 +449,14 @@ class InteractionTemplateFormView(PermissionRequiredMixin, View):
                 if template is None:
                     template = services.interaction_template_create(data=form.cleaned_data)
                 else:
-                    services.interaction_template_update(template=template, data=form.cleaned_data)
+                    services.interaction_template_update(
+                        template=template,
+                        data=form.cleaned_data,
+                        expected_version=form.expected_version,
+                    )
+            except StaleObjectError as exc:
+                form.refresh_version(template)
+                _add_errors(form, exc)
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -483,8 +502,15 @@ class InteractionTemplateLanguageFormView(PermissionRequiredMixin, View):
                 data["attachment"] = ""
             try:
                 services.interaction_template_language_save(
-                    template=template, language=language, data=data, row=row
+                    template=template,
+                    language=language,
+                    data=data,
+                    row=row,
+                    expected_version=form.expected_version if row is not None else None,
                 )
+            except StaleObjectError as exc:
+                form.refresh_version(row)
+                _add_errors(form, exc)
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:

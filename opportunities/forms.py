@@ -272,7 +272,7 @@ class PipelineMoveForm(forms.Form):
     to_stage = forms.IntegerField()
 
 
-class TaskForm(forms.Form):
+class TaskForm(VersionFormMixin, forms.Form):
     type = forms.ChoiceField(label=_("Type"), choices=TaskType.choices, required=False)
     description = forms.CharField(label=_("Description"), max_length=100)
     date = forms.DateField(label=_("Date"), required=False, widget=DateInput)

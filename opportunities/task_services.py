@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from contacts.models import CommentLine, CommentTargetKind, Contact
+from crm.concurrency import ensure_not_stale
 from crm.services import model_update
 from setup.dateformula import apply_date_formula, validate_date_formula
 from setup.models import MarketingSetup, Salesperson, Team, TeamMember
@@ -313,11 +314,17 @@ def _changed_fields(task: Task, data: dict[str, Any]) -> set[str]:
 
 @transaction.atomic
 def task_update(
-    *, task: Task, data: dict[str, Any], completed_by: Salesperson | None = None
+    *,
+    task: Task,
+    data: dict[str, Any],
+    completed_by: Salesperson | None = None,
+    expected_version: str | None = None,
 ) -> tuple[Task, bool]:
     """Edit a task (TSK-2, 3, 10, 11, 20, 23). Returns the task and whether meeting updates
-    should be offered (its invitations were sent and its time or place changed)."""
+    should be offered (its invitations were sent and its time or place changed).
+    ``expected_version`` is the edit form's token (crm.concurrency): a stale save is refused."""
     task = Task.objects.select_for_update().get(pk=task.pk)
+    ensure_not_stale(instance=task, expected_version=expected_version, fields=list(data), data=data)
     changed = _changed_fields(task, data)
     if "type" in changed and TaskType.MEETING in {task.type, data["type"]}:  # TSK-2
         raise ValidationError({"type": _(MSG_TYPE_MEETING)}, code="meeting_type")

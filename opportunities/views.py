@@ -17,7 +17,7 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRedirect
 
-from crm.concurrency import StaleObjectError
+from crm.concurrency import VERSION_FIELD, StaleObjectError
 from crm.exceptions import ApplicationError
 from interactions import selectors as interaction_selectors
 from setup.services import salesperson_for_user
@@ -72,11 +72,15 @@ class _ServiceFormView(PermissionRequiredMixin, FormView):
     def perform(self, data):  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def version_instance(self):
+        """The record an edit form's version token belongs to (crm.concurrency)."""
+        return self.opportunity
+
     def form_valid(self, form):
         try:
             self.result = self.perform(form.cleaned_data)
         except StaleObjectError as exc:
-            form.refresh_version(self.opportunity)  # only the edit form carries a version
+            form.refresh_version(self.version_instance())
             _errors_to_form(form, exc)
             return self.form_invalid(form)
         except (ValidationError, ApplicationError) as exc:
@@ -615,6 +619,7 @@ class TaskCreateView(_ServiceFormView):
         return initial
 
     def perform(self, data):
+        data.pop(VERSION_FIELD, None)
         data = {k: v for k, v in data.items() if v not in (None, "")}
         task = task_services.task_create(user=self.request.user, **data)
         messages.success(self.request, _("Task %(number)s created.") % {"number": task.number})
@@ -657,10 +662,14 @@ class TaskUpdateView(_ServiceFormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "editing": True}
+        return {**super().get_form_kwargs(), "editing": True, "version_instance": self.task}
+
+    def version_instance(self):
+        return self.task
 
     def get_initial(self):
-        return {name: getattr(self.task, name) for name in TaskForm(editing=True).fields}
+        fields = TaskForm(editing=True).fields
+        return {name: getattr(self.task, name) for name in fields if name != VERSION_FIELD}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(task=self.task, **kwargs)
@@ -668,8 +677,9 @@ class TaskUpdateView(_ServiceFormView):
     def perform(self, data):
         completed_by = data.pop("completed_by", None)
         data["duration_min"] = data.get("duration_min") or 0
+        expected_version = data.pop(VERSION_FIELD, "")
         task, offer = task_services.task_update(
-            task=self.task, data=data, completed_by=completed_by
+            task=self.task, data=data, completed_by=completed_by, expected_version=expected_version
         )
         if offer:
             messages.info(self.request, _("The meeting changed: send updates to the attendees."))
@@ -744,7 +754,7 @@ class TaskCalendarView(PermissionRequiredMixin, TemplateView):
             year = int(self.request.GET.get("year", today.year))
             month = int(self.request.GET.get("month", today.month))
             dt.date(year, month, 1)
-        except ValueError:
+        except (ValueError, OverflowError):
             year, month = today.year, today.month
         mine = self.request.GET.get("all") != "1"
         salesperson = salesperson_for_user(self.request.user) if mine else None

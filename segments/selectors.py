@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 
 from crm.csv_export import SafeWriter
 from crm.models import BulkJob
+from crm.selectors import bulk_jobs_visible
 
 from .models import LoggedSegment, SavedSegmentCriteria, Segment, SegmentCriteriaAction, SegmentLine
 
@@ -123,11 +124,17 @@ def segment_actions(*, segment: Segment) -> models.QuerySet[SegmentCriteriaActio
     return segment.criteria_actions.select_related("created_by").order_by("position")
 
 
-def segment_job_get(*, segment: Segment, job_id: int) -> BulkJob:
+def segment_job_get(*, segment: Segment, job_id: int, user=None) -> BulkJob:
+    """Only its owner and administrators open a job (``crm.selectors.bulk_jobs_visible``),
+    except the segment's running job, whose progress its card shows to every viewer."""
     from django.shortcuts import get_object_or_404
 
+    jobs = BulkJob.objects.filter(pk=job_id) if segment.running_job_id == job_id else None
     return get_object_or_404(
-        BulkJob, pk=job_id, target_type=Segment._meta.label_lower, target_id=segment.pk
+        jobs if jobs is not None else bulk_jobs_visible(user=user),
+        pk=job_id,
+        target_type=Segment._meta.label_lower,
+        target_id=segment.pk,
     )
 
 
@@ -138,7 +145,10 @@ def segment_log_job_get(*, job_id: int, user=None) -> BulkJob:
     from .services import LOG_JOB_KIND
 
     return get_object_or_404(
-        BulkJob, pk=job_id, kind=LOG_JOB_KIND, target_type=Segment._meta.label_lower
+        bulk_jobs_visible(user=user),
+        pk=job_id,
+        kind=LOG_JOB_KIND,
+        target_type=Segment._meta.label_lower,
     )
 
 

@@ -214,7 +214,7 @@ class SegmentJobProgressView(PermissionRequiredMixin, View):
 
     def get(self, request, pk, job_id):
         segment = selectors.segment_get(pk=pk, user=request.user)
-        job = selectors.segment_job_get(segment=segment, job_id=job_id)
+        job = selectors.segment_job_get(segment=segment, job_id=job_id, user=request.user)
         response = render(
             request,
             "partials/job_progress.html",

@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from crm.concurrency import VersionAdminForm
+
 from . import models
 from .services import marketing_setup_update
 
 
 class CodeTableAdmin(admin.ModelAdmin):
+    form = VersionAdminForm  # a stale save is refused (crm.concurrency)
     list_display = ["code", "description"]
     search_fields = ["code", "description"]
 
@@ -43,6 +46,7 @@ class WebSourceAdmin(CodeTableAdmin):
 
 @admin.register(models.PostCode)
 class PostCodeAdmin(admin.ModelAdmin):
+    form = VersionAdminForm
     list_display = ["code", "city", "county", "country"]
     search_fields = ["code", "city", "county"]
     list_filter = ["country"]
@@ -74,6 +78,7 @@ class NumberSeriesRelationshipInline(admin.TabularInline):
 
 @admin.register(models.NumberSeries)
 class NumberSeriesAdmin(admin.ModelAdmin):
+    form = VersionAdminForm
     list_display = ["code", "description", "default_numbers", "manual_numbers", "date_order"]
     list_filter = ["default_numbers", "manual_numbers", "date_order"]
     search_fields = ["code", "description", "lines__starting_number"]
@@ -95,6 +100,7 @@ class TeamAdmin(CodeTableAdmin):
 
 @admin.register(models.Salesperson)
 class SalespersonAdmin(admin.ModelAdmin):
+    form = VersionAdminForm
     list_display = ["code", "name", "email", "user", "is_blocked", "is_privacy_blocked"]
     list_filter = ["is_blocked", "is_privacy_blocked"]
     search_fields = ["code", "name", "email"]
@@ -104,6 +110,7 @@ class SalespersonAdmin(admin.ModelAdmin):
 
 @admin.register(models.CustomerTemplate)
 class CustomerTemplateAdmin(admin.ModelAdmin):
+    form = VersionAdminForm
     list_display = ["code", "description", "link_type", "contact_type", "number_series"]
     list_filter = ["link_type", "contact_type"]
     search_fields = ["code", "description"]

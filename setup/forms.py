@@ -3,10 +3,12 @@ from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.concurrency import VersionFormMixin
+
 from .models import MARKETING_SETUP_GROUPS, MarketingSetup
 
 
-class MarketingSetupForm(forms.ModelForm):
+class MarketingSetupForm(VersionFormMixin, forms.ModelForm):
     rebuild_duplicates = forms.BooleanField(
         label=_("Rebuild the duplicate index now"),
         required=False,
@@ -27,6 +29,7 @@ class MarketingSetupForm(forms.ModelForm):
         self.helper.layout = Layout(
             *[Fieldset(title, *names) for title, names in MARKETING_SETUP_GROUPS],
             "rebuild_duplicates",
+            "version",
             Submit("save", _("Save")),
         )
 

@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.concurrency import ensure_not_stale
 from crm.services import model_update
 
 from .models import MarketingSetup, NumberSeries, NumberSeriesLine, Salesperson
@@ -187,14 +188,21 @@ MARKETING_SETUP_FIELDS = [
 
 @transaction.atomic
 def marketing_setup_update(
-    *, data: dict[str, Any], rebuild_duplicates: bool = False, user: AbstractBaseUser | None = None
+    *,
+    data: dict[str, Any],
+    rebuild_duplicates: bool = False,
+    user: AbstractBaseUser | None = None,
+    expected_version: str | None = None,
 ) -> tuple[MarketingSetup, bool]:
     """Save the setup, applying SET-2 coupling of the duplicate switches.
 
     Returns the setup and whether the duplicate index should be rebuilt (SET-3): maintain went
-    from off to on and the caller confirmed.
+    from off to on and the caller confirmed. ``expected_version`` is the edit form's token
+    (crm.concurrency): a stale save is refused.
     """
     setup = MarketingSetup.objects.select_for_update().get(singleton=True)
+    edited = [f for f in MARKETING_SETUP_FIELDS if f in data]
+    ensure_not_stale(instance=setup, expected_version=expected_version, fields=edited, data=data)
     was_maintaining = setup.maintain_duplicate_strings
     data = dict(data)
     if data.get("autosearch_duplicates") and not setup.autosearch_duplicates:

@@ -6,6 +6,8 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
+from crm.concurrency import StaleObjectError
+
 from .forms import MarketingSetupForm
 from .models import MarketingSetup
 from .services import marketing_setup_update
@@ -35,7 +37,12 @@ class MarketingSetupView(PermissionRequiredMixin, FormView):
                 data=data,
                 rebuild_duplicates=form.cleaned_data["rebuild_duplicates"],
                 user=self.request.user,
+                expected_version=form.expected_version,
             )
+        except StaleObjectError as exc:
+            form.refresh_version(MarketingSetup.load())
+            form.add_error(None, exc)
+            return self.form_invalid(form)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 for field, errors in exc.error_dict.items():

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -84,7 +85,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "crm.request_guard.RequestSizeGuardMiddleware",  # before anything reads the body
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "crm.upload_guard.UploadGuardMiddleware",
+    "crm.request_guard.RequestGuardMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -163,9 +167,33 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # a body without files (forms, API JSON)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_UPLOAD_SIZE = int(env("MAX_UPLOAD_SIZE", str(50 * 1024 * 1024)))
+# A request whose Content-Length exceeds this is answered 413 before its body is read
+# (crm.request_guard); the proxy in docker-compose.yml refuses larger bodies first.
+MAX_REQUEST_BODY_SIZE = int(env("MAX_REQUEST_BODY_SIZE", str(MAX_UPLOAD_SIZE + 1024 * 1024)))
+# crm/login_throttle.py: password spraying (one address, many usernames) and one username
+# guessed from many addresses, besides the 5 failures of one username from one address.
+LOGIN_THROTTLE_IP_FAILURES = int(env("LOGIN_THROTTLE_IP_FAILURES", "20"))
+LOGIN_THROTTLE_USER_FAILURES = int(env("LOGIN_THROTTLE_USER_FAILURES", "30"))
+
+# Content-Security-Policy (Django's middleware): scripts only from this site, never inline
+# (templates declare behaviour with data-* attributes, static/js/crm.js acts on them). Styles
+# keep 'unsafe-inline': Bootstrap components, htmx's indicator style, Tom Select and a few
+# templates set inline styles; an inline style cannot run code.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 MAILERS = {
     "default": {

@@ -7,6 +7,7 @@ from django.utils import translation
 
 from campaigns.models import Campaign, CampaignEntry, CampaignPriceLine, CampaignTargetGroup
 from campaigns.references import interaction_model, opportunity_entry_model, segment_model
+from crm.concurrency import version_token
 from tests.contacts.helpers_links import company as make_company
 from tests.factories.campaigns import (
     CampaignEntryFactory,
@@ -133,7 +134,8 @@ def test_campaign_update_and_delete(client, marketing_user):
     campaign = CampaignFactory()
     client.force_login(marketing_user)
     response = client.post(
-        reverse("campaigns:campaign-update", args=[campaign.pk]), {"description": "Renamed"}
+        reverse("campaigns:campaign-update", args=[campaign.pk]),
+        {"description": "Renamed", "version": version_token(campaign)},
     )
     assert response.status_code == 302
     campaign.refresh_from_db()
@@ -171,7 +173,12 @@ def test_price_line_add_edit_delete(client, marketing_user):
     line = CampaignPriceLine.objects.get()
     client.post(
         reverse("campaigns:price-line-update", args=[campaign.pk, line.pk]),
-        {"item_code": "A", "unit_price": "9", "minimum_quantity": "5"},
+        {
+            "item_code": "A",
+            "unit_price": "9",
+            "minimum_quantity": "5",
+            "version": version_token(line),
+        },
     )
     line.refresh_from_db()
     assert (line.unit_price, line.minimum_quantity) == (Decimal(9), Decimal(5))

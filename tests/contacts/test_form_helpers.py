@@ -205,6 +205,7 @@ def test_image_upload_shown_on_card_and_cleared(admin, mksetup, settings, tmp_pa
     data = {k: v for k, v in form.initial.items() if v is not None and k != "image"}
     data = {k: (v.pk if hasattr(v, "pk") else v) for k, v in data.items()}
     data["image-clear"] = "on"
+    data["version"] = form["version"].value()
     response = admin.post(reverse("contacts:contact-update", args=[contact.pk]), data)
     assert response.status_code == 302
     contact.refresh_from_db()

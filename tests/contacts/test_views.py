@@ -140,7 +140,8 @@ def test_update_get_and_post(rep, mksetup):
     company = CompanyFactory(name="Acme")
     url = reverse("contacts:contact-update", args=[company.pk])
     assert rep.get(url).status_code == 200
-    response = rep.post(url, {"name": "Acme Group", "phone": "123"})
+    version = rep.get(url).context["form"]["version"].value()
+    response = rep.post(url, {"name": "Acme Group", "phone": "123", "version": version})
     assert response.status_code == 302
     company.refresh_from_db()
     assert (company.name, company.phone) == ("Acme Group", "123")

@@ -74,6 +74,7 @@ def test_marketing_setup_page_saves_and_shows_errors(client, admin_user_):
     assert page.status_code == 200
     form = page.context["form"]
     data = {k: v for k, v in form.initial.items() if v is not None and v is not False}
+    data["version"] = form["version"].value()
     data["duplicate_hit_percent"] = 101
     response = client.post(url, data)
     assert response.status_code == 200
