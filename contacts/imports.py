@@ -795,7 +795,7 @@ def _insert_with_companies(rows: list[PreparedRow]) -> list[Contact]:
     company of that name inserted by the same batch, or to a company created for it."""
     companies = [r for r in rows if r.data["type"] == ContactType.COMPANY]
     persons = [r for r in rows if r.data["type"] != ContactType.COMPANY]
-    created = _bulk_insert(companies)
+    created = _bulk_insert(companies) if companies else []
     waiting = [r for r in persons if r.new_company_name]
     if waiting:
         setup = MarketingSetup.load()
@@ -822,7 +822,7 @@ def _insert_with_companies(rows: list[PreparedRow]) -> list[Contact]:
             company = by_name[row.new_company_name.upper()]
             row.company = company
             _inherit(row.data, company, setup)
-    return created + _bulk_insert(persons)
+    return created + (_bulk_insert(persons) if persons else [])
 
 
 def _typed_numbers_check(rows: list[PreparedRow]) -> None:

@@ -62,8 +62,8 @@ def test_company_card_add_person(live_server, login, make_user, language):
 
 
 DATE_LABELS = {
-    "en": {"add": "Add", "shown": "March 15, 2026", "range": "April 1, 2026"},
-    "fr": {"add": "Ajouter", "shown": "15 mars 2026", "range": "1 avril 2026"},
+    "en": {"add": "Add", "shown": "03/15/2026", "range": "04/01/2026"},
+    "fr": {"add": "Ajouter", "shown": "15/03/2026", "range": "01/04/2026"},
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 ROOT = Path(__file__).resolve().parents[2]
-PUBLIC = {"login", "set_language", "admin:login"}
+PUBLIC = {"login", "set_language", "admin:login", "favicon"}  # favicon: a redirect to a static file
 
 
 def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
