@@ -4,11 +4,12 @@ import, CSV and vCard export."""
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from crm.csv_export import download
 from crm.exceptions import ApplicationError
 from crm.models import BulkJob
 from crm.selectors import bulk_jobs_visible
@@ -211,22 +212,18 @@ class ContactExportCsvView(PermissionRequiredMixin, View):
     permission_required = "contacts.view_contact"
 
     def get(self, request):
-        response = StreamingHttpResponse(
-            contacts_csv_rows(_filtered(request)), content_type="text/csv; charset=utf-8"
+        return download(
+            contacts_csv_rows(_filtered(request)), "contacts.csv", "text/csv; charset=utf-8"
         )
-        response["Content-Disposition"] = 'attachment; filename="contacts.csv"'
-        return response
 
 
 class ContactListVcardView(PermissionRequiredMixin, View):
     permission_required = "contacts.view_contact"
 
     def get(self, request):
-        response = StreamingHttpResponse(
-            contacts_vcard_stream(_filtered(request)), content_type="text/vcard; charset=utf-8"
+        return download(
+            contacts_vcard_stream(_filtered(request)), "contacts.vcf", "text/vcard; charset=utf-8"
         )
-        response["Content-Disposition"] = 'attachment; filename="contacts.vcf"'
-        return response
 
 
 class ContactVcardView(PermissionRequiredMixin, View):

@@ -6,7 +6,7 @@ import itertools
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import EmptyPage
 from django.db.models import QuerySet
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.text import format_lazy
@@ -16,7 +16,7 @@ from django.views.generic import TemplateView
 
 from campaigns.models import Campaign
 from contacts.selectors import NoCountPaginator, contact_get
-from crm.csv_export import SafeWriter
+from crm.csv_export import SafeWriter, download
 from segments.models import Segment
 from setup.models import MarketingSetup
 
@@ -223,9 +223,7 @@ class TableReportView(PermissionRequiredMixin, TemplateView):
             for group, cells in self.rows(filters):
                 yield writer.writerow(([group] if grouped else []) + cells)
 
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.slug}.csv"'
-        return response
+        return download(lines(), f"{self.slug}.csv", "text/csv; charset=utf-8")
 
     def html_rows(self, filters) -> tuple[list, bool]:
         """The rows of the HTML page and whether rows were left out."""

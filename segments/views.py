@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from contacts.models import Contact
 from crm.concurrency import StaleObjectError
+from crm.csv_export import download
 from crm.exceptions import ApplicationError
 from crm.models import BulkJobStatus
 from interactions import letters
@@ -527,11 +528,11 @@ class SegmentExportView(PermissionRequiredMixin, View):
 
     def get(self, request, pk):
         segment = selectors.segment_get(pk=pk, user=request.user)
-        response = StreamingHttpResponse(
-            selectors.segment_export_rows(segment=segment), content_type="text/csv; charset=utf-8"
+        return download(
+            selectors.segment_export_rows(segment=segment),
+            f"segment-{segment.number}.csv",
+            "text/csv; charset=utf-8",
         )
-        response["Content-Disposition"] = f'attachment; filename="segment-{segment.number}.csv"'
-        return response
 
 
 class SavedCriteriaListView(PermissionRequiredMixin, ListView):

@@ -70,3 +70,20 @@ def test_campaign_entries_export_neutralises_a_hostile_description(client, marke
     client.force_login(marketing_user)
     rows = _rows(client.get(reverse("campaigns:campaign-entries-export", args=[campaign.pk])))
     assert "'=1+1" in rows[1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url_name", "params"),
+    [("contacts:contact-export-csv", {}), ("contacts:contact-export-vcf", {}),
+     ("reports:contact-list", {"format": "csv"})],
+)  # fmt: skip
+def test_downloads_announce_their_length(client, admin_user_, url_name, params):
+    """A download carries Content-Length: a transfer cut by a lost connection is seen as
+    incomplete by the browser, never as a complete (shorter) file."""
+    CompanyFactory(name="Length Co")
+    client.force_login(admin_user_)
+    response = client.get(reverse(url_name), params)
+    body = b"".join(response.streaming_content)
+    assert int(response["Content-Length"]) == len(body) > 0
+    assert response["Content-Disposition"].startswith("attachment")
