@@ -3,10 +3,12 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.concurrency import VersionAdminForm
+
 from .models import ExternalCrmConnection, SyncFieldMapping, SyncTableMapping
 
 
-class ConnectionForm(forms.ModelForm):
+class ConnectionForm(VersionAdminForm):
     password = forms.CharField(
         label=_("Password"),
         required=False,
@@ -21,7 +23,7 @@ class ConnectionForm(forms.ModelForm):
         widgets = {"base_url": forms.URLInput(attrs={"placeholder": "http://127.0.0.1:8069"})}
 
 
-class MappingForm(forms.ModelForm):
+class MappingForm(VersionAdminForm):
     class Meta:
         model = SyncTableMapping
         fields = [
@@ -66,7 +68,7 @@ class MappingForm(forms.ModelForm):
         return value
 
 
-class FieldMappingForm(forms.ModelForm):
+class FieldMappingForm(VersionAdminForm):
     class Meta:
         model = SyncFieldMapping
         fields = [

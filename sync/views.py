@@ -78,7 +78,9 @@ class ConnectionView(AdminOnly, View):
         connection = ExternalCrmConnection.load()
         if action in ("save", "test"):
             form = ConnectionForm(request.POST, instance=connection)
-            if not form.is_valid():
+            with transaction.atomic():
+                valid = form.is_valid()
+            if not valid:
                 return TemplateResponse(request, self.template_name, self.context(form))
             data = {**form.cleaned_data}
             try:
@@ -219,9 +221,10 @@ class MappingDetailView(AdminOnly, View):
             messages.info(request, _("Synchronisation of %(name)s started.") % {"name": mapping})
             return redirect("sync:job-detail", pk=job.pk)
         form = MappingForm(request.POST, instance=mapping)
-        if not form.is_valid():
-            return self.render(request, mapping, form)
-        form.save()
+        with transaction.atomic():  # the row is locked while the version is compared
+            if not form.is_valid():
+                return self.render(request, mapping, form)
+            form.save()
         messages.success(request, _("Mapping saved."))
         return redirect("sync:mapping-detail", pk=mapping.pk)
 
@@ -238,9 +241,12 @@ class FieldMappingEditView(AdminOnly, View):
     def post(self, request, pk):
         field = get_object_or_404(SyncFieldMapping, pk=pk)
         form = FieldMappingForm(request.POST, instance=field)
-        if not form.is_valid():
+        with transaction.atomic():
+            valid = form.is_valid()
+            if valid:
+                form.save()
+        if not valid:
             return TemplateResponse(request, "sync/field_form.html", {"field": field, "form": form})
-        form.save()
         messages.success(request, _("Field mapping saved."))
         return redirect("sync:mapping-detail", pk=field.mapping_id)
 
