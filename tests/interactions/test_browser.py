@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from interactions.models import InteractionLogEntry
 from tests.browser.conftest import (  # noqa: F401 - fixtures of the browser journeys
@@ -27,7 +28,7 @@ def test_log_an_interaction_from_a_contact_then_filter_the_log(live_server, logi
     # when: the wizard opens from the contact card link and the template fills its defaults
     page.goto(f"{live_server.url}/interactions/create/?contact={contact.pk}")
     page.select_option("#id_template", str(template.pk))
-    page.wait_for_function("document.querySelector('#id_cost').value === '25.00'")
+    expect(page.locator("#id_cost")).to_have_value("25.00")  # no eval: CSP forbids it
     assert page.input_value("#id_description") == "Customer visit"
     page.fill("#id_duration_min", "45")
     page.screenshot(path=".data/screenshot-interaction-wizard.png", full_page=True)

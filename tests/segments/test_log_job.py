@@ -304,8 +304,10 @@ def test_finished_log_job_sends_the_user_on(
     assert poll["HX-Redirect"] == expected
 
 
-def test_failed_log_job_shows_the_error_and_stops_polling(marketing_client, ready_segment):
-    job = segment_log_start(segment=ready_segment, user=None)
+def test_failed_log_job_shows_the_error_and_stops_polling(
+    marketing_client, ready_segment, marketing_user
+):
+    job = segment_log_start(segment=ready_segment, user=marketing_user)  # its owner looks
     contact = ready_segment.lines.order_by("line_no").first().contact
     type(contact).objects.filter(pk=contact.pk).update(is_privacy_blocked=True)
     segment_log_job_run(job_id=job.pk)
@@ -331,6 +333,7 @@ def test_log_job_url_only_serves_log_jobs_and_needs_the_permission(
         target_type="segments.segment",
         target_id=ready_segment.pk,
         params={"segment_number": ready_segment.number},
+        started_by=marketing_user,  # job pages are for their owner and administrators
     )
     other_kind = reverse("segments:log-job", args=[criteria_job.pk])
     assert marketing_client.get(other_kind).status_code == 404
