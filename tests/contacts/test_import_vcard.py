@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from contacts.imports import (
+    VCARD_COLUMNS,
     contact_import_csv_batch,
     contact_import_csv_start,
     contact_import_preview,
@@ -25,27 +26,7 @@ from tests.factories.setup import series_with_line
 pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).parent / "data"
-VCARD_MAPPING = {
-    c: c
-    for c in (
-        "type",
-        "name",
-        "company_name",
-        "job_title",
-        "address",
-        "address_2",
-        "post_code",
-        "city",
-        "county",
-        "country",
-        "phone",
-        "mobile_phone",
-        "fax",
-        "email",
-        "email_2",
-        "home_page",
-    )
-}
+VCARD_MAPPING = {c: c for c in VCARD_COLUMNS}  # the columns the vCard parser writes
 
 
 @pytest.fixture
