@@ -616,25 +616,14 @@ def opportunity_update_preview(
             before.estimated_value if before else Decimal(0),
             Decimal(estimated_value or 0),
         ),
-        (
-            _("Chances of success %"),
-            before.chances_percent if before else Decimal(0),
-            after.chances_percent,
-        ),
-        (
-            _("Completed %"),
-            before.completed_percent if before else Decimal(0),
-            after.completed_percent,
-        ),
-        (
-            _("Probability %"),
-            before.probability_percent if before else Decimal(0),
-            after.probability_percent,
-        ),
-        (
-            _("Calculated current value"),
-            before.calculated_current_value if before else Decimal(0),
-            after.calculated_current_value,
+        *(
+            (label, getattr(before, name) if before else Decimal(0), getattr(after, name))
+            for label, name in (
+                (_("Chances of success %"), "chances_percent"),
+                (_("Completed %"), "completed_percent"),
+                (_("Probability %"), "probability_percent"),
+                (_("Calculated current value"), "calculated_current_value"),
+            )
         ),
         (
             _("Estimated close date"),

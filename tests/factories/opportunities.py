@@ -1,6 +1,9 @@
 """Factories of the opportunities area: rows built directly (use services for rules)."""
 
+from decimal import Decimal
+
 import factory
+from django.utils import timezone
 
 from opportunities.models import (
     Activity,
@@ -119,3 +122,19 @@ class TaskFactory(factory.django.DjangoModelFactory):
     description = factory.Sequence(lambda n: f"Task {n}")
     date = factory.Faker("date_object")
     salesperson = factory.SubFactory(SalespersonFactory)
+
+
+def started_opportunity(cycle, salesperson, value=1000):
+    """An opportunity of ``cycle`` for a new company, moved to its first stage today."""
+    from opportunities import services
+
+    opportunity = services.opportunity_create(
+        description="Deal", contact=CompanyFactory(), salesperson=salesperson, sales_cycle=cycle
+    )
+    services.opportunity_update(
+        opportunity=opportunity,
+        action="first",
+        date_of_change=timezone.localdate(),
+        estimated_value=Decimal(value),
+    )
+    return opportunity

@@ -2,19 +2,17 @@
 and the refusal message of a move (the service of the Move action and of drag and drop)."""
 
 import html
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from opportunities import services
 from opportunities.models import OpportunityEntry
-from tests.factories.contacts import CompanyFactory
 from tests.factories.opportunities import (
     SalesCycleFactory,
     cycle_with_stages,
     number_series_setup,
+    started_opportunity,
 )
 from tests.factories.setup import SalespersonFactory
 
@@ -32,14 +30,7 @@ def me(sales_user):
     return SalespersonFactory(user=sales_user)
 
 
-def _started(cycle, salesperson, value=Decimal(1000)):
-    opportunity = services.opportunity_create(
-        description="Deal", contact=CompanyFactory(), salesperson=salesperson, sales_cycle=cycle
-    )
-    services.opportunity_update(
-        opportunity=opportunity, action="first", date_of_change=TODAY, estimated_value=value
-    )
-    return opportunity
+_started = started_opportunity
 
 
 def test_board_opens_on_the_cycle_that_has_opportunities(client, sales_user, me):

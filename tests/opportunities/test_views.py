@@ -14,6 +14,7 @@ from tests.factories.opportunities import (
     CloseOpportunityCodeFactory,
     cycle_with_stages,
     number_series_setup,
+    started_opportunity,
 )
 from tests.factories.setup import SalespersonFactory
 
@@ -31,14 +32,7 @@ def me(sales_user):
     return SalespersonFactory(user=sales_user)
 
 
-def _started(cycle, salesperson, value=Decimal(1000)):
-    opportunity = services.opportunity_create(
-        description="Deal", contact=CompanyFactory(), salesperson=salesperson, sales_cycle=cycle
-    )
-    services.opportunity_update(
-        opportunity=opportunity, action="first", date_of_change=TODAY, estimated_value=value
-    )
-    return opportunity
+_started = started_opportunity
 
 
 @pytest.mark.parametrize("rows", [1, 30])
