@@ -130,3 +130,25 @@ def _default_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violation(request):
+    """Every browser test fails when the Content-Security-Policy refused something on a page
+    it drove (an inline style or script, a style element injected by a library): the product
+    must work under its own policy, not merely render."""
+    if "page" not in request.fixturenames or request.node.get_closest_marker(
+        "csp_violation_expected"
+    ):
+        yield
+        return
+    page = request.getfixturevalue("page")
+    refused: list[str] = []
+
+    def listen(message):
+        if "Content Security Policy" in message.text:
+            refused.append(f"{page.url}: {message.text[:200]}")
+
+    page.on("console", listen)
+    yield
+    assert not refused, "CSP violations:\n" + "\n".join(refused)

@@ -185,7 +185,7 @@ LOGIN_THROTTLE_USER_FAILURES = int(env("LOGIN_THROTTLE_USER_FAILURES", "30"))
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
-    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],

@@ -7,6 +7,9 @@
    data-print                 on a button: opens the print dialog.
    data-auto-print            anywhere on a page: opens the print dialog once the page loaded.
    data-remove-closest="sel"  on a button: removes its closest ancestor matching the selector.
+   data-width-mm / data-height-mm  on a label sheet: the size of each label (CSS variables).
+   data-percent="42"          on a progress bar: its width (set through the CSSOM, which the
+                               style-src 'self' policy allows, unlike a style attribute).
 */
 (function () {
   "use strict";
@@ -63,6 +66,29 @@
       }
     }
   });
+
+  function sizeProgressBars(root) {
+    if (!root || typeof root.querySelectorAll !== "function") return;
+    var bars = root.querySelectorAll("[data-percent]");
+    if (root instanceof Element && root.matches("[data-percent]")) bars = [root].concat(Array.from(bars));
+    Array.prototype.forEach.call(bars, function (bar) {
+      var percent = Math.max(0, Math.min(100, parseFloat(bar.dataset.percent) || 0));
+      bar.style.width = percent + "%";
+    });
+  }
+  function sizeLabels(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("table.label-sheet[data-width-mm]"), function (sheet) {
+      var width = parseFloat(sheet.dataset.widthMm), height = parseFloat(sheet.dataset.heightMm);
+      if (width > 0) sheet.style.setProperty("--label-width", width + "mm");
+      if (height > 0) sheet.style.setProperty("--label-height", height + "mm");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    sizeProgressBars(document);
+    sizeLabels(document);
+  });
+  // htmx fires htmx:load on every fragment it swaps in (the job progress polls itself).
+  document.addEventListener("htmx:load", function (event) { sizeProgressBars(event.target); });
 
   window.addEventListener("load", function () {
     if (document.querySelector("[data-auto-print]")) window.print();

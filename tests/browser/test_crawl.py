@@ -111,7 +111,8 @@ def test_crawl_in_the_browser_requests_nothing_from_another_origin(
     live_server, login, outside_requests
 ):
     """Chromium opens every page the administrator's French walk found: whatever the page
-    loads (scripts, styles, fonts, images, htmx fragments) comes from our own origin."""
+    loads (scripts, styles, fonts, images, htmx fragments) comes from our own origin, and the
+    Content-Security-Policy (no inline script, no inline style) refuses nothing on any page."""
     call_command("seed_demo", contacts=12, stdout=io.StringIO())
     admin = get_user_model().objects.get(username="admin")
     pages = [
@@ -127,8 +128,19 @@ def test_crawl_in_the_browser_requests_nothing_from_another_origin(
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "fr", "url": live_server.url}]
     )
     failures = []
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     for crawled in pages:
         response = page.goto(f"{live_server.url}{crawled.url}")
+        page.wait_for_load_state("load")
+        if violations:
+            failures.append(f"{crawled.url}: CSP {violations[:3]}")
+            violations.clear()
         if response is None or response.status >= 500:
             failures.append(f"{crawled.url}: {response and response.status}")
         if outside_requests:

@@ -95,6 +95,7 @@ def test_key_pages_have_no_csp_violation(live_server, login, make_user):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.csp_violation_expected
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_policy_is_enforced_and_moved_handlers_still_work(live_server, login, make_user):

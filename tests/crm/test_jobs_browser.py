@@ -55,5 +55,15 @@ def test_a_failed_import_offers_retry_in_french_and_the_retry_finishes_it(
     # then
     expect(card).to_contain_text("Terminé", timeout=20_000)
     expect(card.get_by_role("button", name="Réessayer")).to_have_count(0)
+    # the bar is sized by static/js/crm.js from data-percent (no style attribute under the CSP)
+    bar = card.locator(".progress-bar")
+    expect(bar).to_have_attribute("data-percent", "100")
+    page.wait_for_function(  # Bootstrap animates the width (0.6 s)
+        """id => { const b = document.querySelector(`#job-${id} .progress-bar`);
+                   return b && b.getBoundingClientRect().width
+                     >= b.parentElement.getBoundingClientRect().width - 1; }""",
+        arg=job.pk,
+        timeout=5_000,
+    )
     page.screenshot(path=".data/jobs-retried-fr.png", full_page=True)
     assert Contact.objects.filter(external_id__in=["J0", "J1", "J2"]).count() == 3

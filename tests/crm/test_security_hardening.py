@@ -39,6 +39,7 @@ def test_pages_send_a_csp_without_unsafe_inline_scripts(client, admin_user_):
         )
         assert directives["script-src"] == "'self'", (url, policy)
         assert "unsafe-inline" not in directives["script-src"]
+        assert directives["style-src"] == "'self'", (url, policy)
         assert "unsafe-eval" not in policy
         assert directives["frame-ancestors"] == "'none'"
         assert directives["object-src"] == "'none'"
