@@ -96,12 +96,6 @@ def bulk_load(tables: list[str], stdout):
     )
 
 
-def _count(table: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {quote(table)}")  # noqa: S608 - model table
-        return cursor.fetchone()[0]
-
-
 class Command(BaseCommand):
     help = (
         "Create demo data (idempotent). --contacts N scales the number of contacts, "
@@ -175,6 +169,6 @@ class Command(BaseCommand):
         if area not in sizes:
             return False
         label, wanted = sizes[area]
-        existing = _count(apps.get_model(label)._meta.db_table)
+        existing = apps.get_model(label)._default_manager.count()
         added = wanted - existing
         return added >= BULK_MIN_ROWS and added > existing
