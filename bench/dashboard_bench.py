@@ -3,7 +3,9 @@
 Fill the database first (``manage.py seed_demo --contacts N`` or the contacts, interactions
 and opportunities benches, which generate set-based), then::
 
-    DATABASE_URL=postgres://… .venv/bin/python bench/dashboard_bench.py --repeat 20
+    .venv/bin/python bench/dashboard_bench.py --repeat 20
+
+on ``crm_bench`` of the embedded PostgreSQL, or on ``DATABASE_URL`` when set.
 
 Prints a table and writes ``bench/results/dashboard-<timestamp>.json``.
 """
@@ -23,6 +25,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.dev")
 
 
 def main(argv=None) -> int:
+    from bench.measure import bench_database_url, report_server, run_meta, run_started
+
+    run_started()
+    if not os.environ.get("DATABASE_URL"):  # the embedded PostgreSQL the product configures
+        os.environ["DATABASE_URL"] = bench_database_url("crm_bench")
     import django
 
     django.setup()
@@ -92,6 +99,7 @@ def main(argv=None) -> int:
                 "queries": len(ctx.captured_queries),
             }
         )
+    report_server()
     print(", ".join(f"{k}={v:,}" for k, v in sizes.items()))
     print(f"{'page':<32}{'p50 ms':>10}{'max ms':>10}{'queries':>9}")
     for row in rows:
@@ -99,7 +107,9 @@ def main(argv=None) -> int:
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    (out / f"dashboard-{stamp}.json").write_text(json.dumps({"sizes": sizes, "rows": rows}))
+    (out / f"dashboard-{stamp}.json").write_text(
+        json.dumps({"sizes": sizes, "run": run_meta(), "rows": rows}, default=str)
+    )
     return 0
 
 

@@ -414,9 +414,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-dir", default=str(RESULTS_DIR))
     args = parser.parse_args(argv)
 
-    base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
-    parsed = urllib.parse.urlparse(base_url)
-    database_url = urllib.parse.urlunparse(parsed._replace(path=f"/{args.database}"))
+    sys.path.insert(0, str(ROOT))
+    from bench.measure import bench_database_url, run_meta, run_started
+
+    run_started()
+    # DATABASE_URL's server, or the embedded PostgreSQL the product configures.
+    database_url = bench_database_url(args.database)
     os.environ["DJANGO_SETTINGS_MODULE"] = args.settings
     print(f"[load] database {args.database}; preparing {args.users} users …", flush=True)
     data = prepare(database_url, args.users)
@@ -478,9 +481,11 @@ def main(argv: list[str] | None = None) -> int:
                 "workers": args.workers,
                 "settings": args.settings,
                 "elapsed_s": round(elapsed, 1),
+                "run": run_meta(),
                 "rows": rows,
             },
             indent=2,
+            default=str,
         )
     )
     print(f"\n[load] JSON: {out.relative_to(ROOT)}")

@@ -5,11 +5,19 @@ service function) and reported as "not available" while the area has not built i
 one harness serves the project as it grows. ``measure`` times the repetitions, counts the
 SQL statements of one of them (``CaptureQueriesContext``) and re-runs those statements bare
 on the same psycopg connection, which gives the framework's share of the time.
+
+Every result file says which run it is (``run_meta``): the git commit, the machine's load
+average before and after, its cores and memory, and the PostgreSQL settings that decide the
+figures (and whether the server is the embedded one the product configures). The plumbing the
+page benchmarks share (options, database, seeding, the measuring loop) is here too.
 """
 
+import argparse
 import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -19,7 +27,21 @@ from urllib.parse import urlparse, urlunparse
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "bench" / "results"
+# Settings that decide a benchmark's figures, recorded in every result file.
+SERVER_SETTINGS = [
+    "server_version",
+    "shared_buffers",
+    "effective_cache_size",
+    "work_mem",
+    "maintenance_work_mem",
+    "autovacuum",
+    "max_wal_size",
+    "random_page_cost",
+    "jit",
+]
+_run_started = {"loadavg": os.getloadavg(), "at": time.time()}
 
 
 class NotAvailable(Exception):
@@ -208,11 +230,251 @@ def write_json(name: str, rows: list[Row], meta: dict, output_dir: Path | None =
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     path = output_dir / f"{name}-{stamp}.json"
+    meta = {**meta, "run": run_meta()}
+    for line in describe_server(meta["run"]["postgresql"]):
+        print(line)
     path.write_text(
-        json.dumps({"meta": meta, "rows": [asdict(r) for r in rows]}, indent=2, default=str),
+        json.dumps(
+            {"meta": meta, "rows": [r if isinstance(r, dict) else asdict(r) for r in rows]},
+            indent=2,
+            default=str,
+        ),
         encoding="utf-8",
     )
     return path
+
+
+# --------------------------------------------------------------------------------------------
+# Which run is it: commit, load, machine, server
+# --------------------------------------------------------------------------------------------
+
+
+def run_started() -> None:
+    """Mark the start of a run: ``run_meta`` reports the load average from here (the default
+    is when this module was imported)."""
+    _run_started.update(loadavg=os.getloadavg(), at=time.time())
+
+
+def git_commit() -> dict:
+    def git(*args: str) -> str:
+        try:
+            result = subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    commit = git("rev-parse", "HEAD")
+    return {
+        "commit": commit or None,
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")) if commit else None,
+    }
+
+
+def _embedded_data_dir() -> Path | None:
+    from scripts.launch import ensure_database
+
+    server = getattr(ensure_database, "server", None)
+    return Path(server.pgdata).resolve() if server is not None else None
+
+
+def server_settings(cursor) -> dict:
+    """The server's settings of ``SERVER_SETTINGS``, its database size and whether it is the
+    embedded PostgreSQL (``scripts/launch.py``) rather than a server named by DATABASE_URL."""
+    cursor.execute(
+        "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)",
+        [SERVER_SETTINGS],
+    )
+    out = dict(cursor.fetchall())
+    cursor.execute(
+        "SELECT current_database(), pg_database_size(current_database()), "
+        "(SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'), "
+        "current_setting('data_directory', true)"
+    )
+    database, size, shared_bytes, data_directory = cursor.fetchone()
+    embedded_dir = _embedded_data_dir()
+    default_dir = (ROOT / ".data" / "pg").resolve()
+    out.update(
+        database=database,
+        database_bytes=size,
+        shared_buffers_bytes=shared_bytes,
+        embedded=bool(data_directory)
+        and Path(data_directory).resolve() in {default_dir, embedded_dir},
+    )
+    return out
+
+
+def _server_settings_now() -> dict | None:
+    """Read through Django's connection when Django is set up, else ``DATABASE_URL``."""
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                return server_settings(cursor)
+    except Exception as exc:  # a broken connection must not lose the results
+        return {"error": f"{type(exc).__name__}: {exc}"[:200]}
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return None
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as conn, conn.cursor() as cursor:
+            return server_settings(cursor)
+    except psycopg.Error as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"[:200]}
+
+
+def run_meta() -> dict:
+    """What makes a run comparable: commit, load before/after, machine, server settings."""
+    from scripts.launch import machine_memory
+
+    return {
+        **git_commit(),
+        "loadavg_before": [round(x, 2) for x in _run_started["loadavg"]],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(_run_started["at"])),
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cpus": os.cpu_count(),
+        "memory_bytes": machine_memory(),
+        "postgresql": _server_settings_now(),
+    }
+
+
+def server_warnings(settings: dict | None) -> list[str]:
+    """Why figures from this server may not be comparable with the embedded server's."""
+    if not settings or "error" in settings:
+        return []
+    out = []
+    if settings.get("autovacuum") != "on":
+        out.append(
+            "autovacuum is off: bulk-loaded tables keep no visibility map and stale "
+            "statistics unless the benchmark runs VACUUM (ANALYZE)"
+        )
+    if (settings.get("shared_buffers_bytes") or 0) < (settings.get("database_bytes") or 0):
+        out.append(
+            f"shared_buffers ({settings['shared_buffers']}) is below the working set "
+            f"(database {settings['database']}: {settings['database_bytes'] // 2**20} MB): "
+            "the figures measure buffer evictions"
+        )
+    return out
+
+
+def describe_server(settings: dict | None) -> list[str]:
+    """Lines to print for a server that is not the embedded one: its settings, WARNINGs."""
+    if not settings or "error" in settings or settings.get("embedded"):
+        return []
+    shown = " ".join(f"{k}={settings[k]}" for k in SERVER_SETTINGS if k in settings)
+    lines = [f"PostgreSQL from DATABASE_URL (not the embedded server): {shown}"]
+    return lines + [f"WARNING: {warning}" for warning in server_warnings(settings)]
+
+
+def report_server(stdout=sys.stdout) -> dict | None:
+    """Print the server's settings when it is not the embedded one, with WARNING lines."""
+    settings = _server_settings_now()
+    for line in describe_server(settings):
+        stdout.write(line + "\n")
+    return settings
+
+
+# --------------------------------------------------------------------------------------------
+# Page benchmarks' plumbing (contacts, pickers)
+# --------------------------------------------------------------------------------------------
+
+
+def url(name: str, *args) -> str:
+    """``reverse(name)``, or ``NotAvailable`` while the area has not built the page yet."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch as exc:
+        raise NotAvailable(f"URL {name} missing") from exc
+
+
+def page_bench_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The options every page benchmark takes (see bench/README.md, Contacts)."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20, help="runs per operation")
+    parser.add_argument(
+        "--database",
+        default="crm_bench",
+        help="database name on DATABASE_URL's server, or the embedded server (default crm_bench)",
+    )
+    parser.add_argument(
+        "--current-db",
+        action="store_true",
+        help="use DATABASE_URL as it is instead of a separate database",
+    )
+    parser.add_argument("--no-seed", action="store_true", help="measure the data as it is")
+    parser.add_argument("--only", nargs="*", help="operations whose name contains a word")
+    parser.add_argument("--output-dir", type=Path, default=None)
+    return parser
+
+
+def page_bench_setup(args: argparse.Namespace) -> None:
+    """Database (embedded unless DATABASE_URL), Django, test environment, migrations."""
+    run_started()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.bench")
+    if not args.current_db:
+        os.environ["DATABASE_URL"] = bench_database_url(args.database)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment(debug=False)  # testserver host, locmem mail; DEBUG stays off
+    call_command("migrate", verbosity=0, interactive=False)
+    report_server()
+
+
+def seed_contacts(contacts: int, stdout=sys.stdout) -> None:
+    """``seed_demo --contacts N`` when the database holds fewer (it ends with VACUUM ANALYZE)."""
+    from django.core.management import call_command
+
+    from contacts.models import Contact
+
+    if Contact.objects.count() < contacts:
+        started = time.monotonic()
+        call_command("seed_demo", contacts=contacts, stdout=stdout)
+        stdout.write(f"seeded {contacts} contacts in {time.monotonic() - started:.1f} s\n")
+
+
+def measure_all(
+    operations: list[Operation], repeat: int, only: list[str] | None, stdout=sys.stdout
+) -> list[Row]:
+    """``measure`` each operation (those whose name contains a word of ``only``)."""
+    rows = []
+    for op in operations:
+        if only and not any(word in op.name for word in only):
+            continue
+        row = measure(op, repeat)
+        rows.append(row)
+        stdout.write(f"  {op.name}: {row.status} {row.p50_ms or ''}\n")
+    return rows
+
+
+def page_bench_meta(repeat: int, **extra) -> dict:
+    from django.db import connection
+
+    from contacts.models import Contact
+
+    return {
+        "contacts": Contact.objects.count(),
+        "repeat": repeat,
+        **extra,
+        "database": connection.settings_dict["NAME"],
+        "server": connection.cursor().connection.info.server_version,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
 
 
 def bench_database_url(dbname: str) -> str:

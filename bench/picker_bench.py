@@ -3,33 +3,32 @@
     .venv/bin/python -m bench.picker_bench --contacts 1000000
 
 Builds (once) the demo data set with ``manage.py seed_demo --contacts N`` in a database of its
-own (``crm_bench`` on ``DATABASE_URL``'s server, or the embedded PostgreSQL), runs ``VACUUM
-(ANALYZE)`` after seeding, then measures each search and page through Django's test client,
-logged in as ``admin``. See bench/README.md.
+own (``crm_bench`` on ``DATABASE_URL``'s server, or the embedded PostgreSQL), then measures
+each search and page through Django's test client, logged in as ``admin``. See bench/README.md.
 """
 
-import argparse
-import os
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.measure import NotAvailable, Operation, Row, Target, measure, table, write_json
+from bench.measure import (
+    Operation,
+    Row,
+    Target,
+    measure_all,
+    page_bench_meta,
+    page_bench_parser,
+    page_bench_setup,
+    seed_contacts,
+    table,
+    write_json,
+)
+from bench.measure import url as _url
 
 SEARCH_TARGET = Target(p50_ms=30, max_queries=5)  # session, user, 2 x permissions, search
 PAGE_TARGET = Target(p50_ms=50)
 PAGE_MAX_BYTES = 500_000
-
-
-def _url(name: str, *args) -> str:
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch as exc:
-        raise NotAvailable(f"URL {name} missing") from exc
 
 
 class PickerBench:
@@ -121,15 +120,6 @@ class PickerBench:
         ]
 
 
-def vacuum_analyze() -> None:
-    """Bulk-loaded tables have no visibility map (autovacuum is off on the shared server):
-    without it no index-only scan is index-only."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")
-
-
 def run_benchmark(
     *,
     contacts: int,
@@ -139,73 +129,19 @@ def run_benchmark(
     only: list[str] | None = None,
     stdout=sys.stdout,
 ) -> tuple[list[Row], Path]:
-    """Measure against the current Django database (seeded up to ``contacts`` first)."""
-    from django.core.management import call_command
-    from django.db import connection
-
-    from contacts.models import Contact
-
-    if seed and Contact.objects.count() < contacts:
-        started = time.monotonic()
-        call_command("seed_demo", contacts=contacts, stdout=stdout)
-        stdout.write(f"seeded {contacts} contacts in {time.monotonic() - started:.1f} s\n")
-        if not connection.in_atomic_block:  # VACUUM cannot run inside a test's transaction
-            vacuum_analyze()
-    bench = PickerBench()
-    rows = []
-    for op in bench.operations():
-        if only and not any(word in op.name for word in only):
-            continue
-        row = measure(op, repeat)
-        rows.append(row)
-        stdout.write(f"  {op.name}: {row.status} {row.p50_ms or ''}\n")
-    meta = {
-        "contacts": Contact.objects.count(),
-        "repeat": repeat,
-        "database": connection.settings_dict["NAME"],
-        "server": connection.cursor().connection.info.server_version,
-        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
+    """Measure against the current Django database (seeded up to ``contacts`` first;
+    ``seed_demo`` ends with ``VACUUM (ANALYZE)``, so index-only scans are index-only)."""
+    if seed:
+        seed_contacts(contacts, stdout)
+    rows = measure_all(PickerBench().operations(), repeat, only, stdout)
+    meta = page_bench_meta(repeat)
     path = write_json("pickers", rows, meta, output_dir)
     return rows, path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.picker_bench",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--contacts", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=20, help="runs per operation")
-    parser.add_argument(
-        "--database",
-        default="crm_bench",
-        help="database name on DATABASE_URL's server (default crm_bench)",
-    )
-    parser.add_argument(
-        "--current-db",
-        action="store_true",
-        help="use DATABASE_URL as it is instead of a separate database",
-    )
-    parser.add_argument("--no-seed", action="store_true", help="measure the data as it is")
-    parser.add_argument("--only", nargs="*", help="operations whose name contains a word")
-    parser.add_argument("--output-dir", type=Path, default=None)
-    args = parser.parse_args(argv)
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.bench")
-    if not args.current_db:
-        from bench.measure import bench_database_url
-
-        os.environ["DATABASE_URL"] = bench_database_url(args.database)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment(debug=False)  # testserver host, locmem mail; DEBUG stays off
-    call_command("migrate", verbosity=0, interactive=False)
+    args = page_bench_parser("python -m bench.picker_bench", __doc__).parse_args(argv)
+    page_bench_setup(args)
     rows, path = run_benchmark(
         contacts=args.contacts,
         repeat=args.repeat,

@@ -294,11 +294,9 @@ def table(rows: list[dict]) -> str:
 
 
 def write_json(rows: list[dict], meta: dict, output_dir: Path | None = None) -> Path:
-    output_dir = Path(output_dir or RESULTS_DIR)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    path = output_dir / f"segments-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.json"
-    path.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2, default=str), "utf-8")
-    return path
+    from bench import measure  # adds which run it is: commit, load, server settings
+
+    return measure.write_json("segments", rows, meta, output_dir or RESULTS_DIR)
 
 
 def main(argv: list[str] | None = None) -> int:

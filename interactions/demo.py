@@ -42,7 +42,8 @@ BODIES = {
 PER_CONTACT = 3
 
 
-def seed(*, contacts: int, stdout) -> str:
+def seed(*, contacts: int, stdout, interactions: int | None = None) -> str:
+    """``interactions``: top the log up to that many entries (None: every contact gets some)."""
     groups = {
         code: InteractionGroup.objects.get_or_create(code=code, defaults={"description": d})[0]
         for code, d in GROUPS.items()
@@ -115,16 +116,21 @@ def seed(*, contacts: int, stdout) -> str:
             expressions.append("%s")
             params.append(field.get_db_prep_save(field.get_default(), connection))
     table = InteractionLogEntry._meta.db_table
+    # The first contacts without entries, PER_CONTACT each, up to ``interactions`` in all.
+    limit = None
+    if interactions is not None:
+        missing = interactions - InteractionLogEntry.objects.count()
+        limit = max(0, -(-missing // PER_CONTACT))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
             f"SELECT {', '.join(expressions)} "
-            "FROM contacts_contact c CROSS JOIN generate_series(1, %s) g "
+            "FROM (SELECT c.* FROM contacts_contact c WHERE NOT c.is_privacy_blocked "
+            f"  AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.contact_id = c.id) "
+            "  ORDER BY c.id LIMIT %s) c CROSS JOIN generate_series(1, %s) g "
             "JOIN interactions_interactiontemplate t "
-            "  ON t.id = (%s::bigint[])[1 + (c.id + g) %% cardinality(%s::bigint[])] "
-            f"WHERE NOT c.is_privacy_blocked AND NOT EXISTS "
-            f"  (SELECT 1 FROM {table} e WHERE e.contact_id = c.id)",
-            [*params, PER_CONTACT, template_ids, template_ids],
+            "  ON t.id = (%s::bigint[])[1 + (c.id + g) %% cardinality(%s::bigint[])] ",
+            [*params, limit, PER_CONTACT, template_ids, template_ids],
         )
         added = cursor.rowcount
     return f"{len(templates)} templates, {added} interactions added"
