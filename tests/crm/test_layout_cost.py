@@ -92,3 +92,34 @@ def test_redis_cache_builds_one_client_per_pool():
     assert ours.get_client(write=True) is ours.get_client()  # one server: one pool
     stock = DjangoRedisCache("redis://127.0.0.1:6379/9", {})._cache
     assert stock.get_client() is not stock.get_client()  # what this backend saves
+
+
+def test_a_cached_value_costs_one_cache_round_trip(monkeypatch):
+    from django.core.cache import cache
+
+    from crm import caching
+
+    computed = []
+    caching.cached("test-ns", "answer", lambda: computed.append(1) or 42)
+    calls = []  # calls made by the caller (LocMemCache.get_many itself calls get)
+    inside = []
+
+    def counted(name, original):
+        def call(*args, **kwargs):
+            if not inside:
+                calls.append(name)
+            inside.append(name)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                inside.pop()
+
+        return call
+
+    for name in ("get", "get_many"):
+        monkeypatch.setattr(cache, name, counted(name, getattr(cache, name)))
+    assert caching.cached("test-ns", "answer", lambda: computed.append(1) or 42) == 42
+    assert calls == ["get_many"]  # the version and the entry together
+    assert computed == [1]
+    caching.bump("test-ns")
+    assert caching.cached("test-ns", "answer", lambda: computed.append(1) or 43) == 43
