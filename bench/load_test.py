@@ -1,9 +1,15 @@
-"""Load test: gunicorn (3 workers) on 127.0.0.1, N simulated users for D seconds.
+"""Load test: gunicorn as docker-compose.yml's web service runs it, N simulated users.
 
     .venv/bin/python -m bench.load_test [--database crm_bench] [--users 50] [--duration 60]
+    .venv/bin/python -m bench.load_test --think-time 0     # saturation, CPU per operation
 
 See bench/README.md, section "Load". Standard library only (threads + urllib); every request
 goes to 127.0.0.1 and the run is bounded (duration + per-request timeout + a hard stop).
+
+Besides latency, every run reports the throughput per CPU core and the CPU time the server
+spent per request: the gunicorn processes' (``/proc/<pid>/stat``) and the PostgreSQL backends'
+of the benchmark database. With ``--think-time 0`` it then runs each operation alone for
+``--op-duration`` seconds and reports each one's CPU milliseconds per request.
 """
 
 import argparse
@@ -31,6 +37,8 @@ PASSWORD = "load-test-pw-0"  # noqa: S105 - throwaway users of a benchmark datab
 REQUEST_TIMEOUT = 30
 USER_PREFIX = "loadtest-"
 
+# Operations that GET a form and POST it (two HTTP requests, timed as one operation).
+FORM_OPERATIONS = {"create", "log interaction"}
 # operation -> weight in the mix (operations whose URL does not exist are dropped)
 MIX = {
     "list": 25,
@@ -275,22 +283,42 @@ def _submit(results, op, session, form_path, fill) -> None:
         results.add(op, ms, refused=status == 200)
 
 
+def available_operations(data: dict) -> list[str]:
+    ops = [op for op in MIX if data["urls"].get(op)]
+    if not data["segment_ids"] and "segment action" in ops:
+        ops.remove("segment action")
+    return ops
+
+
 def user_loop(
-    base, username, data, deadline, results, stop: threading.Event, seed: int, think_time=0.0
+    base,
+    username,
+    data,
+    results,
+    stop: threading.Event,
+    seed: int,
+    think_time=0.0,
+    *,
+    started: threading.Barrier,
+    deadline: list[float],
+    only: str | None = None,
 ):
+    """Log in, wait until every user has (``started``), then loop until ``deadline[0]``."""
     rng = random.Random(seed)
     session = Session(base)
     urls = data["urls"]
-    if not session.login(urls["login"], username):
-        results.add("login", 0, error="login failed")
+    logged_in = session.login(urls["login"], username)
+    results.add("login", 0, error="" if logged_in else "login failed")
+    try:
+        started.wait(timeout=REQUEST_TIMEOUT * 4)
+    except threading.BrokenBarrierError:
         return
-    results.add("login", 0)
-    ops = [op for op in MIX if urls.get(op)]
-    if not data["segment_ids"] and "segment action" in ops:
-        ops.remove("segment action")
+    if not logged_in:
+        return
+    ops = [only] if only else available_operations(data)
     weights = [MIX[op] for op in ops]
     n = 0
-    while time.monotonic() < deadline and not stop.is_set():
+    while time.monotonic() < deadline[0] and not stop.is_set():
         if think_time:  # a person reads the page before the next click: uniform 0.5–1.5 × mean
             time.sleep(think_time * rng.uniform(0.5, 1.5))
         op = rng.choices(ops, weights)[0]
@@ -328,7 +356,31 @@ def user_loop(
             _timed(results, op, lambda p=path: session.request(p))
 
 
-# -- gunicorn -------------------------------------------------------------------------------------
+# -- gunicorn, as docker-compose.yml's web service runs it ----------------------------------------
+
+
+def compose_web_command(compose: Path = ROOT / "docker-compose.yml") -> list[str]:
+    """The ``command`` of the ``web`` service (a one-line or wrapped JSON-style list)."""
+    text = compose.read_text()
+    service = text[text.index("\n  web:") :]
+    start = service.index("command:") + len("command:")
+    return json.loads(service[start : service.index("]", start) + 1])
+
+
+def gunicorn_command(port: int, workers: int | None = None) -> list[str]:
+    """docker-compose.yml's web command, bound to 127.0.0.1:``port`` (and ``--workers`` when
+    given), run with this virtualenv's gunicorn."""
+    command = compose_web_command()
+    if command[0] != "gunicorn":
+        raise RuntimeError(f"docker-compose.yml's web service does not run gunicorn: {command}")
+    command = [str(Path(sys.executable).parent / "gunicorn"), *command[1:]]
+    command[command.index("--bind") + 1] = f"{HOST}:{port}"
+    if workers is not None:
+        if "--workers" in command:
+            command[command.index("--workers") + 1] = str(workers)
+        else:
+            command += ["--workers", str(workers)]
+    return command
 
 
 def free_port() -> int:
@@ -337,17 +389,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen(
-        [str(gunicorn), "crm.wsgi:application", "--bind", f"{HOST}:{port}", "--workers",
-         str(workers), "--timeout", "60", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+def start_gunicorn(env: dict, port: int, workers: int | None, log: Path) -> subprocess.Popen:
+    with log.open("ab") as out:  # the access log ("-" = stdout in docker-compose.yml)
+        process = subprocess.Popen(gunicorn_command(port, workers), cwd=ROOT, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("gunicorn exited during start-up")
+            raise RuntimeError(f"gunicorn exited during start-up (see {log})")
         try:
             with urllib.request.urlopen(f"http://{HOST}:{port}/accounts/login/", timeout=2):
                 return process
@@ -355,6 +404,71 @@ def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
             time.sleep(0.5)
     process.terminate()
     raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+# -- server CPU time --------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def gunicorn_pids(master: int) -> list[int]:
+    pids = [master]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+def database_pids(database: str) -> list[int]:
+    """The PostgreSQL backends connected to ``database`` (the gunicorn workers'), not ours."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+class CpuMeter:
+    """CPU seconds spent by the gunicorn processes and by the database's backends between
+    ``start()`` and ``stop()`` (a backend that connects in between counts from zero). The
+    server must run on this machine (it always does: 127.0.0.1)."""
+
+    def __init__(self, master: int, database: str):
+        self.master, self.database = master, database
+
+    def _sample(self) -> tuple[dict, dict]:
+        app = {pid: cpu_seconds(pid) for pid in gunicorn_pids(self.master)}
+        db = {pid: cpu_seconds(pid) for pid in database_pids(self.database)}
+        return app, db
+
+    def start(self) -> None:
+        self.before = self._sample()
+
+    def stop(self) -> tuple[float, float]:
+        after = self._sample()
+        app = sum(v - self.before[0].get(pid, 0.0) for pid, v in after[0].items())
+        db = sum(v - self.before[1].get(pid, 0.0) for pid, v in after[1].items())
+        return app, db
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+# -- report ---------------------------------------------------------------------------------------
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -398,18 +512,103 @@ def table(results: Results, elapsed: float) -> tuple[str, list[dict]]:
     return "\n".join(lines), rows
 
 
+def http_requests(op: str, count: int) -> int:
+    """HTTP requests behind ``count`` operations: a form is a GET and a POST."""
+    return count * (2 if op in FORM_OPERATIONS else 1)
+
+
+def run_users(base, data, *, users, duration, think_time, meter, only=None) -> dict:
+    """Log ``users`` in, then run them for ``duration`` seconds; the CPU meter covers only
+    the loop, not the logins."""
+    results = Results()
+    stop = threading.Event()
+    started = threading.Barrier(users + 1)
+    deadline = [time.monotonic() + 3600]  # set for real once everyone has logged in
+    names = data["users"][:users]
+    threads = [
+        threading.Thread(
+            target=user_loop,
+            args=(base, name, data, results, stop, i, think_time),
+            kwargs={"started": started, "deadline": deadline, "only": only},
+            daemon=True,
+        )
+        for i, name in enumerate(names)
+    ]
+    for thread in threads:
+        thread.start()
+    started.wait(timeout=REQUEST_TIMEOUT * 4)
+    meter.start()
+    start = time.monotonic()
+    deadline[0] = start + duration
+    hard_stop = deadline[0] + REQUEST_TIMEOUT + 5
+    for thread in threads:
+        thread.join(timeout=max(0.0, hard_stop - time.monotonic()))
+    stop.set()
+    elapsed = time.monotonic() - start
+    app_cpu, db_cpu = meter.stop()
+    text, rows = table(results, min(elapsed, duration) or 1)
+    operations = sum(r["requests"] for r in rows if r["operation"] != "login")
+    requests = sum(
+        http_requests(r["operation"], r["requests"]) for r in rows if r["operation"] != "login"
+    )
+    per_s = requests / (min(elapsed, duration) or 1)
+    return {
+        "text": text,
+        "rows": rows,
+        "elapsed_s": round(elapsed, 1),
+        "operations": operations,
+        "http_requests": requests,
+        "requests_per_s": round(per_s, 1),
+        "requests_per_s_per_core": round(per_s / cores(), 1),
+        "app_cpu_ms_per_request": round(app_cpu * 1000 / requests, 2) if requests else None,
+        "db_cpu_ms_per_request": round(db_cpu * 1000 / requests, 2) if requests else None,
+        "app_cpu_ms_per_operation": round(app_cpu * 1000 / operations, 2) if operations else None,
+        "db_cpu_ms_per_operation": round(db_cpu * 1000 / operations, 2) if operations else None,
+        "errors": sum(r["errors"] for r in rows),
+    }
+
+
+def summary_line(run: dict) -> str:
+    return (
+        f"{run['http_requests']} HTTP requests in {run['elapsed_s']} s: "
+        f"{run['requests_per_s']} requests/s, {run['requests_per_s_per_core']} per core "
+        f"({cores()} cores); server CPU per request: {run['app_cpu_ms_per_request']} ms "
+        f"gunicorn + {run['db_cpu_ms_per_request']} ms PostgreSQL"
+    )
+
+
+def uptime() -> str:
+    try:
+        load = Path("/proc/loadavg").read_text().split()[:3]
+    except OSError:
+        return "unknown"
+    return "load average " + ", ".join(load)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.load_test")
     parser.add_argument("--database", default="crm_bench")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers (default: docker-compose.yml's web command)",
+    )
     parser.add_argument(
         "--think-time",
         type=float,
         default=1.0,
         help="mean seconds a user waits between requests (0 = hammer the server)",
     )
+    parser.add_argument(
+        "--op-duration",
+        type=float,
+        default=10.0,
+        help="with --think-time 0: seconds each operation then runs alone (0 = skip)",
+    )
+    parser.add_argument("--op-users", type=int, default=8, help="users of each operation run alone")
     parser.add_argument("--settings", default=os.environ.get("LOAD_SETTINGS", "crm.settings.bench"))
     parser.add_argument("--output-dir", default=str(RESULTS_DIR))
     args = parser.parse_args(argv)
@@ -421,8 +620,9 @@ def main(argv: list[str] | None = None) -> int:
     # DATABASE_URL's server, or the embedded PostgreSQL the product configures.
     database_url = bench_database_url(args.database)
     os.environ["DJANGO_SETTINGS_MODULE"] = args.settings
-    print(f"[load] database {args.database}; preparing {args.users} users …", flush=True)
-    data = prepare(database_url, args.users)
+    users = max(args.users, args.op_users if args.think_time == 0 else 0)
+    print(f"[load] database {args.database}; preparing {users} users …", flush=True)
+    data = prepare(database_url, users)
     print(f"[load] {len(data['contact_ids'])} sample contacts, "
           f"{len(data['segment_ids'])} segments; URLs: "
           f"{ {k: bool(v) for k, v in data['urls'].items()} }", flush=True)  # fmt: skip
@@ -430,46 +630,66 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": args.settings,
            "ALLOWED_HOSTS": HOST, "DJANGO_ALLOW_ASYNC_UNSAFE": ""}  # fmt: skip
     env.pop("DATABASE_NAME", None)
+    out_dir = Path(args.output_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     port = free_port()
-    server = start_gunicorn(env, port, args.workers)
+    log = out_dir / f"load-{stamp}-gunicorn.log"
+    command = gunicorn_command(port, args.workers)
+    print(f"[load] {' '.join(command[1:])} (log: {log})", flush=True)
+    server = start_gunicorn(env, port, args.workers, log)
     base = f"http://{HOST}:{port}"
-    results = Results()
-    stop = threading.Event()
+    meter = CpuMeter(server.pid, args.database)
+    load_before = uptime()
+    operations = []
     try:
-        start = time.monotonic()
-        deadline = start + args.duration
-        threads = [
-            threading.Thread(
-                target=user_loop,
-                args=(base, name, data, deadline, results, stop, i, args.think_time),
-                daemon=True,
-            )
-            for i, name in enumerate(data["users"])
-        ]
-        for thread in threads:
-            thread.start()
-        hard_stop = deadline + REQUEST_TIMEOUT + 5
-        for thread in threads:
-            thread.join(timeout=max(0.0, hard_stop - time.monotonic()))
-        stop.set()
-        elapsed = time.monotonic() - start
+        mixed = run_users(base, data, users=args.users, duration=args.duration,
+                          think_time=args.think_time, meter=meter)  # fmt: skip
+        if args.think_time == 0 and args.op_duration > 0:
+            for op in available_operations(data):
+                run = run_users(base, data, users=args.op_users, duration=args.op_duration,
+                                think_time=0, meter=meter, only=op)  # fmt: skip
+                row = next((r for r in run["rows"] if r["operation"] == op), {})
+                operations.append({
+                    "operation": op,
+                    "operations": run["operations"],
+                    "http_requests": run["http_requests"],
+                    "errors": run["errors"],
+                    "requests_per_s": run["requests_per_s"],
+                    "p50_ms": row.get("p50_ms"),
+                    "app_cpu_ms_per_request": run["app_cpu_ms_per_request"],
+                    "db_cpu_ms_per_request": run["db_cpu_ms_per_request"],
+                    "app_cpu_ms_per_operation": run["app_cpu_ms_per_operation"],
+                    "db_cpu_ms_per_operation": run["db_cpu_ms_per_operation"],
+                })  # fmt: skip
     finally:
         server.terminate()
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-
-    text, rows = table(results, min(elapsed, args.duration) or 1)
+    workers = command[command.index("--workers") + 1] if "--workers" in command else "?"
     print(f"\n[load] {args.users} users, {args.duration:g} s, think time {args.think_time:g} s, "
-          f"{args.workers} gunicorn workers, database {args.database}\n")  # fmt: skip
-    print(text)
-    for row in rows:
+          f"{workers} gunicorn workers, database {args.database}; "
+          f"{load_before} before, {uptime()} after\n")  # fmt: skip
+    print(mixed["text"])
+    print(f"\n{summary_line(mixed)}")
+    for row in mixed["rows"]:
         if row["error_example"]:
             print(f"  {row['operation']}: first error {row['error_example']}")
-    out_dir = Path(args.output_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    if operations:
+        print(f"\nEach operation alone ({args.op_users} users, {args.op_duration:g} s, no think "
+              f"time); a form operation is a GET and a POST:\n")  # fmt: skip
+        print("| Operation | HTTP requests | Errors | Req/s | Req/s per core | p50 ms | "
+              "CPU ms/request (gunicorn + PostgreSQL) | CPU ms/operation |")  # fmt: skip
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for o in operations:
+            total_req = (o["app_cpu_ms_per_request"] or 0) + (o["db_cpu_ms_per_request"] or 0)
+            total_op = (o["app_cpu_ms_per_operation"] or 0) + (o["db_cpu_ms_per_operation"] or 0)
+            print(f"| {o['operation']} | {o['http_requests']} | {o['errors']} | "
+                  f"{o['requests_per_s']} | {round(o['requests_per_s'] / cores(), 1)} | "
+                  f"{o['p50_ms']} | {total_req:.1f} ({o['app_cpu_ms_per_request']} + "
+                  f"{o['db_cpu_ms_per_request']}) | {total_op:.1f} |")  # fmt: skip
     out = out_dir / f"load-{stamp}.json"
     out.write_text(
         json.dumps(
@@ -478,18 +698,21 @@ def main(argv: list[str] | None = None) -> int:
                 "users": args.users,
                 "duration_s": args.duration,
                 "think_time_s": args.think_time,
-                "workers": args.workers,
+                "command": command[1:],
+                "cores": cores(),
                 "settings": args.settings,
-                "elapsed_s": round(elapsed, 1),
+                "load_before": load_before,
+                "load_after": uptime(),
+                **{k: v for k, v in mixed.items() if k != "text"},
+                "operations_alone": operations,
                 "run": run_meta(),
-                "rows": rows,
             },
             indent=2,
             default=str,
         )
     )
-    print(f"\n[load] JSON: {out.relative_to(ROOT)}")
-    total_errors = sum(r["errors"] for r in rows)
+    print(f"\n[load] JSON: {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+    total_errors = mixed["errors"] + sum(o["errors"] for o in operations)
     return 1 if total_errors else 0
 
 

@@ -1,8 +1,9 @@
 """Small versioned caches for data that every page reads and almost nothing writes.
 
-A *namespace* ("perms", "choices") has a version stored in the default cache. Entries embed
-the version in their key, so bumping it (on the signals that change the data) makes every
-older entry unreachable at once, in every process sharing the cache (Redis in production).
+A *namespace* ("perms", "choices") has a version stored in the default cache. Entries carry
+the version they were computed in and are read with it in one round trip, so bumping it (on
+the signals that change the data) makes every older entry stale at once, in every process
+sharing the cache (Redis in production).
 A missing version (first use, eviction, restart) is replaced by a fresh random one, so an
 evicted version can never revive stale entries.
 
@@ -60,12 +61,19 @@ def bump(namespace: str) -> None:
 
 
 def cached(namespace: str, key: str, compute: Callable[[], Any], timeout: int | None = None) -> Any:
-    """``compute()`` cached under ``key`` in the namespace's current version."""
-    full = f"crm:{namespace}:{version(namespace)}:{key}"
-    value = cache.get(full)
-    if value is None:
-        value = compute()
-        cache.set(full, value, default_timeout() if timeout is None else timeout)
+    """``compute()`` cached under ``key`` in the namespace's current version.
+
+    The entry is stored with the version it was computed in, and read together with the
+    namespace's version in one round trip (``get_many``): an entry of any other version is
+    stale and computed again."""
+    version_key, entry_key = _version_key(namespace), f"crm:{namespace}:{key}"
+    found = cache.get_many([version_key, entry_key])
+    current = found.get(version_key) or version(namespace)
+    entry = found.get(entry_key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == current:
+        return entry[1]
+    value = compute()
+    cache.set(entry_key, (current, value), default_timeout() if timeout is None else timeout)
     return value
 
 

@@ -286,6 +286,7 @@ def test(argv: list[str]) -> int:
         [str(VENV_BIN / "ruff"), "check", "."],
         [str(VENV_BIN / "ruff"), "format", "--check", "."],
         [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        [str(VENV_BIN / "lint-imports")],  # [tool.importlinter] in pyproject.toml
     ]
     for step in steps:
         log("$ " + " ".join(Path(step[0]).name if i == 0 else a for i, a in enumerate(step)))

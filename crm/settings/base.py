@@ -241,7 +241,7 @@ def shared_cache(key_prefix: str) -> dict | None:
     url = env("CACHE_URL", REDIS_URL)
     if not redis_answers(url):
         return None
-    backend = "django.core.cache.backends.redis.RedisCache"
+    backend = "crm.redis_cache.RedisCache"  # one Redis client per pool, not per call
     return {"default": {"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": key_prefix}}
 
 

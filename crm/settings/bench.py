@@ -8,6 +8,10 @@ same set-up, with their own key prefix, and fall back to the test settings witho
 from .base import shared_cache
 from .test import *  # noqa: F403
 
+# Static files are found once at start-up, as in production (the test settings look every
+# request's path up in the finders so that a test sees a file written after start-up).
+WHITENOISE_AUTOREFRESH = False
+
 _shared = shared_cache("crm-bench")
 if _shared is not None:
     CACHES = _shared

@@ -33,8 +33,8 @@ def test_permission_sets_are_read_from_the_cache(client, make_user, django_asser
     client.force_login(user)
     url = reverse("contacts:contact-list")
     client.get(url)
-    # session, user, one page of contacts: no permission query once cached.
-    with django_assert_num_queries(3):
+    # session, one page of contacts: no user or permission query once cached.
+    with django_assert_num_queries(2):
         assert client.get(url).status_code == 200
 
 
