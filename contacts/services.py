@@ -52,6 +52,7 @@ from .models import (
     ContactWebSource,
     DeletedContactTombstone,
 )
+from .names import name_join, name_split
 from .references import contact_references
 from .selectors import company_candidates
 
@@ -136,23 +137,6 @@ class AmbiguousCompanyError(ValidationError):
 
 
 # -- pure helpers --------------------------------------------------------------------------------
-
-
-def name_split(name: str) -> tuple[str, str, str]:
-    """CON-10: "Anna Maria de Vries" → ("Anna Maria", "de", "Vries")."""
-    parts = (name or "").split()
-    if not parts:
-        return "", "", ""
-    if len(parts) == 1:
-        return parts[0], "", ""
-    if len(parts) == 2:
-        return parts[0], "", parts[1]
-    return " ".join(parts[:-2]), parts[-2], parts[-1]
-
-
-def name_join(first_name: str, middle_name: str, surname: str) -> str:
-    """CON-11: the non-empty parts joined by single spaces."""
-    return " ".join(p.strip() for p in (first_name, middle_name, surname) if p and p.strip())
 
 
 def _validate_phones(values: dict[str, Any]) -> None:
