@@ -499,7 +499,7 @@ def contact_merge_preview(*, kept: Contact, duplicate: Contact) -> MergePreview:
 def _model_for_key(key: str) -> tuple[type[models.Model], int]:
     label, _sep, pk = key.rpartition(":")
     for rel in _reverse_relations():
-        if rel.related_model._meta.label_lower == label:
+        if rel.related_model._meta.label_lower == label and pk.isdigit():
             return rel.related_model, int(pk)
     raise ApplicationError(_("Unknown row %(key)s.") % {"key": key})
 
