@@ -808,6 +808,21 @@ ALREADY_ASSIGNED = gettext_noop("%(code)s is already assigned to this contact.")
 RESERVED_RELATION = gettext_noop("Code %(code)s is reserved for links to %(kind)s.")
 
 
+# CON-16: the card sections only one contact type holds. A person shows its company's industry
+# groups and business relations read-only (CON-40): it can neither add nor remove them.
+SECTION_CONTACT_TYPE = {
+    "industry-groups": ContactType.COMPANY,
+    "business-relations": ContactType.COMPANY,
+    "web-sources": ContactType.COMPANY,
+    "job-responsibilities": ContactType.PERSON,
+}
+
+
+def contact_section_is_writable(*, contact: Contact, section: str) -> bool:
+    """CON-16/CON-40: whether ``contact`` may add or remove rows of the card ``section``."""
+    return SECTION_CONTACT_TYPE.get(section, contact.type) == contact.type
+
+
 def _require_type(contact: Contact, contact_type: str, what: str) -> None:
     if contact.type != contact_type:
         message = PERSON_ONLY if contact_type == ContactType.PERSON else COMPANY_ONLY
@@ -841,6 +856,7 @@ def contact_industry_group_add(*, contact: Contact, industry_group: IndustryGrou
 
 @transaction.atomic
 def contact_industry_group_remove(*, contact: Contact, pk: int) -> None:
+    _require_type(contact, ContactType.COMPANY, _("industry groups"))  # CON-40: read-only
     _pair_remove(ContactIndustryGroup, contact=contact, pk=pk)
 
 
@@ -869,6 +885,7 @@ def contact_job_responsibility_add(*, contact: Contact, job_responsibility: JobR
 
 @transaction.atomic
 def contact_job_responsibility_remove(*, contact: Contact, pk: int) -> None:
+    _require_type(contact, ContactType.PERSON, _("job responsibilities"))
     _pair_remove(ContactJobResponsibility, contact=contact, pk=pk)
 
 
@@ -886,6 +903,7 @@ def contact_web_source_add(*, contact: Contact, web_source: WebSource, search_wo
 
 @transaction.atomic
 def contact_web_source_remove(*, contact: Contact, pk: int) -> None:
+    _require_type(contact, ContactType.COMPANY, _("web sources"))
     _pair_remove(ContactWebSource, contact=contact, pk=pk)
 
 
@@ -917,7 +935,9 @@ def contact_business_relation_add(
 
 @transaction.atomic
 def contact_business_relation_remove(*, contact: Contact, pk: int) -> None:
-    """Remove a plain relation row (link rows are removed through ``links.py``)."""
+    """Remove a plain relation row (link rows are removed through ``links.py``); a person's
+    relations are its company's, read-only (CON-40)."""
+    _require_type(contact, ContactType.COMPANY, _("business relations"))
     ContactBusinessRelation.objects.filter(contact=contact, pk=pk, link_type=LinkType.NONE).delete()
     _touch(contact.pk)
     contact_business_relation_summary_refresh(contact=contact)
