@@ -6,9 +6,10 @@ Writes go through the ``profile_*``/``contact_profile_*`` services; the classifi
 (PRF-10/11/12) is set-based: one ``INSERT … SELECT`` per question computes every eligible
 contact's value with SQL aggregates and assigns answers with window functions.
 
-Interactions and opportunity entries live in apps above contacts (STYLE §2). The job reads
-their tables by name through the app registry (``apps.get_model``), never by import: a
-contact field evaluates to 0 while the area is not installed.
+Interactions and opportunity entries live in apps above contacts (STYLE §2), so contacts never
+names their tables: each of those apps registers a ``ContactValueSource`` (its own SQL, built
+from its models through ``crm.sql``) from its ``AppConfig.ready()``. A contact field with no
+registered source evaluates to 0.
 """
 
 from __future__ import annotations

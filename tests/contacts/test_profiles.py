@@ -430,3 +430,17 @@ def test_questionnaire_test_lists_setup_problems():
     problems = [p["problem"] for p in questionnaire_test(questionnaire=questionnaire)]
     assert "The question has no answers." in problems
     assert any("overlap" in p for p in problems)
+
+
+def test_classification_sql_names_no_higher_app():
+    """STYLE §2: contacts' classification SQL knows no table of a higher app; interactions and
+    opportunities register their figures (PRF-10) instead."""
+    import inspect
+
+    from contacts import profiles
+
+    source = inspect.getsource(profiles)
+    for app in ("interactions", "opportunities", "segments", "campaigns"):
+        assert f"{app}_" not in source and f'"{app}.' not in source
+    assert "apps.get_model" not in source
+    assert contact_value_source("interaction_quantity") is not None
