@@ -154,7 +154,7 @@ class ContactsBench:
 
         contact_create = _attr("contacts.services", "contact_create")
         rebuild = _attr("contacts.dedupe", "contact_duplicates_rebuild")
-        services = importlib.import_module("contacts.services")
+        services = importlib.import_module(contact_create.__module__)  # its defining module
         create_rebuilds = "contact_duplicates_rebuild" in inspect.getsource(services)
         if self.company is None:
             raise NotAvailable("no company in the data set")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from crm.exceptions import ApplicationError
 from crm.models import BulkJob
 from crm.services import bulk_job_create, bulk_job_finish, bulk_job_progress, bulk_job_start
+from crm.sql import column, columns, quote, table
 from setup.models import ContactType, MarketingSetup
 from setup.signals import duplicate_index_rebuild_requested
 
@@ -75,6 +76,9 @@ MERGE_EXCLUDED_FIELDS = frozenset(
     }
 )
 
+# ContactDuplicate's unique pair constraint (ON CONFLICT ON CONSTRAINT).
+PAIR_UNIQUE = quote("contactduplicate_pair_unique")
+
 MERGE_SAME_CONTACT = _("A contact cannot be merged with itself.")
 
 
@@ -90,10 +94,13 @@ def duplicate_search_string(value: str | None, *, part: str, length: int) -> str
     return cut.upper() if cleaned else ""
 
 
-def _field_case_sql(alias: str) -> str:
+def _field_case_sql(alias: str, field: str) -> str:
     """``CASE s.field WHEN 'name' THEN c.name …`` over every indexable field (whitelisted)."""
-    arms = " ".join(f"WHEN '{value}' THEN {alias}.\"{value}\"" for value in DuplicateField.values)
-    return f"CASE s.field {arms} END"
+    arms = " ".join(
+        f"WHEN '{value}' THEN {column(Contact, value, alias=alias)}"
+        for value in DuplicateField.values
+    )
+    return f"CASE {field} {arms} END"
 
 
 def _threshold(setup: MarketingSetup | None = None) -> int:
@@ -105,31 +112,57 @@ def _threshold(setup: MarketingSetup | None = None) -> int:
 
 def _rebuild_sql(contact_ids: list[int], *, threshold: int) -> int:
     """Delete and rebuild the strings and non-separate pairs of ``contact_ids``; return pairs."""
-    strings = ContactDuplicateSearchString._meta.db_table
-    pairs = ContactDuplicate._meta.db_table
-    contacts = Contact._meta.db_table
-    setup_rows = DuplicateSearchStringSetup._meta.db_table
-    value_sql = f"translate(COALESCE({_field_case_sql('c')}, ''), %s, '')"
+    strings, pairs = table(ContactDuplicateSearchString), table(ContactDuplicate)
+
+    def ss(name: str, alias: str | None = None) -> str:  # a search-string column
+        return column(ContactDuplicateSearchString, name, alias)
+
+    def dp(name: str) -> str:  # a pair column
+        return column(ContactDuplicate, name)
+
+    def su(name: str) -> str:  # a setup-row column
+        return column(DuplicateSearchStringSetup, name, "s")
+
+    value_sql = f"translate(COALESCE({_field_case_sql('c', su('field'))}, ''), %s, '')"
+    # Base-table columns are read through these aliases, so the CTEs below use fixed names.
+    held = (
+        f"{ss('contact', '{a}')} AS contact_id, {ss('field', '{a}')} AS field,"
+        f" {ss('part', '{a}')} AS part, {ss('search_string', '{a}')} AS search_string"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {strings} WHERE contact_id = ANY(%s)", [contact_ids])  # noqa: S608
         cursor.execute(
-            f"DELETE FROM {pairs} WHERE NOT is_separate "  # noqa: S608
-            "AND (contact_id = ANY(%s) OR duplicate_id = ANY(%s))",
+            f"DELETE FROM {strings} WHERE {ss('contact')} = ANY(%s)",  # noqa: S608 -- crm.sql
+            [contact_ids],
+        )
+        cursor.execute(
+            f"DELETE FROM {pairs} WHERE NOT {dp('is_separate')} "  # noqa: S608 -- crm.sql
+            f"AND ({dp('contact')} = ANY(%s) OR {dp('duplicate')} = ANY(%s))",
             [contact_ids, contact_ids],
         )
         # CON-60: persons get no strings (CON-64).
+        inserted = columns(
+            ContactDuplicateSearchString,
+            "contact",
+            "field",
+            "part",
+            "search_string",
+            "created_at",
+            "updated_at",
+        )
         cursor.execute(
             f"""
-            INSERT INTO {strings} (contact_id, field, part, search_string, created_at, updated_at)
+            INSERT INTO {strings} ({inserted})
             SELECT contact_id, field, part, search_string, now(), now() FROM (
-                SELECT c.id AS contact_id, s.field, s.part,
-                       upper(CASE s.part WHEN 'first' THEN left({value_sql}, s.length)
-                                         ELSE right({value_sql}, s.length) END) AS search_string
-                FROM {contacts} c CROSS JOIN {setup_rows} s
-                WHERE c.id = ANY(%s) AND c.type = %s
+                SELECT {column(Contact, "id", "c")} AS contact_id, {su("field")} AS field,
+                       {su("part")} AS part,
+                       upper(CASE {su("part")}
+                             WHEN 'first' THEN left({value_sql}, {su("length")})
+                             ELSE right({value_sql}, {su("length")}) END) AS search_string
+                FROM {table(Contact)} c CROSS JOIN {table(DuplicateSearchStringSetup)} s
+                WHERE {column(Contact, "id", "c")} = ANY(%s) AND {column(Contact, "type", "c")} = %s
             ) built
             WHERE search_string <> ''
-            """,  # noqa: S608
+            """,  # noqa: S608 -- identifiers from crm.sql, values bound
             [STRIP_CHARS, STRIP_CHARS, contact_ids, ContactType.COMPANY],
         )
         # CON-61: a pair needs T = ``threshold`` identical (field, part, string) triples. A
@@ -140,17 +173,26 @@ def _rebuild_sql(contact_ids: list[int], *, threshold: int) -> int:
         # (pigeonhole; at least 1 by the departure). Only those candidates have their strings
         # (one index range each) matched against all k strings. When both ends are in the
         # set, the pair is counted from its lower id only.
+        pair_columns = columns(
+            ContactDuplicate,
+            "contact",
+            "duplicate",
+            "is_separate",
+            "matching_string_count",
+            "created_at",
+            "updated_at",
+        )
         cursor.execute(
             f"""
             WITH mine AS MATERIALIZED (
-                SELECT contact_id, field, part, search_string FROM {strings}
-                WHERE contact_id = ANY(%s)
+                SELECT {held.format(a="o")} FROM {strings} o
+                WHERE {ss("contact", "o")} = ANY(%s)
             ), freq AS MATERIALIZED (
                 SELECT t.field, t.part, t.search_string,
                        (SELECT count(*) FROM (
                             SELECT 1 FROM {strings} f
-                            WHERE f.field = t.field AND f.part = t.part
-                              AND f.search_string = t.search_string
+                            WHERE {ss("field", "f")} = t.field AND {ss("part", "f")} = t.part
+                              AND {ss("search_string", "f")} = t.search_string
                             LIMIT %s) capped) AS holders
                 FROM (SELECT DISTINCT field, part, search_string FROM mine) t
             ), ranked AS MATERIALIZED (
@@ -166,20 +208,20 @@ def _rebuild_sql(contact_ids: list[int], *, threshold: int) -> int:
                 FROM ranked
                 WHERE rank <= k - %s + 2 AND holders <= %s
             ), candidates AS MATERIALIZED (
-                SELECT s.contact_id AS a_id, b.contact_id AS b_id
+                SELECT s.contact_id AS a_id, {ss("contact", "b")} AS b_id
                 FROM seeds s
-                JOIN {strings} b ON b.field = s.field AND b.part = s.part
-                                 AND b.search_string = s.search_string
-                                 AND b.contact_id <> s.contact_id
-                WHERE b.contact_id <> ALL(%s) OR s.contact_id < b.contact_id
-                GROUP BY s.contact_id, b.contact_id, s.k, s.scanned
+                JOIN {strings} b ON {ss("field", "b")} = s.field AND {ss("part", "b")} = s.part
+                                 AND {ss("search_string", "b")} = s.search_string
+                                 AND {ss("contact", "b")} <> s.contact_id
+                WHERE {ss("contact", "b")} <> ALL(%s) OR s.contact_id < {ss("contact", "b")}
+                GROUP BY s.contact_id, {ss("contact", "b")}, s.k, s.scanned
                 HAVING COUNT(*) >= GREATEST(1, %s - s.k + s.scanned)
             ), candidate_strings AS MATERIALIZED (
-                SELECT c.a_id, c.b_id, b.field, b.part, b.search_string
-                FROM candidates c JOIN {strings} b ON b.contact_id = c.b_id
+                SELECT c.a_id, c.b_id, {ss("field", "b")} AS field, {ss("part", "b")} AS part,
+                       {ss("search_string", "b")} AS search_string
+                FROM candidates c JOIN {strings} b ON {ss("contact", "b")} = c.b_id
             )
-            INSERT INTO {pairs} (contact_id, duplicate_id, is_separate, matching_string_count,
-                                 created_at, updated_at)
+            INSERT INTO {pairs} ({pair_columns})
             SELECT LEAST(cs.a_id, cs.b_id), GREATEST(cs.a_id, cs.b_id), false, COUNT(*),
                    now(), now()
             FROM candidate_strings cs
@@ -187,8 +229,8 @@ def _rebuild_sql(contact_ids: list[int], *, threshold: int) -> int:
                         AND a.search_string = cs.search_string
             GROUP BY LEAST(cs.a_id, cs.b_id), GREATEST(cs.a_id, cs.b_id)
             HAVING COUNT(*) >= %s
-            ON CONFLICT ON CONSTRAINT contactduplicate_pair_unique DO NOTHING
-            """,  # noqa: S608
+            ON CONFLICT ON CONSTRAINT {PAIR_UNIQUE} DO NOTHING
+            """,  # noqa: S608 -- identifiers from crm.sql, values bound
             [
                 contact_ids,
                 DUPLICATE_SEED_MAX_HOLDERS + 1,
@@ -499,7 +541,7 @@ def contact_merge_preview(*, kept: Contact, duplicate: Contact) -> MergePreview:
 def _model_for_key(key: str) -> tuple[type[models.Model], int]:
     label, _sep, pk = key.rpartition(":")
     for rel in _reverse_relations():
-        if rel.related_model._meta.label_lower == label:
+        if rel.related_model._meta.label_lower == label and pk.isdigit():
             return rel.related_model, int(pk)
     raise ApplicationError(_("Unknown row %(key)s.") % {"key": key})
 

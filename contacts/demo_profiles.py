@@ -19,10 +19,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from crm.services import bulk_job_create
+from crm.sql import column, table
 
 from . import demo as base
 from .models import (
     ClassificationMethod,
+    Contact,
+    ContactBusinessRelation,
     ContactProfileAnswer,
     CustomerClassField,
     ProfileAnswer,
@@ -130,6 +133,10 @@ def _sales_history() -> int:
     if SalesHistoryLine.objects.exclude(source_id__startswith=DEMO_SOURCE).exists():
         return 0
     h, u = base.h, base.u
+    r_link = column(ContactBusinessRelation, "link_type", alias="r")
+    r_ext = column(ContactBusinessRelation, "external_number", alias="r")
+    l_link = column(SalesHistoryLine, "link_type", alias="l")
+    l_ext = column(SalesHistoryLine, "external_number", alias="l")
     key = "(r.id * 16 + g)"
     amount = f"round((150 + 24000 * power({u(91, key)}, 2) * (0.3 + {u(92, 'r.id')}))::numeric, 2)"
     posting = f"(current_date - {h(93, 360, key)}::int)"
@@ -139,7 +146,7 @@ def _sales_history() -> int:
         {
             "entry_kind": "'sale'",
             "link_type": "'customer'",
-            "external_number": "r.external_number",
+            "external_number": r_ext,
             "contact_id": "NULL",
             "item_code": f"(%(items)s::text[])[1 + {h(94, len(ITEMS), key)}]",
             "item_group": f"(%(groups)s::text[])[1 + {h(94, len(ITEMS), key)}]",
@@ -154,11 +161,11 @@ def _sales_history() -> int:
             "paid_on": f"CASE WHEN {paid} THEN {posting} + 20 + {h(98, 30, key)}::int END",
             "source_id": f"'{DEMO_SOURCE}' || r.id || '-' || g",
         },
-        "FROM contacts_contactbusinessrelation r "  # noqa: S608
+        f"FROM {table(ContactBusinessRelation)} r "  # noqa: S608 -- names from crm.sql
         f"CROSS JOIN LATERAL generate_series(1, 2 + {h(99, 6, 'r.id')}::int) AS g "
-        "WHERE r.link_type = 'customer' AND r.external_number <> '' "
-        "AND NOT EXISTS (SELECT 1 FROM contacts_saleshistoryline l "
-        "WHERE l.link_type = 'customer' AND l.external_number = r.external_number)",
+        f"WHERE {r_link} = 'customer' AND {r_ext} <> '' "
+        f"AND NOT EXISTS (SELECT 1 FROM {table(SalesHistoryLine)} l "
+        f"WHERE {l_link} = 'customer' AND {l_ext} = {r_ext})",
         {"items": [code for code, _group in ITEMS], "groups": [g for _code, g in ITEMS]},
     )
 
@@ -177,22 +184,25 @@ def _manual_answers(questionnaire: ProfileQuestionnaire, size: ProfileQuestion) 
         bound += share
         pick.append(f"WHEN {base.h(81, 100, 'c.id')} < {bound} THEN {answer_id}")
     answer = f"(CASE {' '.join(pick)} ELSE {answers[-1][0]} END)"
+    c = {n: column(Contact, n, alias="c") for n in ("company", "type", "is_minor")}
+    x = {n: column(ContactProfileAnswer, n, alias="x") for n in ("contact", "question")}
     return base.insert_select(
         ContactProfileAnswer,
         {
             "contact_id": "x.id",
             "contact_company_id": "x.company_id",
             "answer_id": "a.id",
-            "question_id": "a.question_id",
+            "question_id": column(ProfileAnswer, "question", alias="a"),
             "questionnaire_priority": "%(qpriority)s",
-            "answer_priority": "a.priority",
+            "answer_priority": column(ProfileAnswer, "priority", alias="a"),
             "last_updated_on": "current_date",
         },
-        f"FROM (SELECT c.id, c.company_id, {answer} AS answer_id FROM contacts_contact c "  # noqa: S608
-        "WHERE c.type = 'company' AND NOT c.is_minor "
+        f"FROM (SELECT c.id, {c['company']} AS company_id, {answer} AS answer_id "  # noqa: S608
+        f"FROM {table(Contact)} c "
+        f"WHERE {c['type']} = 'company' AND NOT {c['is_minor']} "
         f"AND {base.h(80, 100, 'c.id')} < {MANUAL_PERCENT} "
-        "AND NOT EXISTS (SELECT 1 FROM contacts_contactprofileanswer x "
-        "WHERE x.contact_id = c.id AND x.question_id = %(question)s)) AS x "
-        "JOIN contacts_profileanswer a ON a.id = x.answer_id",
+        f"AND NOT EXISTS (SELECT 1 FROM {table(ContactProfileAnswer)} x "
+        f"WHERE {x['contact']} = c.id AND {x['question']} = %(question)s)) AS x "
+        f"JOIN {table(ProfileAnswer)} a ON a.id = x.answer_id",
         {"question": size.pk, "qpriority": questionnaire.priority},
     )

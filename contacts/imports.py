@@ -55,6 +55,7 @@ from setup.services import number_assign, number_series_issue
 from .dedupe import contact_duplicate_strings_rebuild
 from .links import contact_business_relation_summary_recompute
 from .models import Contact, ContactBusinessRelation, PickupStatus
+from .names import name_split  # the one CON-10 split (contacts/names.py), re-exported
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 IMPORT_BATCH_SIZE = 2000  # rows per task message and per bulk_create (~2 s of work)
@@ -412,18 +413,6 @@ class PreparedRow:
     @property
     def is_valid(self) -> bool:
         return not self.errors
-
-
-def name_split(name: str) -> tuple[str, str, str]:
-    """CON-10: first name(s) / middle name / surname."""
-    parts = [p for p in (name or "").split(" ") if p]
-    if not parts:
-        return "", "", ""
-    if len(parts) == 1:
-        return parts[0], "", ""
-    if len(parts) == 2:
-        return parts[0], "", parts[1]
-    return " ".join(parts[:-2]), parts[-2], parts[-1]
 
 
 def _lookups(rows: list[dict]) -> dict:

@@ -1,22 +1,25 @@
-# ruff: noqa: S608 -- SQL is assembled from module constants; every value is a bound parameter.
+# ruff: noqa: S608 -- identifiers come from crm.sql (the models' _meta), fragments from module
+# constants; every value is a bound parameter.
 """Profiles and classification (SPEC 9): services and selectors of the profile area.
 
 Writes go through the ``profile_*``/``contact_profile_*`` services; the classification job
 (PRF-10/11/12) is set-based: one ``INSERT … SELECT`` per question computes every eligible
 contact's value with SQL aggregates and assigns answers with window functions.
 
-Interactions and opportunity entries live in apps above contacts (STYLE §2). The job reads
-their tables by name through the app registry (``apps.get_model``), never by import: a
-contact field evaluates to 0 while the area is not installed.
+Interactions and opportunity entries live in apps above contacts (STYLE §2), so contacts never
+names their tables: each of those apps registers a ``ContactValueSource`` (its own SQL, built
+from its models through ``crm.sql``) from its ``AppConfig.ready()``. A contact field with no
+registered source evaluates to 0.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Prefetch, QuerySet
@@ -34,6 +37,7 @@ from crm.services import (
     bulk_job_start,
     model_update,
 )
+from crm.sql import column, columns, table
 from setup.dateformula import apply_date_formula, validate_date_formula
 from setup.models import ContactType
 
@@ -48,6 +52,7 @@ from .models import (
     ProfileQuestionnaire,
     QuestionnaireContactType,
     RatingPoint,
+    SalesHistoryLine,
     SortingMethod,
 )
 
@@ -489,10 +494,12 @@ def contact_profile_answers_set(
 
 def _in_range_sql(score: str) -> str:
     """PRF-11 ``in_range``; an answer with both bounds 0 never matches."""
+    low = column(ProfileAnswer, "from_value", alias="a")
+    high = column(ProfileAnswer, "to_value", alias="a")
     return (
-        f"((a.from_value <> 0 AND a.to_value <> 0 AND {score} BETWEEN a.from_value AND a.to_value)"
-        f" OR (a.from_value <> 0 AND a.to_value = 0 AND {score} >= a.from_value)"
-        f" OR (a.from_value = 0 AND a.to_value <> 0 AND {score} <= a.to_value))"
+        f"(({low} <> 0 AND {high} <> 0 AND {score} BETWEEN {low} AND {high})"
+        f" OR ({low} <> 0 AND {high} = 0 AND {score} >= {low})"
+        f" OR ({low} = 0 AND {high} <> 0 AND {score} <= {high}))"
     )
 
 
@@ -516,20 +523,25 @@ def _score_sql(question: ProfileQuestion) -> str:
 
 def _eligible_sql(questionnaire: ProfileQuestionnaire) -> tuple[str, dict]:
     """PRF-5 and CON-53 as a CTE body: ``(id, type, company_id)`` of eligible contacts."""
-    where = ["NOT c.is_minor"]
-    params: dict = {}
+    c = {name: column(Contact, name, alias="c") for name in ("id", "type", "company", "is_minor")}
+    where = [f"NOT {c['is_minor']}"]
+    params: dict = {"company_type": ContactType.COMPANY, "person_type": ContactType.PERSON}
     if questionnaire.contact_type == QuestionnaireContactType.COMPANIES:
-        where.append("c.type = 'company'")
+        where.append(f"{c['type']} = %(company_type)s")
     elif questionnaire.contact_type == QuestionnaireContactType.PEOPLE:
-        where.append("c.type = 'person'")
+        where.append(f"{c['type']} = %(person_type)s")
     if questionnaire.business_relation_id:
         where.append(
-            "EXISTS (SELECT 1 FROM contacts_contactbusinessrelation r "
-            "WHERE r.contact_id = COALESCE(c.company_id, c.id) "
-            "AND r.business_relation_id = %(relation)s)"
+            f"EXISTS (SELECT 1 FROM {table(ContactBusinessRelation)} r "
+            f"WHERE {column(ContactBusinessRelation, 'contact', alias='r')}"
+            f" = COALESCE({c['company']}, {c['id']}) "
+            f"AND {column(ContactBusinessRelation, 'business_relation', alias='r')} = %(relation)s)"
         )
         params["relation"] = questionnaire.business_relation_id
-    sql = f"SELECT c.id, c.type, c.company_id FROM contacts_contact c WHERE {' AND '.join(where)}"
+    sql = (
+        f"SELECT {c['id']} AS id, {c['type']} AS type, {c['company']} AS company_id"
+        f" FROM {table(Contact)} c WHERE {' AND '.join(where)}"
+    )
     return sql, params
 
 
@@ -537,31 +549,60 @@ def _party_values_sql(question: ProfileQuestion, *, kind: str, expr: str) -> tup
     """Customer/vendor fields (PRF-10) per linked company, as ``vals(contact_id, value)``."""
     questionnaire = question.questionnaire
     relation = ""
-    params: dict = {"link": "customer" if kind == "sale" else "vendor", "kind": kind}
+    params: dict = {
+        "link": "customer" if kind == "sale" else "vendor",
+        "kind": kind,
+        "company_type": ContactType.COMPANY,
+    }
+    c = {n: column(Contact, n, alias="c") for n in ("id", "type", "is_minor")}
+    r = {
+        n: column(ContactBusinessRelation, n, alias="r2") for n in ("contact", "business_relation")
+    }
     if questionnaire.business_relation_id:
         relation = (
-            " AND EXISTS (SELECT 1 FROM contacts_contactbusinessrelation r2"
-            " WHERE r2.contact_id = c.id AND r2.business_relation_id = %(relation)s)"
+            f" AND EXISTS (SELECT 1 FROM {table(ContactBusinessRelation)} r2"
+            f" WHERE {r['contact']} = {c['id']} AND {r['business_relation']} = %(relation)s)"
         )
         params["relation"] = questionnaire.business_relation_id
+    br = {
+        n: column(ContactBusinessRelation, n, alias="br")
+        for n in ("contact", "link_type", "external_number")
+    }
+    line = {
+        n: column(SalesHistoryLine, n, alias="l")
+        for n in (
+            "document_number",
+            "amount",
+            "cost_amount",
+            "discount_amount",
+            "due_date",
+            "paid_on",
+            "link_type",
+            "external_number",
+            "entry_kind",
+            "posting_date",
+        )
+    }
     sql = f"""
         comp AS (
-            SELECT c.id AS contact_id, br.external_number AS ext
-            FROM contacts_contact c
-            JOIN contacts_contactbusinessrelation br
-              ON br.contact_id = c.id AND br.link_type = %(link)s
-            WHERE c.type = 'company' AND NOT c.is_minor{relation}
+            SELECT {c["id"]} AS contact_id, {br["external_number"]} AS ext
+            FROM {table(Contact)} c
+            JOIN {table(ContactBusinessRelation)} br
+              ON {br["contact"]} = {c["id"]} AND {br["link_type"]} = %(link)s
+            WHERE {c["type"]} = %(company_type)s AND NOT {c["is_minor"]}{relation}
         ),
         docs AS (
-            SELECT comp.contact_id, l.document_number,
-                   SUM(l.amount) AS amount, SUM(l.amount - l.cost_amount) AS profit,
-                   SUM(l.discount_amount) AS discount,
-                   MAX(l.due_date) AS due, MAX(l.paid_on) AS paid
+            SELECT comp.contact_id, {line["document_number"]} AS document_number,
+                   SUM({line["amount"]}) AS amount,
+                   SUM({line["amount"]} - {line["cost_amount"]}) AS profit,
+                   SUM({line["discount_amount"]}) AS discount,
+                   MAX({line["due_date"]}) AS due, MAX({line["paid_on"]}) AS paid
             FROM comp
-            JOIN contacts_saleshistoryline l
-              ON l.link_type = %(link)s AND l.external_number = comp.ext
-             AND l.entry_kind = %(kind)s AND l.posting_date BETWEEN %(start)s AND %(end)s
-            GROUP BY comp.contact_id, l.document_number
+            JOIN {table(SalesHistoryLine)} l
+              ON {line["link_type"]} = %(link)s AND {line["external_number"]} = comp.ext
+             AND {line["entry_kind"]} = %(kind)s
+             AND {line["posting_date"]} BETWEEN %(start)s AND %(end)s
+            GROUP BY comp.contact_id, {line["document_number"]}
         ),
         per AS (
             SELECT contact_id, SUM(amount) AS sales, SUM(profit) AS profit,
@@ -578,68 +619,85 @@ def _party_values_sql(question: ProfileQuestion, *, kind: str, expr: str) -> tup
     return sql, params
 
 
-def _table(label: str) -> str | None:
-    try:
-        return apps.get_model(label)._meta.db_table
-    except LookupError:
-        return None
+@dataclass(frozen=True)
+class ContactValueSource:
+    """PRF-10 contact fields computed from another area's rows (interactions, opportunities).
+
+    Contacts cannot import the higher apps (STYLE §2), so the app that owns the rows
+    registers a source from its ``AppConfig.ready()`` and builds its SQL from its own models
+    (``crm.sql``). ``aggregates(scope)`` returns ``SELECT <key> AS key, <aggregates> …
+    GROUP BY <key>`` where the key is the row's company contact (``scope == "company"``) or
+    its contact (``"person"``), filtered on ``%(start)s``/``%(end)s``; ``expressions`` maps each
+    ``ContactClassField`` it serves to an expression over those aggregates, ``{a}`` standing
+    for the aggregate row (``%(years)s`` is the period length in years).
+    """
+
+    aggregates: Callable[[str], str]
+    expressions: dict[str, str]
+
+
+_VALUE_SOURCES: dict[str, ContactValueSource] = {}
+
+
+def register_contact_value_source(source: ContactValueSource) -> None:
+    for field in source.expressions:
+        _VALUE_SOURCES[field] = source
+
+
+def contact_value_source(field: str) -> ContactValueSource | None:
+    """The registered source of a contact class field (None: its area is not installed)."""
+    return _VALUE_SOURCES.get(field)
 
 
 def _contact_values_sql(question: ProfileQuestion) -> tuple[str, dict]:
     """Contact fields (PRF-10) per eligible contact in contact scope (SPEC 10.1)."""
     eligible, params = _eligible_sql(question.questionnaire)
-    field = question.contact_field
-    if field == ContactClassField.OPPORTUNITY_WON_PERCENT:
-        table = _table("opportunities.OpportunityEntry")
-        source = (
-            f"SELECT {{key}} AS key, COUNT(*) FILTER (WHERE action_taken = 'won') AS won,"
-            f" COUNT(*) AS closed FROM {table}"
-            " WHERE is_active AND action_taken IN ('won', 'lost')"
-            " AND estimated_close_date BETWEEN %(start)s AND %(end)s GROUP BY {key}"
-        )
-        expr = "100.0 * {a}.won / NULLIF({a}.closed, 0)"
-    else:
-        table = _table("interactions.InteractionLogEntry")
-        source = (
-            f"SELECT {{key}} AS key, COUNT(*) AS n, SUM(cost) AS cost,"
-            f" SUM(duration_min) AS duration FROM {table}"
-            " WHERE NOT is_canceled AND NOT is_postponed"
-            " AND date BETWEEN %(start)s AND %(end)s GROUP BY {key}"
-        )
-        expr = {
-            ContactClassField.INTERACTION_QUANTITY: "{a}.n",
-            ContactClassField.INTERACTION_FREQUENCY: "{a}.n / %(years)s",
-            ContactClassField.AVG_INTERACTION_COST: "{a}.cost / NULLIF({a}.n, 0)",
-            ContactClassField.AVG_INTERACTION_DURATION: "{a}.duration / NULLIF({a}.n, 0)",
-        }[field]
-    if table is None:
+    source = contact_value_source(question.contact_field)
+    if source is None:
         zero = "SELECT id AS contact_id, 0::numeric AS value FROM elig"
         return f"elig AS ({eligible}), vals AS ({zero})", params
+    expr = source.expressions[question.contact_field]
     sql = f"""
         elig AS ({eligible}),
-        by_company AS ({source.format(key="contact_company_id")}),
-        by_person AS ({source.format(key="contact_id")}),
+        by_company AS ({source.aggregates("company")}),
+        by_person AS ({source.aggregates("person")}),
         vals AS (
             SELECT e.id AS contact_id,
-                   COALESCE(CASE WHEN e.type = 'company' THEN {expr.format(a="bc")}
+                   COALESCE(CASE WHEN e.type = %(company_type)s THEN {expr.format(a="bc")}
                                  ELSE {expr.format(a="bp")} END, 0)::numeric AS value
             FROM elig e
-            LEFT JOIN by_company bc ON e.type = 'company' AND bc.key = e.id
-            LEFT JOIN by_person bp ON e.type <> 'company' AND bp.key = e.id
+            LEFT JOIN by_company bc ON e.type = %(company_type)s AND bc.key = e.id
+            LEFT JOIN by_person bp ON e.type <> %(company_type)s AND bp.key = e.id
         )"""
     return sql, params
 
 
-INSERT_SQL = """
-    INSERT INTO contacts_contactprofileanswer
-        (created_at, updated_at, contact_id, contact_company_id, answer_id, question_id,
-         questionnaire_priority, answer_priority, last_updated_on, answered_percent)
-    SELECT now(), now(), c.id, c.company_id, a.id, a.question_id,
-           %(qpriority)s, a.priority, {last_updated}, {answered}
+def _insert_sql(*, last_updated: str, answered: str, in_range: str, contact_join: str) -> str:
+    """``INSERT … SELECT`` of the answers whose range holds each ``scored`` contact's score."""
+    cpa = columns(
+        ContactProfileAnswer,
+        "created_at",
+        "updated_at",
+        "contact",
+        "contact_company",
+        "answer",
+        "question",
+        "questionnaire_priority",
+        "answer_priority",
+        "last_updated_on",
+        "answered_percent",
+    )
+    a = {n: column(ProfileAnswer, n, alias="a") for n in ("id", "question", "priority")}
+    c = {n: column(Contact, n, alias="c") for n in ("id", "company")}
+    unique = columns(ContactProfileAnswer, "contact", "answer")
+    return f"""
+    INSERT INTO {table(ContactProfileAnswer)} ({cpa})
+    SELECT now(), now(), {c["id"]}, {c["company"]}, {a["id"]}, {a["question"]},
+           %(qpriority)s, {a["priority"]}, {last_updated}, {answered}
     FROM scored s
-    JOIN contacts_profileanswer a ON a.question_id = %(question)s AND {in_range}
-    JOIN contacts_contact c ON {contact_join}
-    ON CONFLICT (contact_id, answer_id) DO NOTHING
+    JOIN {table(ProfileAnswer)} a ON {a["question"]} = %(question)s AND {in_range}
+    JOIN {table(Contact)} c ON {contact_join}
+    ON CONFLICT ({unique}) DO NOTHING
 """
 
 
@@ -669,19 +727,25 @@ def _question_classify(*, question: ProfileQuestion, run_date: dt.date) -> int:
         expr = fields[question.customer_field or question.vendor_field]
         ctes, extra = _party_values_sql(question, kind=kind, expr=expr)
         # PRF-11: the company, and its persons unless the questionnaire is for companies.
+        c = {n: column(Contact, n, alias="c") for n in ("id", "company", "type", "is_minor")}
         targets = []
         if questionnaire.contact_type != QuestionnaireContactType.PEOPLE:
-            targets.append("c.id = s.contact_id")
+            targets.append(f"{c['id']} = s.contact_id")
         if questionnaire.contact_type != QuestionnaireContactType.COMPANIES:
-            targets.append("(c.company_id = s.contact_id AND c.type = 'person' AND NOT c.is_minor)")
+            targets.append(
+                f"({c['company']} = s.contact_id AND {c['type']} = %(person_type)s"
+                f" AND NOT {c['is_minor']})"
+            )
         contact_join = "(" + " OR ".join(targets) + ")"
+        extra_person = {"person_type": ContactType.PERSON}
     else:
         ctes, extra = _contact_values_sql(question)
-        contact_join = "c.id = s.contact_id"
-    params.update(extra)
+        contact_join = f"{column(Contact, 'id', alias='c')} = s.contact_id"
+        extra_person = {}
+    params.update(extra, **extra_person)
     score = _score_sql(question)
     sql = f"WITH {ctes}, scored AS (SELECT contact_id, {score} AS score FROM vals) " + (
-        INSERT_SQL.format(
+        _insert_sql(
             last_updated="%(today)s",
             answered="0",
             in_range=_in_range_sql("s.score"),
@@ -722,23 +786,33 @@ def _rating_order(questions: list[ProfileQuestion]) -> list[ProfileQuestion]:
     return ordered
 
 
-RATING_SQL = """
+def _rating_sql(*, eligible: str, contact_filter: str, score: str) -> str:
+    """PRF-12: the points of each eligible contact's answers feeding one rating question."""
+    rp = {n: column(RatingPoint, n, alias="rp") for n in ("answer", "points", "rating_question")}
+    a = {n: column(ProfileAnswer, n, alias="a") for n in ("id", "question")}
+    cpa = {
+        n: column(ContactProfileAnswer, n, alias="cpa")
+        for n in ("contact", "answer", "last_updated_on")
+    }
+    contact_filter = contact_filter.format(contact=cpa["contact"])
+    return f"""
     WITH elig AS ({eligible}),
     src AS (
-        SELECT rp.answer_id, rp.points, a.question_id AS source_question
-        FROM contacts_ratingpoint rp JOIN contacts_profileanswer a ON a.id = rp.answer_id
-        WHERE rp.rating_question_id = %(question)s
+        SELECT {rp["answer"]} AS answer_id, {rp["points"]} AS points,
+               {a["question"]} AS source_question
+        FROM {table(RatingPoint)} rp JOIN {table(ProfileAnswer)} a ON {a["id"]} = {rp["answer"]}
+        WHERE {rp["rating_question"]} = %(question)s
     ),
     per AS (
-        SELECT cpa.contact_id, SUM(src.points) AS points,
+        SELECT {cpa["contact"]} AS contact_id, SUM(src.points) AS points,
                100.0 * COUNT(DISTINCT src.source_question)
                    / (SELECT COUNT(DISTINCT source_question) FROM src) AS answered,
-               MIN(cpa.last_updated_on) AS last_updated
-        FROM contacts_contactprofileanswer cpa
-        JOIN src ON src.answer_id = cpa.answer_id
-        JOIN elig e ON e.id = cpa.contact_id
+               MIN({cpa["last_updated_on"]}) AS last_updated
+        FROM {table(ContactProfileAnswer)} cpa
+        JOIN src ON src.answer_id = {cpa["answer"]}
+        JOIN elig e ON e.id = {cpa["contact"]}
         WHERE {contact_filter}
-        GROUP BY cpa.contact_id
+        GROUP BY {cpa["contact"]}
     ),
     vals AS (
         SELECT contact_id, points::numeric AS value, answered, last_updated
@@ -758,14 +832,14 @@ def _rating_classify(*, question: ProfileQuestion, contact_ids: list[int] | None
         min_answered=question.min_answered_percent,
         contact_ids=contact_ids or [],
     )
-    contact_filter = "cpa.contact_id = ANY(%(contact_ids)s)" if contact_ids is not None else "TRUE"
-    sql = RATING_SQL.format(
+    contact_filter = "{contact} = ANY(%(contact_ids)s)" if contact_ids is not None else "TRUE"
+    sql = _rating_sql(
         eligible=eligible, contact_filter=contact_filter, score=_score_sql(question)
-    ) + INSERT_SQL.format(
+    ) + _insert_sql(
         last_updated="s.last_updated",
         answered="s.answered",
         in_range=_in_range_sql("s.score"),
-        contact_join="c.id = s.contact_id",
+        contact_join=f"{column(Contact, 'id', alias='c')} = s.contact_id",
     )
     existing = ContactProfileAnswer.objects.filter(question=question)
     if contact_ids is not None:

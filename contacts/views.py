@@ -392,12 +392,9 @@ class ContactSectionView(PermissionRequiredMixin, View):
             return form_class(data, prefix=self.kwargs["section"], user=self.request.user)
         return form_class(data, prefix=self.kwargs["section"])
 
-    def _render(self, form):
+    def _render(self, form, errors=()):
         name = self.kwargs["section"]
-        read_only = self.contact.type == ContactType.PERSON and name in {
-            "industry-groups",
-            "business-relations",
-        }
+        writable = services.contact_section_is_writable(contact=self.contact, section=name)
         rows = contact_section_rows(
             contact=self.contact, section="alt-addresses" if name == "date-ranges" else name
         )
@@ -411,7 +408,8 @@ class ContactSectionView(PermissionRequiredMixin, View):
                 "section": name,
                 "title": self.section["title"],
                 "rows": rows,
-                "form": None if read_only else form,
+                "form": form if writable else None,
+                "errors": errors,  # a refused remove
                 "can_change": self.request.user.has_perm("contacts.change_contact"),
             },
         )
@@ -428,6 +426,8 @@ class ContactSectionView(PermissionRequiredMixin, View):
                 self.section["remove"](contact=self.contact, pk=int(remove))
             except ValueError as exc:
                 raise Http404 from exc
+            except ValidationError as exc:  # e.g. a person's company rows (CON-40)
+                return self._render(self._form(), errors=exc.messages)
             return self._render(self._form())
         form = self._form(request.POST)
         if form.is_valid():

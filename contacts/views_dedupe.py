@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -120,12 +121,10 @@ class DuplicateMergeView(PermissionRequiredMixin, View):
                     action=request.POST.get("resolution", ""),
                     new_value=request.POST.get("new_value", ""),
                 )
-            except (ApplicationError, Exception) as exc:
-                messages.error(
-                    request,
-                    getattr(exc, "message", None)
-                    or "; ".join(getattr(exc, "messages", [str(exc)])),
-                )
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            except ValidationError as exc:  # the renamed row fails full_clean
+                messages.error(request, "; ".join(exc.messages))
             return redirect(f"{reverse('contacts:duplicate-merge', args=[pk])}?keep={keep}")
         preview = contact_merge_preview(kept=kept, duplicate=duplicate)
         form = MergeForm(request.POST, differences=preview.differences)

@@ -15,6 +15,10 @@ class OpportunitiesConfig(AppConfig):
         business_link_created.connect(quotes_on_customer_link, dispatch_uid="opp_quotes_link")
         self._register_contact_references()
 
+        from .profile_sources import register as register_profile_sources
+
+        register_profile_sources()  # PRF-10 opportunities won % (contacts cannot import us)
+
     @staticmethod
     def _register_contact_references() -> None:
         """CON-26/30/35/37/38 for opportunities, their entries, tasks and local quotes."""

@@ -376,3 +376,46 @@ def test_rebuild_matches_full_self_join(dup_setup):
     }
     assert got == expected
     assert expected
+
+
+def _resolve(client, pair, **data):
+    return client.post(
+        reverse("contacts:duplicate-merge", args=[pair.pk]),
+        {"keep": "contact", "action": "resolve", **data},
+        follow=True,
+    )
+
+
+def test_clash_resolve_domain_error_is_a_translated_message(dup_setup, client, merger):
+    """A refused resolution (ApplicationError) is a flash message in the user's language."""
+    kept, dup = company(**TEN), company(**TEN)
+    contact_duplicate_strings_rebuild(contact_ids=[kept.pk, dup.pk])
+    client.force_login(merger)
+    client.cookies["django_language"] = "fr"
+    response = _resolve(client, _pair(kept, dup), key=f"contacts.contactmailinggroup:{dup.pk}")
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "Cette ligne n'appartient pas au contact en double."
+    ]
+    response = _resolve(client, _pair(kept, dup), key="contacts.contactmailinggroup:x")
+    assert [str(m) for m in response.context["messages"]] == [
+        "Ligne inconnue contacts.contactmailinggroup:x."
+    ]
+
+
+def test_clash_resolve_does_not_swallow_a_bug(dup_setup, client, merger, monkeypatch):
+    """A non-domain exception in the service is a server error, not a flash message."""
+    kept, dup = company(**TEN), company(**TEN)
+    contact_duplicate_strings_rebuild(contact_ids=[kept.pk, dup.pk])
+
+    def broken(**kwargs):
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setattr("contacts.views_dedupe.contact_merge_clash_resolve", broken)
+    client.force_login(merger)
+    with pytest.raises(ZeroDivisionError):
+        _resolve(client, _pair(kept, dup), key="contacts.contactmailinggroup:1")
+    client.raise_request_exception = False
+    assert (
+        _resolve(client, _pair(kept, dup), key="contacts.contactmailinggroup:1").status_code == 500
+    )

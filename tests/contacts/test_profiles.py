@@ -12,6 +12,7 @@ from contacts.profiles import (
     contact_classification_update,
     contact_profile_answer_add,
     contact_profile_answer_remove,
+    contact_value_source,
     profile_question_create,
     questionnaire_test,
 )
@@ -278,6 +279,46 @@ def test_contact_field_interaction_quantity_uses_company_scope():
     assert answers_of(quiet, question) == []
 
 
+def test_contact_field_opportunity_won_percent_uses_company_scope():
+    """PRF-10: opportunities won % = won / (won + lost) active entries closing in the period;
+    the figure comes from the source opportunities registers (contacts cannot import it)."""
+    from opportunities.models import OpportunityEntry
+    from opportunities.profile_sources import OPPORTUNITY_VALUES
+    from tests.factories.opportunities import OpportunityFactory
+
+    assert contact_value_source("opportunity_won_percent") is OPPORTUNITY_VALUES
+    questionnaire = ProfileQuestionnaireFactory(contact_type="companies")
+    question = automatic(questionnaire, contact_field="opportunity_won_percent")
+    ProfileAnswerFactory(question=question, text="Winner", from_value=60)
+    ProfileAnswerFactory(question=question, text="Loser", from_value=Decimal("0.01"), to_value=59)
+    winner, loser = CompanyFactory(), CompanyFactory()
+
+    def entry(company, action, closes=dt.date(2025, 5, 1)):
+        opportunity = OpportunityFactory(contact=company)
+        OpportunityEntry.objects.create(
+            opportunity=opportunity,
+            sales_cycle=opportunity.sales_cycle,
+            stage=1,
+            contact=company,
+            contact_company=company,
+            salesperson=opportunity.salesperson,
+            date_of_change=closes,
+            action_taken=action,
+            estimated_close_date=closes,
+        )
+
+    for action in ("won", "won", "lost"):
+        entry(winner, action)
+    entry(winner, "lost", closes=dt.date(2020, 1, 1))  # outside the period
+    entry(winner, "next")  # still open: not counted
+    entry(loser, "won")
+    entry(loser, "lost")
+    entry(loser, "lost")
+    run_job(questionnaire)
+    assert answers_of(winner, question) == ["Winner"]  # 2 of 3 = 66.7 %
+    assert answers_of(loser, question) == ["Loser"]  # 1 of 3
+
+
 # -- ratings -------------------------------------------------------------------------------------
 
 
@@ -389,3 +430,17 @@ def test_questionnaire_test_lists_setup_problems():
     problems = [p["problem"] for p in questionnaire_test(questionnaire=questionnaire)]
     assert "The question has no answers." in problems
     assert any("overlap" in p for p in problems)
+
+
+def test_classification_sql_names_no_higher_app():
+    """STYLE §2: contacts' classification SQL knows no table of a higher app; interactions and
+    opportunities register their figures (PRF-10) instead."""
+    import inspect
+
+    from contacts import profiles
+
+    source = inspect.getsource(profiles)
+    for app in ("interactions", "opportunities", "segments", "campaigns"):
+        assert f"{app}_" not in source and f'"{app}.' not in source
+    assert "apps.get_model" not in source
+    assert contact_value_source("interaction_quantity") is not None

@@ -3,7 +3,6 @@ for big ones, with the same UPDATE and the captured previous values."""
 
 import pytest
 
-from contacts import services
 from contacts.models import Contact
 from contacts.services import contact_create, contact_person_ripple, contact_update
 from contacts.tasks import contact_person_ripple_task
@@ -37,7 +36,7 @@ def test_c17_big_company_ripples_in_a_job_on_commit(
     mksetup, monkeypatch, django_capture_on_commit_callbacks
 ):
     """C-17: above the threshold the ripple is a task started on commit (eager here)."""
-    monkeypatch.setattr(services, "RIPPLE_INLINE_MAX_PERSONS", 2)
+    monkeypatch.setattr("contacts.services.company.RIPPLE_INLINE_MAX_PERSONS", 2)
     company = _company(phone="111", name="Big Co")
     followers = [_person(company=company) for _ in range(3)]
     own = _person(company=company, phone="999")
@@ -82,7 +81,7 @@ def test_c17_ripple_job_is_idempotent(mksetup, monkeypatch):
 @pytest.mark.parametrize("persons", [1, 3])
 def test_c17_threshold_counts_persons_only(mksetup, monkeypatch, persons):
     """The threshold is a module constant: 2 persons stay inline, 3 go to the job."""
-    monkeypatch.setattr(services, "RIPPLE_INLINE_MAX_PERSONS", 2)
+    monkeypatch.setattr("contacts.services.company.RIPPLE_INLINE_MAX_PERSONS", 2)
     queued = []
     monkeypatch.setattr(
         contact_person_ripple_task, "delay_on_commit", lambda *args: queued.append(args)

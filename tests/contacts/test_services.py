@@ -32,15 +32,20 @@ from contacts.services import (
     contact_alt_address_date_range_create,
     contact_alt_address_delete,
     contact_business_relation_add,
+    contact_business_relation_remove,
     contact_change_type,
     contact_comment_add,
     contact_create,
     contact_delete,
     contact_industry_group_add,
+    contact_industry_group_remove,
     contact_job_responsibility_add,
+    contact_job_responsibility_remove,
     contact_mailing_group_add,
+    contact_section_is_writable,
     contact_update,
     contact_web_source_add,
+    contact_web_source_remove,
     name_split,
 )
 from setup.models import NumberSeriesRelationship
@@ -541,6 +546,37 @@ def test_c30_field_restrictions_by_type(mksetup):
     contact_mailing_group_add(contact=company, mailing_group=group)
     with pytest.raises(ValidationError, match="already assigned"):
         contact_mailing_group_add(contact=company, mailing_group=group)
+
+
+def test_c31_person_cannot_remove_its_companys_rows(mksetup):
+    """C-31: a person's industry groups and business relations are its company's, read-only
+    (CON-40): the remove services refuse on a person and leave the company's rows alone."""
+    company = _company()
+    person = _person(company=company)
+    group = ContactIndustryGroupFactory(contact=company)
+    relation = contact_business_relation_add(
+        contact=company, business_relation=BusinessRelationFactory()
+    )
+    source = contact_web_source_add(contact=company, web_source=WebSourceFactory())
+    Contact.objects.filter(pk=person.pk).update(
+        last_modified_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    )
+    with pytest.raises(ValidationError, match="Only companies"):
+        contact_industry_group_remove(contact=person, pk=group.pk)
+    with pytest.raises(ValidationError, match="Only companies"):
+        contact_business_relation_remove(contact=person, pk=relation.pk)
+    with pytest.raises(ValidationError, match="Only companies"):
+        contact_web_source_remove(contact=person, pk=source.pk)
+    with pytest.raises(ValidationError, match="Only persons"):
+        contact_job_responsibility_remove(contact=company, pk=0)
+    assert ContactIndustryGroup.objects.filter(pk=group.pk).exists()
+    person.refresh_from_db()
+    assert person.last_modified_at.year == 2020  # nothing changed, CON-15 not touched
+    assert not contact_section_is_writable(contact=person, section="industry-groups")
+    assert not contact_section_is_writable(contact=person, section="business-relations")
+    assert contact_section_is_writable(contact=person, section="mailing-groups")
+    assert contact_section_is_writable(contact=company, section="industry-groups")
+    assert not contact_section_is_writable(contact=company, section="job-responsibilities")
 
 
 def test_c31_person_shows_company_counts(mksetup):

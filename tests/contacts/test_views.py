@@ -201,3 +201,18 @@ def test_section_post_needs_change_permission(client, make_user):
     url = reverse("contacts:contact-section", args=[company.pk, "mailing-groups"])
     assert client.get(url).status_code == 200
     assert client.post(url, {"remove": 1}).status_code == 403
+
+
+def test_person_company_sections_are_read_only(rep):
+    """CON-40 on the card: a person's industry groups are its company's; no form, and a forged
+    remove is refused with the service's message, the company's row kept."""
+    company = CompanyFactory()
+    person = PersonFactory(company=company, company_name=company.name)
+    row = ContactIndustryGroupFactory(contact=company)
+    url = reverse("contacts:contact-section", args=[person.pk, "industry-groups"])
+    body = rep.get(url).content.decode()
+    assert str(row.industry_group) in body and "<form" not in body
+    response = rep.post(url, {"remove": row.pk}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Only companies can have industry groups." in response.content.decode()
+    assert company.industry_groups.filter(pk=row.pk).exists()
