@@ -809,7 +809,7 @@ def _bulk_insert(rows: list[PreparedRow], *, objects: bool = True) -> list[Conta
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [Contact._meta.db_table, Contact._meta.pk.column, len(rows)],
+            [table(Contact), Contact._meta.pk.column, len(rows)],
         )
         ids = [pk for (pk,) in cursor.fetchall()]
     fields = _copy_fields()
@@ -989,7 +989,7 @@ def contact_import_statistics_refresh(*, created: int) -> bool:
     planned on statistics that predate a large import can take the wrong plan."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Contact._meta.db_table]
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table(Contact)]
         )
         (known,) = cursor.fetchone()
         if created <= 0 or (known >= 0 and created <= ANALYZE_SHARE * known):
