@@ -307,8 +307,9 @@ def contact_section_rows(*, contact: Contact, section: str) -> QuerySet:
 # From this offset on, a page skips rows as ids (index-only) and reads its rows by pk.
 DEFERRED_JOIN_OFFSET = 1000
 # A search with at most this many matches sorts them in memory instead of walking a sort
-# index (about the break-even of the two plans at a million contacts: sqrt(51 × 1M) ≈ 7,000).
-SEARCH_SORT_IN_MEMORY = 5000
+# index. The two plans break even near sqrt(page × contacts) matches (2,300 at 100,000, 7,000
+# at a million); below this bound the in-memory sort reads at most 2,000 rows.
+SEARCH_SORT_IN_MEMORY = 2000
 
 
 def keyset_sort_field(queryset: QuerySet) -> tuple[str, bool]:
