@@ -11,8 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django_htmx.http import HttpResponseStopPolling
 
-from contacts.imports import import_file_read, import_file_store
-from crm.exceptions import ApplicationError
+from contacts.import_flow import ImportConfirmStepView, ImportMappingStepView, ImportUploadStepView
 
 from .forms import (
     ApiUserTokenForm,
@@ -34,11 +33,6 @@ PREVIEW_ERRORS = 200
 IMPORT_PERMISSION = "api.import_sales_history"
 
 
-def _state(request) -> dict | None:
-    state = request.session.get(SESSION_KEY) or {}
-    return state if state.get("path") else None
-
-
 def _job_get(pk: int, user):
     try:
         return sales_history_import_job_get(pk=pk, user=user)
@@ -46,103 +40,55 @@ def _job_get(pk: int, user):
         raise Http404 from exc
 
 
-class SalesHistoryImportUploadView(PermissionRequiredMixin, View):
+class SalesHistoryImportStepMixin(PermissionRequiredMixin):
     permission_required = IMPORT_PERMISSION
+    session_key = SESSION_KEY
+    upload_url = "api:sales-history-import"
+    mapping_url = "api:sales-history-import-mapping"
+
+
+class SalesHistoryImportUploadView(SalesHistoryImportStepMixin, ImportUploadStepView):
     template_name = "api/sales_history_import_upload.html"
+    form_class = SalesHistoryUploadForm
 
-    def _render(self, request, form):
-        return render(
-            request,
-            self.template_name,
-            {
-                "form": form,
-                "jobs": sales_history_import_jobs(user=request.user),
-                "key_rule": IMPORT_KEY_RULE,
-            },
-        )
-
-    def get(self, request):
-        return self._render(request, SalesHistoryUploadForm())
-
-    def post(self, request):
-        form = SalesHistoryUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                stored = import_file_store(uploaded_file=form.cleaned_data["file"])
-            except ValidationError as exc:
-                for errors in getattr(exc, "error_dict", {"file": exc.error_list}).values():
-                    form.add_error("file", errors)
-            else:
-                request.session[SESSION_KEY] = {"path": stored}
-                return redirect("api:sales-history-import-mapping")
-        return self._render(request, form)
+    def upload_context(self, request, form, *, failed):
+        return {"jobs": sales_history_import_jobs(user=request.user), "key_rule": IMPORT_KEY_RULE}
 
 
-class SalesHistoryImportMappingView(PermissionRequiredMixin, View):
+class SalesHistoryImportMappingView(SalesHistoryImportStepMixin, ImportMappingStepView):
     """Column mapping; POST runs the dry run and shows the preview."""
 
-    permission_required = IMPORT_PERMISSION
     template_name = "api/sales_history_import_mapping.html"
+    preview_template_name = "api/sales_history_import_preview.html"
 
-    def _render(self, request, form, headers, rows):
-        return render(
-            request, self.template_name, {"form": form, "headers": headers, "sample": rows[:5]}
-        )
-
-    def get(self, request):
-        state = _state(request)
-        if state is None:
-            return redirect("api:sales-history-import")
-        headers, rows = import_file_read(path=state["path"])
-        form = SalesHistoryMappingForm(
+    def mapping_form(self, request, *, headers, state, data=None):
+        if data is not None:
+            return SalesHistoryMappingForm(data, headers=headers)
+        return SalesHistoryMappingForm(
             headers=headers, initial_mapping=state.get("mapping") or mapping_guess(headers)
         )
-        return self._render(request, form, headers, rows)
 
-    def post(self, request):
-        state = _state(request)
-        if state is None:
-            return redirect("api:sales-history-import")
-        headers, rows = import_file_read(path=state["path"])
-        form = SalesHistoryMappingForm(request.POST, headers=headers)
-        if not form.is_valid():
-            return self._render(request, form, headers, rows)
-        mapping = form.mapping()
-        request.session[SESSION_KEY] = {**state, "mapping": mapping}
-        preview = sales_history_import_preview(path=state["path"], mapping=mapping)
-        return render(
-            request,
-            "api/sales_history_import_preview.html",
-            {
-                "preview": preview,
-                "errors": preview.errors[:PREVIEW_ERRORS],
-                "form": SalesHistoryConfirmForm(),
-                "key_rule": IMPORT_KEY_RULE,
-            },
+    def preview_context(self, request, *, state):
+        preview = sales_history_import_preview(path=state["path"], mapping=state["mapping"])
+        return {
+            "preview": preview,
+            "errors": preview.errors[:PREVIEW_ERRORS],
+            "form": SalesHistoryConfirmForm(),
+            "key_rule": IMPORT_KEY_RULE,
+        }
+
+
+class SalesHistoryImportConfirmView(SalesHistoryImportStepMixin, ImportConfirmStepView):
+    form_class = SalesHistoryConfirmForm
+    job_url = "api:sales-history-import-job"
+
+    def start(self, request, *, state, skip_rejected):
+        return sales_history_import_start(
+            path=state["path"],
+            mapping=state["mapping"],
+            skip_rejected=skip_rejected,
+            user=request.user,
         )
-
-
-class SalesHistoryImportConfirmView(PermissionRequiredMixin, View):
-    permission_required = IMPORT_PERMISSION
-
-    def post(self, request):
-        state = _state(request)
-        if state is None or not state.get("mapping"):
-            return redirect("api:sales-history-import")
-        form = SalesHistoryConfirmForm(request.POST)
-        form.is_valid()
-        try:
-            job = sales_history_import_start(
-                path=state["path"],
-                mapping=state["mapping"],
-                skip_rejected=form.cleaned_data.get("skip_rejected", False),
-                user=request.user,
-            )
-        except (ApplicationError, ValidationError) as exc:
-            messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))
-            return redirect("api:sales-history-import-mapping")
-        request.session.pop(SESSION_KEY, None)
-        return redirect("api:sales-history-import-job", pk=job.pk)
 
 
 class SalesHistoryImportJobView(PermissionRequiredMixin, View):

@@ -109,6 +109,11 @@ class ContactsBench:
         some = Contact.objects.filter(type="person").exclude(email="").order_by("-pk").first()
         self.email_fragment = some.email.split("@")[0][-7:] if some else "info"
         self.phone_fragment = self.company.phone[-5:] if self.company else "12 34"
+        # A rare phone fragment written with other separators than the stored number
+        # ("+33 1 19 99 31" searched as "19.99.3"): served by the phone's digits.
+        self.rare_phone_fragment = (
+            self.company.phone[-8:-1].strip().replace(" ", ".") if self.company else "19.99.3"
+        )
         # Page 1000 of the filtered list at full size; the last full page of a small data set.
         listed = Contact.objects.filter(**self.list_filter()).count()
         page_size = getattr(_view("ContactListView"), "paginate_by", None) or 50
@@ -259,6 +264,11 @@ class ContactsBench:
             Operation(
                 f"search phone '{self.phone_fragment}'",
                 self.page("contacts:contact-list", params={"q": self.phone_fragment}),
+                PAGE_TARGET,
+            ),
+            Operation(
+                f"search rare phone '{self.rare_phone_fragment}'",
+                self.page("contacts:contact-list", params={"q": self.rare_phone_fragment}),
                 PAGE_TARGET,
             ),
             Operation(

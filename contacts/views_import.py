@@ -1,7 +1,6 @@
 """CSV and vCard import (upload → mapping → dry-run preview → confirm → job), business-system
 import, CSV and vCard export."""
 
-from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -16,6 +15,12 @@ from crm.selectors import bulk_jobs_visible
 from setup.models import ContactType
 
 from .forms_extra import ImportConfirmForm, ImportMappingForm, ImportUploadForm
+from .import_flow import (
+    ImportConfirmStepView,
+    ImportMappingStepView,
+    ImportUploadStepView,
+    upload_errors,
+)
 from .imports import (
     BS_COLUMNS,
     BS_JOB_KIND,
@@ -30,7 +35,6 @@ from .imports import (
     contact_vcard,
     contacts_csv_rows,
     contacts_vcard_stream,
-    import_file_read,
     import_file_store,
     mapping_guess,
 )
@@ -41,123 +45,72 @@ SESSION_KEY = "contact_import"
 PREVIEW_ROWS = 200
 
 
-def _upload_errors(form, exc: ValidationError) -> None:
-    by_field = exc.error_dict if hasattr(exc, "error_dict") else {"file": exc.error_list}
-    for name, errors in by_field.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
-class ContactImportUploadView(PermissionRequiredMixin, View):
-    permission_required = "contacts.add_contact"
-    template_name = "contacts/import_upload.html"
-
-    def get(self, request):
-        jobs = BulkJob.objects.filter(kind=CSV_JOB_KIND, started_by=request.user)[:5]
-        return render(
-            request,
-            self.template_name,
-            {"form": ImportUploadForm(), "jobs": jobs, "match_rule": MATCH_RULE},
-        )
-
-    def post(self, request):
-        form = ImportUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                path = import_file_store(uploaded_file=form.cleaned_data["file"])
-            except ValidationError as exc:
-                _upload_errors(form, exc)
-            else:
-                request.session[SESSION_KEY] = {"path": path}
-                return redirect("contacts:contact-import-mapping")
-        return render(
-            request, self.template_name, {"form": form, "jobs": [], "match_rule": MATCH_RULE}
-        )
-
-
 def _header_labels(path: str) -> dict:
     """A vCard file is read as columns named after import fields: show their labels."""
     return IMPORT_FIELDS if path.endswith(VCARD_TABLE_SUFFIX) else {}
 
 
-def _state(request):
-    state = request.session.get(SESSION_KEY) or {}
-    return state if state.get("path") else None
+class ContactImportStepMixin(PermissionRequiredMixin):
+    permission_required = "contacts.add_contact"
+    session_key = SESSION_KEY
+    upload_url = "contacts:contact-import"
+    mapping_url = "contacts:contact-import-mapping"
 
 
-class ContactImportMappingView(PermissionRequiredMixin, View):
+class ContactImportUploadView(ContactImportStepMixin, ImportUploadStepView):
+    template_name = "contacts/import_upload.html"
+    form_class = ImportUploadForm
+
+    def upload_context(self, request, form, *, failed):
+        jobs = [] if failed else BulkJob.objects.filter(kind=CSV_JOB_KIND, started_by=request.user)
+        return {"jobs": jobs[:5], "match_rule": MATCH_RULE}
+
+
+class ContactImportMappingView(ContactImportStepMixin, ImportMappingStepView):
     """Column mapping; POST runs the dry run and shows the preview."""
 
-    permission_required = "contacts.add_contact"
     template_name = "contacts/import_mapping.html"
+    preview_template_name = "contacts/import_preview.html"
 
-    def get(self, request):
-        state = _state(request)
-        if state is None:
-            return redirect("contacts:contact-import")
-        headers, rows = import_file_read(path=state["path"])
-        form = ImportMappingForm(
+    def mapping_form(self, request, *, headers, state, data=None):
+        labels = _header_labels(state["path"])
+        if data is not None:
+            return ImportMappingForm(data, headers=headers, header_labels=labels)
+        return ImportMappingForm(
             headers=headers,
-            header_labels=_header_labels(state["path"]),
+            header_labels=labels,
             initial_mapping=state.get("mapping") or mapping_guess(headers),
             initial={"default_type": state.get("default_type") or ContactType.COMPANY},
         )
-        return render(
-            request, self.template_name, {"form": form, "sample": rows[:5], "headers": headers}
-        )
 
-    def post(self, request):
-        state = _state(request)
-        if state is None:
-            return redirect("contacts:contact-import")
-        headers, rows = import_file_read(path=state["path"])
-        form = ImportMappingForm(
-            request.POST, headers=headers, header_labels=_header_labels(state["path"])
-        )
-        if not form.is_valid():
-            return render(
-                request, self.template_name, {"form": form, "sample": rows[:5], "headers": headers}
-            )
-        mapping = form.mapping()
-        default_type = form.cleaned_data["default_type"]
-        request.session[SESSION_KEY] = {**state, "mapping": mapping, "default_type": default_type}
+    def mapped_state(self, form):
+        return {"mapping": form.mapping(), "default_type": form.cleaned_data["default_type"]}
+
+    def preview_context(self, request, *, state):
         preview = contact_import_preview(
-            path=state["path"], mapping=mapping, default_type=default_type
+            path=state["path"], mapping=state["mapping"], default_type=state["default_type"]
         )
-        return render(
-            request,
-            "contacts/import_preview.html",
-            {
-                "preview": preview,
-                "rejected": preview.rejected[:PREVIEW_ROWS],
-                "warned": preview.warned[:PREVIEW_ROWS],
-                "form": ImportConfirmForm(),
-                "match_rule": MATCH_RULE,
-            },
+        return {
+            "preview": preview,
+            "rejected": preview.rejected[:PREVIEW_ROWS],
+            "warned": preview.warned[:PREVIEW_ROWS],
+            "form": ImportConfirmForm(),
+            "match_rule": MATCH_RULE,
+        }
+
+
+class ContactImportConfirmView(ContactImportStepMixin, ImportConfirmStepView):
+    form_class = ImportConfirmForm
+    job_url = "contacts:contact-import-job"
+
+    def start(self, request, *, state, skip_rejected):
+        return contact_import_csv_start(
+            path=state["path"],
+            mapping=state["mapping"],
+            skip_rejected=skip_rejected,
+            user=request.user,
+            default_type=state.get("default_type") or ContactType.COMPANY,
         )
-
-
-class ContactImportConfirmView(PermissionRequiredMixin, View):
-    permission_required = "contacts.add_contact"
-
-    def post(self, request):
-        state = _state(request)
-        if state is None or not state.get("mapping"):
-            return redirect("contacts:contact-import")
-        form = ImportConfirmForm(request.POST)
-        form.is_valid()
-        try:
-            job = contact_import_csv_start(
-                path=state["path"],
-                mapping=state["mapping"],
-                skip_rejected=form.cleaned_data.get("skip_rejected", False),
-                user=request.user,
-                default_type=state.get("default_type") or ContactType.COMPANY,
-            )
-        except (ApplicationError, ValidationError) as exc:
-            messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))
-            return redirect("contacts:contact-import-mapping")
-        request.session.pop(SESSION_KEY, None)
-        return redirect("contacts:contact-import-job", pk=job.pk)
 
 
 class ContactImportJobView(PermissionRequiredMixin, View):
@@ -192,7 +145,7 @@ class ContactImportBusinessSystemView(PermissionRequiredMixin, View):
                     records=business_system_records_read(path=path), user=request.user
                 )
             except ValidationError as exc:
-                _upload_errors(form, exc)
+                upload_errors(form, exc)
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:

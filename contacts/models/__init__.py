@@ -20,6 +20,8 @@ from .choices import (
     SalesHistoryLinkType,
 )
 from .contact import (
+    SEARCH_FIELDS,
+    SEARCH_SEPARATOR,
     CommentLine,
     Contact,
     ContactAltAddress,
@@ -60,6 +62,8 @@ __all__ = [
     "DEFAULT_DUPLICATE_SEARCH_FIELDS",
     "DUPLICATE_SEARCH_LENGTH_MAX",
     "DUPLICATE_SEARCH_LENGTH_MIN",
+    "SEARCH_FIELDS",
+    "SEARCH_SEPARATOR",
     "AnswerPriority",
     "BusinessRelationSummary",
     "ClassificationMethod",

@@ -4,7 +4,7 @@ deleted contact (CON-39)."""
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q, Value
+from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Concat, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +15,29 @@ from setup.models import ContactType, CorrespondenceType, LinkType
 
 from .choices import BusinessRelationSummary, CommentTargetKind, MasterSide, PickupStatus
 
+# The fragment search (contacts.selectors.contact_search) reads one column: the searched fields,
+# upper-cased and joined by a separator no search text holds, so a fragment matches inside one
+# field exactly as an ``icontains`` per field did.
+SEARCH_SEPARATOR = "\x1f"
+SEARCH_FIELDS = ("name", "company_name", "email", "phone", "city")
 
-def _trigram_index(field: str) -> GinIndex:
-    """GIN trigram index on ``UPPER(field)``: matches what ``icontains`` emits on PostgreSQL."""
-    return GinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=f"contact_{field}_trgm_idx")
+
+def _search_document():
+    parts = []
+    for name in SEARCH_FIELDS:
+        parts += [F(name), Value(SEARCH_SEPARATOR)]
+    return Upper(Concat(*parts[:-1], output_field=models.TextField()))
+
+
+def _phone_digits():
+    return Func(
+        F("phone"),
+        Value("[^0-9]+"),
+        Value(""),
+        Value("g"),
+        function="REGEXP_REPLACE",
+        output_field=models.TextField(),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,6 +175,13 @@ class Contact(TimeStampedModel):
     last_modified_at = models.DateTimeField(
         _("last date modified"), default=timezone.now, editable=False
     )
+    # Fragment search (generated, never written by the application).
+    search_document = models.GeneratedField(
+        expression=_search_document(), output_field=models.TextField(), db_persist=True
+    )
+    search_phone_digits = models.GeneratedField(
+        expression=_phone_digits(), output_field=models.TextField(), db_persist=True
+    )
 
     class Meta:
         verbose_name = _("contact")
@@ -211,11 +237,16 @@ class Contact(TimeStampedModel):
             ),
             # `company` and `salesperson` are indexed by their foreign keys, `number` by its
             # unique constraint.
-            _trigram_index("name"),
-            _trigram_index("company_name"),
-            _trigram_index("email"),
-            _trigram_index("phone"),
-            _trigram_index("city"),
+            # The fragment search: one trigram index on the search document, one on the
+            # phone's digits (contacts.selectors.contact_search).
+            GinIndex(
+                OpClass("search_document", name="gin_trgm_ops"),
+                name="contact_search_doc_trgm_idx",
+            ),
+            GinIndex(
+                OpClass("search_phone_digits", name="gin_trgm_ops"),
+                name="contact_phone_digits_trgm_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(number=""), name="contact_number_not_blank"),

@@ -34,8 +34,9 @@ def test_search_box_matches_fragments_of_five_columns():
     assert _filter(q="QUAGGA") == {by_email}
 
 
-def test_search_uses_the_trigram_indexes():
-    """The fragment search is served by the GIN trigram indexes (EXPLAIN, seqscan off)."""
+def test_search_uses_the_trigram_index():
+    """The fragment search is served by the search document's GIN trigram index (EXPLAIN,
+    seqscan off)."""
     CompanyFactory.create_batch(5)
     sql, params = contact_search(contact_list(user=None), "acme").query.sql_with_params()
     with connection.cursor() as cursor:
@@ -46,8 +47,7 @@ def test_search_uses_the_trigram_indexes():
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    for column in ("name", "company_name", "email", "phone", "city"):
-        assert f"contact_{column}_trgm_idx" in plan
+    assert "contact_search_doc_trgm_idx" in plan
 
 
 def test_type_filter():
