@@ -314,7 +314,7 @@ def insert_select(model: type[Model], columns: dict[str, str], tail: str, params
     """
     names, exprs = [], []
     for field in model._meta.concrete_fields:
-        if field.primary_key and field.attname not in columns:
+        if field.generated or (field.primary_key and field.attname not in columns):
             continue
         names.append(connection.ops.quote_name(field.column))
         if field.attname in columns:

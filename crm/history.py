@@ -22,7 +22,7 @@ def _tracked(instance: models.Model, fields: list[str] | None) -> list[models.Fi
     concrete = [
         f
         for f in instance._meta.concrete_fields
-        if f.name not in SKIPPED_FIELDS and not f.primary_key
+        if f.name not in SKIPPED_FIELDS and not f.primary_key and not f.generated
     ]
     if fields is None:
         return concrete

@@ -43,5 +43,5 @@ def concrete_columns(model: type[models.Model], *, exclude: tuple[str, ...] = ("
     return [
         field
         for field in model._meta.concrete_fields
-        if field.name not in exclude and field.attname not in exclude
+        if field.name not in exclude and field.attname not in exclude and not field.generated
     ]

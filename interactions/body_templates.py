@@ -157,7 +157,7 @@ def email_body_context(
     contact_values = {}
     if contact is not None:
         for field in contact._meta.concrete_fields:
-            if field.is_relation:
+            if field.is_relation or field.generated:
                 continue
             contact_values[field.attname] = getattr(contact, field.attname)
     return {

@@ -212,7 +212,11 @@ def contact_update(
     """
     setup = MarketingSetup.load()
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    old = {f.attname: getattr(contact, f.attname) for f in Contact._meta.concrete_fields}
+    old = {
+        f.attname: getattr(contact, f.attname)
+        for f in Contact._meta.concrete_fields
+        if not f.generated  # computed by the database, re-read only on demand
+    }
     data = {k: ("" if v is None and k in _TEXT else v) for k, v in data.items()}
     values = {k: v for k, v in data.items() if k in CONTACT_EDIT_FIELDS}
     ensure_not_stale(
@@ -265,7 +269,7 @@ def contact_update(
     changed = [
         f.attname
         for f in Contact._meta.concrete_fields
-        if getattr(contact, f.attname) != old[f.attname]
+        if not f.generated and getattr(contact, f.attname) != old[f.attname]
     ]
     if not changed:
         return contact

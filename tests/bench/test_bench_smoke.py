@@ -22,7 +22,8 @@ def test_contacts_bench_writes_a_row_per_operation(tmp_path):
     assert path.name.startswith("contacts-")
     assert data["meta"]["contacts"] == 300
     assert [r["operation"] for r in data["rows"]] == [r.operation for r in rows]
-    assert len(data["rows"]) == 10
+    assert len(data["rows"]) == 11
+    assert any(r["operation"].startswith("search rare phone") for r in data["rows"])
     errors = [f"{r['operation']}: {r['detail']}" for r in data["rows"] if r["status"] == "error"]
     assert not errors, errors
     for row in data["rows"]:

@@ -100,7 +100,7 @@ def contacts_generate(count: int, *, prefix: str = "GEN") -> tuple[int, int]:
     }
     columns, expressions, params = [], [], []
     for field in Contact._meta.concrete_fields:
-        if field.primary_key or field.attname == "company_id":
+        if field.primary_key or field.generated or field.attname == "company_id":
             continue
         columns.append(connection.ops.quote_name(field.column))
         if field.attname in explicit:
