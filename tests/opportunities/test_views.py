@@ -224,6 +224,43 @@ def test_task_pages(client, sales_user, me):
     assert not Task.objects.filter(pk=task.pk).exists()
 
 
+@pytest.mark.parametrize(
+    ("action", "data", "form", "field"),
+    [
+        ("task-close", {"completed_by": "999999"}, "close_form", "completed_by"),
+        ("task-attendee-add", {"attendance": "maybe"}, "attendee_form", "attendance"),
+        ("task-invitations", {"mode": "everyone"}, "invitation_form", "mode"),
+    ],
+)
+def test_task_action_with_an_invalid_form_shows_its_errors(
+    client, sales_user, me, action, data, form, field
+):
+    """An invalid form of a task action re-renders the task page with the form's errors
+    (status 200) instead of acting on defaults."""
+    # given
+    task = ts.task_create(
+        type="meeting",
+        description="Meet",
+        date=TODAY,
+        start_time=dt.time(10),
+        duration_min=30,
+        salesperson=me,
+    )
+    client.force_login(sales_user)
+    # when
+    response = client.post(reverse(f"opportunities:{action}", args=[task.pk]), data)
+    # then
+    assert response.status_code == 200
+    assert response.templates[0].name == "opportunities/task_detail.html"
+    bound = response.context[form]
+    assert bound.is_bound and field in bound.errors
+    assert bound.errors[field][0] in response.content.decode()
+    task.refresh_from_db()
+    assert not task.is_closed
+    assert not task.attendees.exclude(salesperson=me).exists()
+    assert not task.attendees.filter(invitation_sent_at__isnull=False).exists()
+
+
 def test_stranger_without_permission_gets_403(client, make_user):
     client.force_login(make_user("nobody"))
     assert client.get(reverse("opportunities:index")).status_code == 403
