@@ -55,13 +55,16 @@ class Column:
 
     ``value`` is an attribute path (``"contact.name"``, ``None`` along the way gives "") or a
     callable of the row object; ``kind`` formats the value: ``text``, ``date``, ``money``
-    (the header then names the base currency) or ``percent`` (one decimal)."""
+    (the header then names the base currency), ``number`` (two places), ``percent`` or
+    ``average`` (one place)."""
 
     FORMATS: ClassVar[dict[str, Callable[[Any], str]]] = {
         "text": cell,
         "date": date_cell,
         "money": money_cell,
+        "number": money_cell,  # two places, no currency (a duration in minutes)
         "percent": lambda value: formats.number_format(value or 0, 1),
+        "average": lambda value: formats.number_format(value or 0, 1),
     }
 
     def __init__(self, label, value: str | Callable[[Any], Any], *, kind: str = "text"):

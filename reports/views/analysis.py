@@ -10,11 +10,23 @@ from reports.forms import (
     SegmentStatisticsForm,
     TaskAnalysisForm,
 )
-from reports.tables import date_cell as _date
-from reports.tables import in_base_currency as _in_base_currency
+from reports.tables import Column, Table
 from reports.tables import money_cell as _money
 from reports.views.base import TableReportView
 from segments.models import Segment
+
+
+class SegmentStatisticsTable(Table):
+    columns = [
+        Column(gettext_lazy("Segment no."), "number"),
+        Column(gettext_lazy("Description"), "description"),
+        Column(gettext_lazy("Date"), "date", kind="date"),
+        Column(gettext_lazy("Salesperson"), "salesperson.code"),
+        Column(gettext_lazy("No. of lines"), "line_count"),
+        Column(gettext_lazy("Total cost"), "total_cost", kind="money"),
+        Column(gettext_lazy("Total duration (min)"), "total_duration", kind="number"),
+        Column(gettext_lazy("No. of criteria actions"), "action_count"),
+    ]
 
 
 class SegmentStatisticsView(TableReportView):
@@ -23,32 +35,11 @@ class SegmentStatisticsView(TableReportView):
     title = gettext_lazy("Segment statistics")
     slug = "segment-statistics"
     form_class = SegmentStatisticsForm
-    columns = [
-        gettext_lazy("Segment no."),
-        gettext_lazy("Description"),
-        gettext_lazy("Date"),
-        gettext_lazy("Salesperson"),
-        gettext_lazy("No. of lines"),
-        _in_base_currency(gettext_lazy("Total cost")),
-        gettext_lazy("Total duration (min)"),
-        gettext_lazy("No. of criteria actions"),
-    ]
+    table = SegmentStatisticsTable
 
     def rows(self, filters):
-        for segment in selectors.segment_statistics(filters=filters).iterator(chunk_size=2000):
-            yield (
-                "",
-                [
-                    segment.number,
-                    segment.description,
-                    _date(segment.date),
-                    segment.salesperson.code if segment.salesperson else "",
-                    str(segment.line_count),
-                    _money(segment.total_cost),
-                    _money(segment.total_duration),
-                    str(segment.action_count),
-                ],
-            )
+        segments = selectors.segment_statistics(filters=filters).iterator(chunk_size=2000)
+        return self.table.rows(segments)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

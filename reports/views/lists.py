@@ -1,7 +1,6 @@
 """Row reports: one table per report for the page and the CSV (SPEC 10.9, R-2, R-3)."""
 
 from django.shortcuts import get_object_or_404
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,9 +13,6 @@ from reports.forms import (
     TaskReportForm,
 )
 from reports.tables import Column, Table
-from reports.tables import cell as _cell
-from reports.tables import in_base_currency as _in_base_currency
-from reports.tables import money_cell as _money
 from reports.views.base import RowPagedReportView, TableReportView
 from segments.models import Segment
 
@@ -167,6 +163,27 @@ class SegmentContactsReportView(RowPagedReportView):
         return selectors.report_segment_contacts(segment=segment)
 
 
+class SalesCycleAnalysisTable(Table):
+    """Rows are (cycle label, stage figures) pairs."""
+
+    columns = [
+        Column(gettext_lazy("Stage"), lambda r: r[1]["stage"].stage),
+        Column(gettext_lazy("Description"), lambda r: r[1]["stage"].description),
+        Column(gettext_lazy("No. of opportunities"), lambda r: r[1]["count"]),
+        Column(gettext_lazy("Estimated value"), lambda r: r[1]["estimated_value"], kind="money"),
+        Column(
+            gettext_lazy("Calculated current value"),
+            lambda r: r[1]["calculated_current_value"],
+            kind="money",
+        ),
+        Column(gettext_lazy("Average no. of days"), lambda r: r[1]["average_days"], kind="average"),
+    ]
+
+    @staticmethod
+    def group(r) -> str:
+        return r[0]
+
+
 class SalesCycleAnalysisView(TableReportView):
     """R-3: per cycle and stage: opportunities, values and average days (SPEC 10.6)."""
 
@@ -175,30 +192,28 @@ class SalesCycleAnalysisView(TableReportView):
     title = gettext_lazy("Sales cycle analysis")
     slug = "sales-cycle-analysis"
     form_class = SalesCycleReportForm
-    columns = [
-        gettext_lazy("Stage"),
-        gettext_lazy("Description"),
-        gettext_lazy("No. of opportunities"),
-        _in_base_currency(gettext_lazy("Estimated value")),
-        _in_base_currency(gettext_lazy("Calculated current value")),
-        gettext_lazy("Average no. of days"),
-    ]
+    table = SalesCycleAnalysisTable
+
+    def queryset(self, filters):
+        for cycle in selectors.report_sales_cycle_analysis(filters=filters):
+            label = f"{cycle['cycle'].code} {cycle['cycle'].description}".strip()
+            for stage in cycle["stages"]:
+                yield label, stage
 
     def rows(self, filters):
-        for cycle in selectors.report_sales_cycle_analysis(filters=filters):
-            group = f"{cycle['cycle'].code} {cycle['cycle'].description}".strip()
-            for stage in cycle["stages"]:
-                yield (
-                    group,
-                    [
-                        str(stage["stage"].stage),
-                        stage["stage"].description,
-                        str(stage["count"]),
-                        _money(stage["estimated_value"]),
-                        _money(stage["calculated_current_value"]),
-                        formats.number_format(stage["average_days"], 1),
-                    ],
-                )
+        return self.table.rows(self.queryset(filters))
+
+
+class CampaignEntryTable(Table):
+    """The campaign's entries (interaction or opportunity entries: missing fields are blank)."""
+
+    columns = [
+        Column(gettext_lazy("Entry no."), lambda e: getattr(e, "entry_no", e.pk)),
+        Column(gettext_lazy("Date"), lambda e: getattr(e, "date", "")),
+        Column(gettext_lazy("Description"), lambda e: getattr(e, "description", "")),
+        Column(gettext_lazy("Segment"), lambda e: getattr(e, "segment_number", "")),
+        Column(gettext_lazy("Canceled"), lambda e: getattr(e, "is_canceled", False)),
+    ]
 
 
 class CampaignDetailsReportView(TableReportView):
@@ -208,13 +223,7 @@ class CampaignDetailsReportView(TableReportView):
     template_name = "reports/campaign_details.html"
     title = gettext_lazy("Campaign details")
     slug = "campaign-details"
-    columns = [
-        gettext_lazy("Entry no."),
-        gettext_lazy("Date"),
-        gettext_lazy("Description"),
-        gettext_lazy("Segment"),
-        gettext_lazy("Canceled"),
-    ]
+    table = CampaignEntryTable
 
     def dispatch(self, request, *args, **kwargs):
         self.campaign = get_object_or_404(Campaign, pk=kwargs["pk"])
@@ -222,17 +231,7 @@ class CampaignDetailsReportView(TableReportView):
 
     def rows(self, filters):
         details = selectors.report_campaign_details(campaign=self.campaign, filters=filters)
-        for entry in details["entries"]:
-            yield (
-                "",
-                [
-                    _cell(getattr(entry, "entry_no", entry.pk)),
-                    _cell(getattr(entry, "date", "")),
-                    _cell(getattr(entry, "description", "")),
-                    _cell(getattr(entry, "segment_number", "")),
-                    _cell(getattr(entry, "is_canceled", False)),
-                ],
-            )
+        return self.table.rows(details["entries"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
