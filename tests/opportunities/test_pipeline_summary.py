@@ -388,7 +388,7 @@ def test_opposite_moves_of_one_salesperson_queue_instead_of_deadlocking():
     assert a_deactivated.wait(WAIT)
     deadline = time.monotonic() + WAIT
     b_waited_on = (None, None)
-    while time.monotonic() < deadline and not b_deactivated.is_set():
+    while time.monotonic() < deadline and not b_deactivated.wait(0.01):  # poll every 10 ms
         if b_pid and (state := _wait_state(b_pid[0]))[0] == "Lock":
             b_waited_on = state
             break
