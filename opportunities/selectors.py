@@ -30,7 +30,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from contacts.models import Contact
-from setup.models import Salesperson
+from crm import caching
+from setup.models import Currency, MarketingSetup, Salesperson
 from setup.services import salesperson_for_user
 
 from .models import (
@@ -57,6 +58,27 @@ BOARD_CARD_FIELDS = (
     "contact__name",
 )
 ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=18, decimal_places=2))
+
+
+BASE_CURRENCY_CACHE = "base-currency"
+
+
+def base_currency_code() -> str:
+    """The code of the base currency set in the marketing setup (SPEC 3: money is in the base
+    currency unless a currency field says otherwise), "" when unset. Cached (``crm.caching``):
+    a page reads it from the cache, or with one query when a save of the setup or of a
+    currency has just bumped it."""
+    caching.invalidate_on_change(BASE_CURRENCY_CACHE, MarketingSetup, Currency)
+    return caching.cached(
+        BASE_CURRENCY_CACHE,
+        "code",
+        lambda: (
+            MarketingSetup.objects.filter(singleton=True)
+            .values_list("base_currency__code", flat=True)
+            .first()
+            or ""
+        ),
+    )
 
 
 def stage_description(*, cycle: str = "sales_cycle", stage: str = "stage") -> Subquery:

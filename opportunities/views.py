@@ -594,15 +594,20 @@ class TaskDetailView(PermissionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         task = selectors.task_get(pk=kwargs["pk"], user=self.request.user)
-        return super().get_context_data(
-            task=task,
-            attendees=task.attendees.select_related("contact", "salesperson"),
-            copies=task.member_copies.select_related("salesperson"),
-            attendee_form=AttendeeForm(),
-            invitation_form=InvitationForm(),
-            close_form=TaskCloseForm(),
-            **kwargs,
-        )
+        return super().get_context_data(**_task_detail_context(task), **kwargs)
+
+
+def _task_detail_context(task, **forms) -> dict:
+    """The task page's context; ``forms`` replaces a blank form by a bound one with errors."""
+    return {
+        "task": task,
+        "attendees": task.attendees.select_related("contact", "salesperson"),
+        "copies": task.member_copies.select_related("salesperson"),
+        "attendee_form": AttendeeForm(),
+        "invitation_form": InvitationForm(),
+        "close_form": TaskCloseForm(),
+        **forms,
+    }
 
 
 class TaskCreateView(_ServiceFormView):
@@ -694,12 +699,26 @@ class TaskActionView(PermissionRequiredMixin, View):
 
     permission_required = "opportunities.change_task"
     action = ""
+    # action -> (context name on the task page, form): an invalid form re-renders the page
+    forms = {
+        "close": ("close_form", TaskCloseForm),
+        "attendee": ("attendee_form", AttendeeForm),
+        "invitations": ("invitation_form", InvitationForm),
+    }
 
     def post(self, request, pk):
         task = selectors.task_get(pk=pk, user=request.user)
+        data: dict = {}
+        if self.action in self.forms:
+            name, form_class = self.forms[self.action]
+            form = form_class(request.POST)
+            if not form.is_valid():
+                context = _task_detail_context(task, **{name: form})
+                return render(request, TaskDetailView.template_name, context)
+            data = form.cleaned_data
         closed = False
         try:
-            done = self.run(task, request.POST)
+            done = self.run(task, data)
         except (ValidationError, ApplicationError) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
@@ -711,11 +730,10 @@ class TaskActionView(PermissionRequiredMixin, View):
         # TSK-6: closing (not canceling) asks "Register an interaction?" on the task page.
         return redirect(task.get_absolute_url() + ("?register=1" if closed else ""))
 
-    def run(self, task, post) -> str:
+    def run(self, task, data) -> str:
+        """``data``: the action's valid form data (none for cancel, reopen and delete)."""
         if self.action == "close":
-            form = TaskCloseForm(post)
-            form.is_valid()
-            task_services.task_close(task=task, completed_by=form.cleaned_data.get("completed_by"))
+            task_services.task_close(task=task, completed_by=data.get("completed_by"))
             return _("Task closed.")
         if self.action == "cancel":
             task_services.task_cancel(task=task)
@@ -727,18 +745,11 @@ class TaskActionView(PermissionRequiredMixin, View):
             task_services.task_delete(task=task)
             return _("Task deleted.")
         if self.action == "attendee":
-            form = AttendeeForm(post)
-            if not form.is_valid():
-                raise ValidationError(_("Check the attendee."))
-            task_services.attendee_add(task=task, **form.cleaned_data)
+            task_services.attendee_add(task=task, **data)
             return _("Attendee added.")
         if self.action == "invitations":
-            form = InvitationForm(post)
-            form.is_valid()
             sent = task_services.meeting_send_invitations(
-                task=task,
-                mode=form.cleaned_data.get("mode", "none"),
-                confirm_resend=form.cleaned_data.get("confirm_resend", False),
+                task=task, mode=data["mode"], confirm_resend=data["confirm_resend"]
             )
             return _("%(count)s invitation(s) sent.") % {"count": sent}
         return ""

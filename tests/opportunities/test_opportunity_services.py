@@ -409,7 +409,12 @@ def test_o19_contact_statistics_company_includes_persons():
     company = CompanyFactory()
     person = PersonFactory(company=company)
     _started(contact=company, value=Decimal(1000))
-    _started(contact=person, value=Decimal(3000))
+    revised = _started(contact=person, value=Decimal(2000))
+    # the revision leaves an inactive entry (2,000) that the statistics must not count
+    services.opportunity_update(
+        opportunity=revised, action="update", date_of_change=TODAY, estimated_value=Decimal(3000)
+    )
+    assert revised.entries.filter(is_active=False).count() == 1
     company_stats = contact_opportunity_statistics(contact=company)
     assert company_stats["count"] == 2
     assert company_stats["estimated_value"] == Decimal(4000)

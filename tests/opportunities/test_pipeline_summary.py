@@ -14,6 +14,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from crm.sql import column, columns, table
 from opportunities import services
 from opportunities.models import (
     OPEN_ENTRY,
@@ -262,28 +263,67 @@ def test_sales_cycle_figures_count_open_active_entries():
     assert sales_cycle_statistics(cycle=empty)["count"] == 0
 
 
-def _copy_at_stage(entry_id: int, stage: int) -> None:
-    """The two statements of a move (OPP-12): deactivate, then insert the new active entry."""
-    columns = (
-        "created_at, updated_at, opportunity_id, sales_cycle_id, contact_id, contact_company_id,"
-        " salesperson_id, date_of_change, days_open, action_taken, estimated_value,"
-        " calculated_current_value, completed_percent, chances_percent, probability_percent,"
-        " estimated_close_date, cancel_old_tasks"
-    )
+_MOVE_FIELDS = (
+    "created_at",
+    "updated_at",
+    "opportunity",
+    "sales_cycle",
+    "contact",
+    "contact_company",
+    "salesperson",
+    "date_of_change",
+    "days_open",
+    "action_taken",
+    "estimated_value",
+    "calculated_current_value",
+    "completed_percent",
+    "chances_percent",
+    "probability_percent",
+    "estimated_close_date",
+    "cancel_old_tasks",
+)
+WAIT = 30  # seconds: only a bound against a hang, never part of the interleaving
+
+
+def _deactivate(entry_id: int) -> None:
+    """The first statement of a move (OPP-12): the current entry becomes inactive."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE opportunities_opportunityentry SET is_active = false WHERE id = %s", [entry_id]
+            f"UPDATE {table(OpportunityEntry)} SET {column(OpportunityEntry, 'is_active')} = false"  # noqa: S608
+            f" WHERE {column(OpportunityEntry, 'id')} = %s",
+            [entry_id],
         )
-        time.sleep(0.3)  # the other move takes its first step meanwhile
+
+
+def _insert_at_stage(entry_id: int, stage: int) -> None:
+    """The second statement of a move: the new active entry at ``stage``."""
+    fields = columns(OpportunityEntry, *_MOVE_FIELDS)
+    target = f"{fields}, {columns(OpportunityEntry, 'stage', 'is_active')}"
+    with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO opportunities_opportunityentry ({columns}, stage, is_active)"  # noqa: S608
-            f" SELECT {columns}, %s, true FROM opportunities_opportunityentry WHERE id = %s",
+            f"INSERT INTO {table(OpportunityEntry)} ({target})"  # noqa: S608
+            f" SELECT {fields}, %s, true FROM {table(OpportunityEntry)}"
+            f" WHERE {column(OpportunityEntry, 'id')} = %s",
             [stage, entry_id],
         )
 
 
+def _wait_state(pid: int) -> tuple[str | None, str | None]:
+    """What backend ``pid`` is waiting for (from another connection)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT wait_event_type, wait_event FROM pg_stat_activity WHERE pid = %s", [pid]
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_opposite_moves_of_one_salesperson_queue_instead_of_deadlocking():
+    """Two moves in opposite directions (1 → 2 and 2 → 1) of one salesperson's cards, forced
+    into the interleaving that deadlocks on the summary rows without the group lock: A
+    deactivates its entry, then B starts its move, then A inserts. With the lock (migration
+    0008) B's first statement waits on A's advisory lock and runs after A commits."""
     # given: two cards of one salesperson, same close month, at stages 1 and 2
     cycle = cycle_with_stages(2)
     salesperson = SalespersonFactory()
@@ -308,27 +348,55 @@ def test_opposite_moves_of_one_salesperson_queue_instead_of_deadlocking():
             )
         entries.append(OpportunityEntry.objects.get(opportunity=opportunity, is_active=True).pk)
     errors: list[Exception] = []
+    a_deactivated, b_deactivated, a_may_insert = (threading.Event() for _ in range(3))
+    b_pid: list[int] = []
 
-    def move(entry_id: int, stage: int) -> None:
+    def move_a() -> None:  # 1 → 2
         try:
             with transaction.atomic():
-                _copy_at_stage(entry_id, stage)
+                _deactivate(entries[0])
+                a_deactivated.set()
+                assert a_may_insert.wait(WAIT)
+                _insert_at_stage(entries[0], 2)
         except Exception as exc:  # reported below
             errors.append(exc)
         finally:
+            a_deactivated.set()
             connection.close()
 
-    # when: 1 → 2 and 2 → 1 at the same time
-    threads = [
-        threading.Thread(target=move, args=(entries[0], 2)),
-        threading.Thread(target=move, args=(entries[1], 1)),
-    ]
+    def move_b() -> None:  # 2 → 1, started once A holds its first statement's locks
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    b_pid.append(cursor.fetchone()[0])
+                assert a_deactivated.wait(WAIT)
+                _deactivate(entries[1])
+                b_deactivated.set()
+                _insert_at_stage(entries[1], 1)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+        finally:
+            b_deactivated.set()
+            connection.close()
+
+    # when: A's second statement runs only once B's first has either finished (no group
+    # lock: the deadlocking order) or is queued behind A (B's backend waits on a lock)
+    threads = [threading.Thread(target=move_a), threading.Thread(target=move_b)]
     for thread in threads:
         thread.start()
-        time.sleep(0.1)
+    assert a_deactivated.wait(WAIT)
+    deadline = time.monotonic() + WAIT
+    b_waited_on = (None, None)
+    while time.monotonic() < deadline and not b_deactivated.wait(0.01):  # poll every 10 ms
+        if b_pid and (state := _wait_state(b_pid[0]))[0] == "Lock":
+            b_waited_on = state
+            break
+    a_may_insert.set()
     for thread in threads:
-        thread.join(timeout=30)
-    # then
+        thread.join(timeout=WAIT)
+    # then: B queued on A's advisory lock; both moves committed; the summary is exact
     assert errors == []
+    assert b_waited_on == ("Lock", "advisory")
     _assert_consistent()
     assert [c["count"] for c in pipeline_board(cycle=cycle)] == [1, 1]

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from opportunities import task_services as ts
-from opportunities.models import Attendance, Task, TaskStatus
+from opportunities.models import Attendance, Task, TaskStatus, TaskType
 from opportunities.selectors import contact_next_task_date, my_tasks
 from tests.factories.contacts import CompanyFactory, PersonFactory
 from tests.factories.opportunities import (
@@ -81,12 +81,21 @@ def test_t2_meeting_has_one_organizer():
 def test_t3_type_changes():
     """T-3: blank ↔ phone call allowed; to or from meeting refused."""
     task = ts.task_create(description="Call", date=TODAY, salesperson=SalespersonFactory())
-    task, _offer = ts.task_update(task=task, data={"type": "phone_call"})
-    task, _offer = ts.task_update(task=task, data={"type": ""})
+    ts.task_update(task=task, data={"type": "phone_call"})
+    task.refresh_from_db()
+    assert task.type == TaskType.PHONE_CALL  # stored, not silently ignored
+    ts.task_update(task=task, data={"type": ""})
+    task.refresh_from_db()
+    assert task.type == ""
     with pytest.raises(ValidationError, match="meeting cannot be turned"):
         ts.task_update(task=task, data={"type": "meeting"})
+    task.refresh_from_db()
+    assert task.type == ""
+    meeting = _meeting()
     with pytest.raises(ValidationError, match="meeting cannot be turned"):
-        ts.task_update(task=_meeting(), data={"type": ""})
+        ts.task_update(task=meeting, data={"type": ""})
+    meeting.refresh_from_db()
+    assert meeting.type == TaskType.MEETING
 
 
 def test_t4_status_close_reopen_cancel_and_delete_canceled():

@@ -2,6 +2,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -9,6 +11,7 @@ from opportunities import services
 from opportunities import task_services as ts
 from opportunities.models import Opportunity, OpportunityEntry, Task
 from opportunities.selectors import forecast_by_month, pipeline_board
+from setup.models import MarketingSetup
 from tests.factories.contacts import CompanyFactory
 from tests.factories.opportunities import (
     CloseOpportunityCodeFactory,
@@ -16,7 +19,7 @@ from tests.factories.opportunities import (
     number_series_setup,
     started_opportunity,
 )
-from tests.factories.setup import SalespersonFactory
+from tests.factories.setup import CurrencyFactory, SalespersonFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -43,7 +46,7 @@ def test_opportunity_list_queries_do_not_grow(
     for _ in range(rows):
         _started(cycle, me)
     client.force_login(sales_user)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):  # 9 + the base currency code (uncached: 1st page)
         response = client.get(reverse("opportunities:index"))
     assert response.status_code == 200
     assert len(response.context["object_list"]) == rows
@@ -79,6 +82,38 @@ def test_pipeline_board_queries_do_not_grow(
     columns = response.context["columns"]
     assert [c["count"] for c in columns] == [rows, 0, 0]
     assert len(columns[0]["cards"]) == min(rows, 25)
+
+
+@pytest.mark.parametrize("name", ["opportunities:index", "opportunities:pipeline"])
+def test_amounts_show_the_base_currency_with_one_cached_lookup(client, sales_user, me, name):
+    """Every amount of a page carries the base currency code; the code costs one query on
+    the first page and none once cached (not one per row)."""
+    # given: 30 opportunities, base currency CHF
+    setup = MarketingSetup.load()
+    setup.base_currency = CurrencyFactory(code="CHF")
+    setup.save()
+    cycle = cycle_with_stages(2)
+    for _ in range(30):
+        _started(cycle, me)
+    client.force_login(sales_user)
+
+    def currency_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse(name), {"cycle": cycle.pk})
+        body = response.content.decode()
+        return body, [q for q in ctx.captured_queries if '"setup_currency"' in q["sql"]]
+
+    # when
+    first, first_lookups = currency_queries()
+    second, second_lookups = currency_queries()
+    # then
+    assert (
+        first.count('<span class="currency-code">CHF</span>') >= 25
+    )  # the board shows 25 cards a stage
+    assert (len(first_lookups), len(second_lookups)) == (1, 0)
+    assert (
+        second.count('<span class="currency-code">CHF</span>') >= 25
+    )  # the board shows 25 cards a stage
 
 
 def test_pipeline_move_applies_update_rules_and_shows_refusals(client, sales_user, me):
@@ -222,6 +257,43 @@ def test_task_pages(client, sales_user, me):
     assert client.get(reverse("opportunities:activity-assign")).status_code == 200
     client.post(reverse("opportunities:task-delete", args=[task.pk]))
     assert not Task.objects.filter(pk=task.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "form", "field"),
+    [
+        ("task-close", {"completed_by": "999999"}, "close_form", "completed_by"),
+        ("task-attendee-add", {"attendance": "maybe"}, "attendee_form", "attendance"),
+        ("task-invitations", {"mode": "everyone"}, "invitation_form", "mode"),
+    ],
+)
+def test_task_action_with_an_invalid_form_shows_its_errors(
+    client, sales_user, me, action, data, form, field
+):
+    """An invalid form of a task action re-renders the task page with the form's errors
+    (status 200) instead of acting on defaults."""
+    # given
+    task = ts.task_create(
+        type="meeting",
+        description="Meet",
+        date=TODAY,
+        start_time=dt.time(10),
+        duration_min=30,
+        salesperson=me,
+    )
+    client.force_login(sales_user)
+    # when
+    response = client.post(reverse(f"opportunities:{action}", args=[task.pk]), data)
+    # then
+    assert response.status_code == 200
+    assert response.templates[0].name == "opportunities/task_detail.html"
+    bound = response.context[form]
+    assert bound.is_bound and field in bound.errors
+    assert bound.errors[field][0] in response.content.decode()
+    task.refresh_from_db()
+    assert not task.is_closed
+    assert not task.attendees.exclude(salesperson=me).exists()
+    assert not task.attendees.filter(invitation_sent_at__isnull=False).exists()
 
 
 def test_stranger_without_permission_gets_403(client, make_user):
