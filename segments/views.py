@@ -143,7 +143,10 @@ class SegmentDetailView(PermissionRequiredMixin, View):
         segment = selectors.segment_get(pk=pk, user=request.user)
         filter_form = LineFilterForm(request.GET or None)
         lines = selectors.segment_lines(segment=segment)
-        if filter_form.is_valid() and filter_form.cleaned_data["q"]:
+        if filter_form.is_bound and not filter_form.is_valid():
+            # An invalid search filters nothing silently: no lines, and the form's errors.
+            lines = lines.none()
+        elif filter_form.is_bound and filter_form.cleaned_data["q"]:
             q = filter_form.cleaned_data["q"]
             lines = lines.filter(contact__name__icontains=q) | lines.filter(contact__number=q)
         paginator = Paginator(lines, LINES_PAGE_SIZE)
