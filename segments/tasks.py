@@ -14,7 +14,7 @@ SEGMENT_JOB = {
 def segment_job_relock(*, job) -> None:
     """``BulkJobTask.job_retry`` of segment jobs: the segment is busy with the job again."""
     from .models import Segment
-    from .services import _busy_check, _lock
+    from .services.header import _busy_check, _lock
 
     segment = Segment.objects.filter(pk=job.target_id).first()
     if segment is None:

@@ -4,9 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from segments import services
 from segments.models import HistoryChange, SegmentHistory, SegmentLine
-from segments.services import segment_criteria_apply, segment_go_back, segment_line_delete
+from segments.services import header, segment_criteria_apply, segment_go_back, segment_line_delete
 from tests.factories.contacts import CompanyFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +89,7 @@ def test_a_bulk_add_analyzes_the_lines_table(new_segment, monkeypatch):
     same transaction (a following query must not plan with stale statistics)."""
     CompanyFactory(city="Vannes")
     segment = new_segment()
-    monkeypatch.setattr(services, "ANALYZE_AFTER_ROWS", 1)
+    monkeypatch.setattr(header, "ANALYZE_AFTER_ROWS", 1)
     with CaptureQueriesContext(connection) as ctx:
         add(segment, "Vannes")
     analyzed = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
