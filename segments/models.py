@@ -515,3 +515,28 @@ class LoggedSegment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.entry_no} {self.segment_number}"
+
+
+class SegmentIntegrityReport(TimeStampedModel):
+    """The latest integrity check of segment lines and history (one row, id 1).
+
+    Lines and history have no database foreign keys (decision 0006); the scheduled check
+    (``segment_integrity_check_task``) records here the rows whose segment or contact is
+    gone, and the segments' setup page shows them."""
+
+    checked_at = models.DateTimeField(_("checked at"))
+    orphan_line_count = models.PositiveIntegerField(_("orphan lines"), default=0)
+    orphan_history_count = models.PositiveIntegerField(_("orphan history rows"), default=0)
+    sample = models.JSONField(_("sample"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("segment integrity report")
+        verbose_name_plural = _("segment integrity reports")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="segmentintegrityreport_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        counts = f"{self.orphan_line_count}/{self.orphan_history_count}"
+        return f"{self.checked_at:%Y-%m-%d %H:%M} {counts}"

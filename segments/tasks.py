@@ -59,3 +59,12 @@ def segment_log_task(job_id: int) -> None:
     from .services import segment_log_job_run
 
     segment_log_job_run(job_id=job_id)
+
+
+@shared_task
+def segment_integrity_check_task() -> None:
+    """Beat (daily): orphan segment lines and history rows, for the setup page; idempotent
+    (each run replaces the one report row)."""
+    from .services import segment_integrity_check
+
+    segment_integrity_check()

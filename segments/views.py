@@ -548,6 +548,18 @@ class SavedCriteriaListView(PermissionRequiredMixin, ListView):
         return selectors.saved_criteria_list()
 
 
+class SegmentSetupView(PermissionRequiredMixin, View):
+    """The segments' setup page: the latest integrity check of lines and history
+    (decision 0006: they have no database foreign keys; a daily task looks for orphans)."""
+
+    permission_required = VIEW
+    template_name = "segments/segment_setup.html"
+
+    def get(self, request):
+        report = selectors.segment_integrity_report()
+        return render(request, self.template_name, {"report": report})
+
+
 class LoggedSegmentListView(PermissionRequiredMixin, ListView):
     permission_required = VIEW
     paginate_by = LIST_PAGE_SIZE

@@ -5,7 +5,8 @@
 * ``log``: logging a segment (SEG-40..42);
 * ``jobs``: the bulk jobs (criteria, log);
 * ``logged``: logged segments (SEG-43);
-* ``line_actions``: mailing group, opportunities, tasks, activities (SEG-50/53/54).
+* ``line_actions``: mailing group, opportunities, tasks, activities (SEG-50/53/54);
+* ``integrity``: the scheduled check for orphan lines and history rows (decision 0006).
 
 Every name stays importable from ``segments.services``; a ``mock.patch`` must name the
 module that looks the name up (``segments.services.jobs.segment_log``).
@@ -36,6 +37,10 @@ from .header import (
     segment_lines_rederive,
     segment_targets_notify,
     segment_update,
+)
+from .integrity import (
+    INTEGRITY_SAMPLE_SIZE,
+    segment_integrity_check,
 )
 from .jobs import (
     LOG_JOB_KIND,
@@ -80,6 +85,7 @@ __all__ = [
     "FOLLOW_UP_DESCRIPTION",
     "HEADER_FIELDS",
     "HEADER_TO_LINE",
+    "INTEGRITY_SAMPLE_SIZE",
     "LOG_JOB_KIND",
     "OPPORTUNITIES_JOB_KIND",
     "OPPORTUNITY_BATCH_SIZE",
@@ -102,6 +108,7 @@ __all__ = [
     "segment_criteria_start",
     "segment_delete",
     "segment_go_back",
+    "segment_integrity_check",
     "segment_line_add",
     "segment_line_change_contact",
     "segment_line_delete",
