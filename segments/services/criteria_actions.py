@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from contacts.models import Contact
 from crm.exceptions import ApplicationError
 from crm.models import normalize_code
-from crm.sql import column
+from crm.sql import column, columns, table
 from segments.criteria import CriteriaError, filter_count, matching_contacts_sql, normalize_filters
 from segments.models import (
     LINE_NO_STEP,
@@ -39,7 +39,6 @@ from .header import (
     _lines_delete,
     _lock,
     _segment_campaign_ids,
-    _table,
     analyze_if_large_share,
     segment_targets_notify,
 )
@@ -56,7 +55,7 @@ def _add_sql(segment: Segment, action: SegmentCriteriaAction) -> tuple[str, list
     """SEG-20/21 as one INSERT … SELECT; each line carries the action's position, which is
     the action's record of what it inserted (SEG-23 as bent by decision 0008)."""
     match_sql, match_params = matching_contacts_sql(action.filters)
-    contacts = _table(Contact)
+    contacts = table(Contact)
     candidates = ["SELECT id FROM sel"]
     if action.expand_companies:
         candidates.append(
@@ -74,7 +73,7 @@ def _add_sql(segment: Segment, action: SegmentCriteriaAction) -> tuple[str, list
         conditions.append("NOT c.exclude_from_segment")
     if not action.allow_existing_contacts:
         conditions.append(
-            f"NOT EXISTS (SELECT 1 FROM {_table(SegmentLine)} l "  # noqa: S608
+            f"NOT EXISTS (SELECT 1 FROM {table(SegmentLine)} l "  # noqa: S608
             "WHERE l.segment_id = %s AND l.contact_id = c.id)"
         )
         params.append(segment.pk)
@@ -97,7 +96,7 @@ def _add_sql(segment: Segment, action: SegmentCriteriaAction) -> tuple[str, list
             LEFT JOIN {contacts} co ON co.id = c.company_id
             WHERE c.id IN ({" UNION ".join(candidates)}) AND {" AND ".join(conditions)}
         )
-        INSERT INTO {_table(SegmentLine)} ({", ".join(columns)})
+        INSERT INTO {table(SegmentLine)} ({", ".join(columns)})
         SELECT {", ".join(expressions)} FROM numbered src {alt_sql}
     """  # noqa: S608
     # Params in textual order: sel, the numbering base/step, the conditions, the values.
@@ -106,10 +105,22 @@ def _add_sql(segment: Segment, action: SegmentCriteriaAction) -> tuple[str, list
     return sql, ordered
 
 
+def _history_columns() -> str:
+    return columns(
+        SegmentHistory,
+        "segment",
+        "action_position",
+        "line_no",
+        "contact",
+        "change",
+        "added_by_position",
+    )
+
+
 def _remove_sql(segment: Segment, action: SegmentCriteriaAction) -> tuple[str, list]:
     """SEG-22: reduce deletes matching lines, refine the non-matching ones; one DELETE."""
     match_sql, match_params = matching_contacts_sql(action.filters)
-    contacts = _table(Contact)
+    contacts = table(Contact)
     matched = "SELECT id FROM m"
     if action.entire_companies:
         matched += (
@@ -120,18 +131,17 @@ def _remove_sql(segment: Segment, action: SegmentCriteriaAction) -> tuple[str, l
     sql = f"""
         WITH m AS ({match_sql}),
         deleted AS (
-            DELETE FROM {_table(SegmentLine)} l
+            DELETE FROM {table(SegmentLine)} l
             WHERE l.segment_id = %s AND {negate}EXISTS (
                 SELECT 1 FROM ({matched}) mm WHERE mm.id = l.contact_id
             )
             RETURNING l.id, l.line_no, l.contact_id, l.added_by_position
         ),
         deleted_languages AS (
-            DELETE FROM {_table(SegmentInteractionLanguage)}
+            DELETE FROM {table(SegmentInteractionLanguage)}
             WHERE line_id IN (SELECT id FROM deleted)
         )
-        INSERT INTO {_table(SegmentHistory)} (segment_id, action_position, line_no, contact_id,
-                                              change, added_by_position)
+        INSERT INTO {table(SegmentHistory)} ({_history_columns()})
         SELECT %s, %s, line_no, contact_id, %s, added_by_position FROM deleted
     """  # noqa: S608
     params = [*match_params, segment.pk, segment.pk, action.position, HistoryChange.DELETED]
@@ -246,8 +256,8 @@ def segment_go_back(*, segment: Segment) -> SegmentCriteriaAction:
 def _go_back_add(segment: Segment, action: SegmentCriteriaAction) -> int:
     """Delete the lines carrying the add's position (and their language rows) in one
     statement; lines added before decision 0008 are found through ``inserted`` history."""
-    lines, history = _table(SegmentLine), _table(SegmentHistory)
-    languages = _table(SegmentInteractionLanguage)
+    lines, history = table(SegmentLine), table(SegmentHistory)
+    languages = table(SegmentInteractionLanguage)
     legacy = SegmentHistory.objects.filter(
         segment=segment, action_position=action.position, change=HistoryChange.INSERTED
     ).exists()
@@ -281,7 +291,7 @@ def _go_back_add(segment: Segment, action: SegmentCriteriaAction) -> int:
 def _go_back_remove(segment: Segment, action: SegmentCriteriaAction) -> int:
     """Re-create the lines a reduce/refine deleted, from its history: same contact, line
     number and adding action, other values from the header defaults."""
-    lines, history, contacts = _table(SegmentLine), _table(SegmentHistory), _table(Contact)
+    lines, history, contacts = table(SegmentLine), table(SegmentHistory), table(Contact)
     columns, expressions, value_params = _line_values(segment, line_no_expr="src.line_no")
     columns.append(column(SegmentLine, "added_by_position"))
     expressions.append("src.added_by_position")

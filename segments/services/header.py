@@ -19,6 +19,7 @@ from crm.exceptions import ApplicationError
 from crm.services import (
     model_update,
 )
+from crm.sql import column, table
 from interactions.models import InteractionTemplate
 from segments.models import Segment, SegmentHistory, SegmentInteractionLanguage, SegmentLine
 from segments.signals import segment_campaign_targets_changed
@@ -92,10 +93,6 @@ def _msg_busy(segment: Segment) -> str:
     return _("Segment %(number)s is busy: a background job is working on it.") % {
         "number": segment.number
     }
-
-
-def _table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 # -- header -------------------------------------------------------------------------------------
@@ -235,20 +232,21 @@ def _notify_all_lines(segment: Segment, campaigns_before: set[int]) -> None:
 def segment_lines_rederive(*, segment: Segment) -> int:
     """SEG-3/SEG-6: re-derive every line from the header (set-based UPDATE … FROM contacts)."""
     columns, expressions, params = _line_values(segment, line_no_expr="l.line_no")
+    kept_out = {column(SegmentLine, n) for n in ("segment", "line_no", "contact", "created_at")}
     assignments = ", ".join(
         f"{col} = {expr}"
         for col, expr in zip(columns, expressions, strict=True)
-        if col not in {'"segment_id"', '"line_no"', '"contact_id"', '"created_at"'}
+        if col not in kept_out
     )
     # Expressions read the contact as ``src``; keep the params of the skipped columns out.
     kept_params: list = []
     for col, expr_params in zip(columns, params, strict=True):
-        if col not in {'"segment_id"', '"line_no"', '"contact_id"', '"created_at"'}:
+        if col not in kept_out:
             kept_params.extend(expr_params)
     alt_sql, alt_params = _alt_address_join(segment)
     sql = f"""
-        UPDATE {_table(SegmentLine)} AS l SET {assignments}
-        FROM {_table(Contact)} AS src {alt_sql}
+        UPDATE {table(SegmentLine)} AS l SET {assignments}
+        FROM {table(Contact)} AS src {alt_sql}
         WHERE src.id = l.contact_id AND l.segment_id = %s
     """  # noqa: S608
     with connection.cursor() as cursor:
@@ -275,12 +273,12 @@ def _lines_delete(segment: Segment) -> int:
     line to cascade to its language rows)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {_table(SegmentInteractionLanguage)} "  # noqa: S608
+            f"DELETE FROM {table(SegmentInteractionLanguage)} "  # noqa: S608
             "WHERE segment_id = %s AND line_id IS NOT NULL",
             [segment.pk],
         )
         cursor.execute(
-            f"DELETE FROM {_table(SegmentLine)} WHERE segment_id = %s",  # noqa: S608
+            f"DELETE FROM {table(SegmentLine)} WHERE segment_id = %s",  # noqa: S608
             [segment.pk],
         )
         return cursor.rowcount
@@ -311,15 +309,15 @@ def _line_values(segment: Segment, *, line_no_expr: str) -> tuple[list[str], lis
     template_type = template.correspondence_type if template else segment.correspondence_type
     template_ignores = bool(template and template.ignore_contact_correspondence_type)
     values: list[tuple[str, str, list]] = [
-        ("segment_id", "%s::bigint", [segment.pk]),
+        ("segment", "%s::bigint", [segment.pk]),
         ("line_no", line_no_expr, []),
-        ("contact_id", "src.id", []),
+        ("contact", "src.id", []),
         (
-            "contact_company_id",
+            "contact_company",
             "CASE WHEN src.type = %s THEN src.id ELSE src.company_id END",
             [ContactType.COMPANY],
         ),
-        ("salesperson_id", "COALESCE(%s::bigint, src.salesperson_id)", [segment.salesperson_id]),
+        ("salesperson", "COALESCE(%s::bigint, src.salesperson_id)", [segment.salesperson_id]),
         (
             "correspondence_type",
             "CASE WHEN %s THEN %s WHEN %s OR src.correspondence_type = '' THEN %s "
@@ -331,12 +329,12 @@ def _line_values(segment: Segment, *, line_no_expr: str) -> tuple[list[str], lis
                 template_type,
             ],
         ),
-        ("template_id", "%s::bigint", [segment.template_id]),
-        ("group_id", "%s::bigint", [segment.group_id]),
+        ("template", "%s::bigint", [segment.template_id]),
+        ("group", "%s::bigint", [segment.group_id]),
         ("cost", "%s::numeric", [segment.unit_cost]),
         ("duration_min", "%s::numeric", [segment.unit_duration_min]),
         (
-            "language_id",
+            "language",
             "CASE WHEN src.language_id = ANY(%s::bigint[]) THEN src.language_id "
             "ELSE %s::bigint END",
             [_language_ids(segment), segment.default_language_id],
@@ -346,14 +344,14 @@ def _line_values(segment: Segment, *, line_no_expr: str) -> tuple[list[str], lis
         ("date", "%s::date", [segment.date]),
         ("information_flow", "%s", [segment.information_flow]),
         ("initiated_by", "%s", [segment.initiated_by]),
-        ("campaign_id", "%s::bigint", [segment.campaign_id]),
+        ("campaign", "%s::bigint", [segment.campaign_id]),
         ("is_campaign_target", "%s", [segment.is_campaign_target]),
         ("is_campaign_response", "%s", [segment.is_campaign_response]),
-        ("alt_address_id", "alt.alt_address_id", []),  # _alt_address_join
+        ("alt_address", "alt.alt_address_id", []),  # _alt_address_join
         ("created_at", "now()", []),
         ("updated_at", "now()", []),
     ]
-    columns = [connection.ops.quote_name(c) for c, _e, _p in values]
+    columns = [column(SegmentLine, name) for name, _e, _p in values]
     return columns, [e for _c, e, _p in values], [p for _c, _e, p in values]
 
 
@@ -365,7 +363,7 @@ def _alt_address_join(segment: Segment) -> tuple[str, list]:
     sql = f"""
         LEFT JOIN (
             SELECT DISTINCT ON (r.contact_id) r.contact_id, r.alt_address_id
-            FROM {_table(ContactAltAddressDateRange)} r
+            FROM {table(ContactAltAddressDateRange)} r
             WHERE r.starting_date <= %s::date
               AND (r.ending_date IS NULL OR r.ending_date >= %s::date)
             ORDER BY r.contact_id, r.starting_date DESC
@@ -420,7 +418,7 @@ def analyze_if_large_share(*models_changed: tuple[type[models.Model], int]) -> l
             row = cursor.fetchone()
             rows_before = row[0] if row else 0
             if changed >= ANALYZE_SHARE * rows_before:
-                cursor.execute(f"ANALYZE {_table(model)}")
+                cursor.execute(f"ANALYZE {table(model)}")
                 analyzed.append(model._meta.db_table)
     return analyzed
 

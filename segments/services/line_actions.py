@@ -20,10 +20,11 @@ from crm.services import (
     bulk_job_progress,
     bulk_job_start,
 )
+from crm.sql import columns, table
 from segments.models import Segment, SegmentLine
 from setup.models import MailingGroup
 
-from .header import _busy_check, _lock, _table, _today
+from .header import _busy_check, _lock, _today
 
 # -- other actions (SEG-50) ---------------------------------------------------------------------
 
@@ -37,14 +38,17 @@ def segment_mailing_group_apply(
     removed = 0
     if remove_existing:
         removed, _detail = ContactMailingGroup.objects.filter(mailing_group=mailing_group).delete()
+    insert_columns = columns(
+        ContactMailingGroup, "contact", "mailing_group", "created_at", "updated_at"
+    )
+    conflict = columns(ContactMailingGroup, "contact", "mailing_group")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {_table(ContactMailingGroup)} (contact_id, mailing_group_id, created_at,
-                                                       updated_at)
-            SELECT DISTINCT l.contact_id, %s, now(), now() FROM {_table(SegmentLine)} l
+            INSERT INTO {table(ContactMailingGroup)} ({insert_columns})
+            SELECT DISTINCT l.contact_id, %s, now(), now() FROM {table(SegmentLine)} l
             WHERE l.segment_id = %s
-            ON CONFLICT (contact_id, mailing_group_id) DO NOTHING
+            ON CONFLICT ({conflict}) DO NOTHING
             """,  # noqa: S608
             [mailing_group.pk, segment.pk],
         )

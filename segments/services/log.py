@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from contacts.models import Contact, ContactAltAddressDateRange
+from crm.sql import table
 from segments.models import (
     LoggedSegment,
     Segment,
@@ -25,7 +26,6 @@ from .header import (
     _lines_delete,
     _lock,
     _segment_campaign_ids,
-    _table,
     analyze_if_large_share,
     segment_create,
     segment_targets_notify,
@@ -90,17 +90,17 @@ FOLLOW_UP_DESCRIPTION = gettext_noop("Follow-up on segment %(number)s")
 def _email_check(segment: Segment) -> None:
     """SEG-40 with "send": every e-mail line's contact (or its active alternate address on the
     line date) must have an e-mail; one query for the first offender."""
-    alt_table, contacts = _table(ContactAltAddressDateRange), _table(Contact)
+    alt_table, contacts = table(ContactAltAddressDateRange), table(Contact)
     from contacts.models import ContactAltAddress
 
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT c.number, c.name FROM {_table(SegmentLine)} l
+            SELECT c.number, c.name FROM {table(SegmentLine)} l
             JOIN {contacts} c ON c.id = l.contact_id
             WHERE l.segment_id = %s AND l.correspondence_type = 'email' AND c.email = ''
               AND NOT EXISTS (
-                SELECT 1 FROM {alt_table} r JOIN {_table(ContactAltAddress)} a
+                SELECT 1 FROM {alt_table} r JOIN {table(ContactAltAddress)} a
                   ON a.id = r.alt_address_id
                 WHERE r.contact_id = c.id AND r.starting_date <= COALESCE(l.date, %s)
                   AND (r.ending_date IS NULL OR r.ending_date >= COALESCE(l.date, %s))
@@ -153,7 +153,7 @@ def _log_rows_sql(
     """SEG-41: the SELECT of the interaction rows, one per line, copying the line's values."""
     from contacts.models import ContactAltAddress
 
-    languages = _table(SegmentInteractionLanguage)
+    languages = table(SegmentInteractionLanguage)
     campaign_ids = sorted(entries)
     row_ids = sorted(attachments or {})
     attachment_ids = [attachments[pk] for pk in row_ids]
@@ -208,9 +208,9 @@ def _log_rows_sql(
                          THEN NULLIF(a.email, '') END, ''), 80) AS contact_via,
                COALESCE(ll.email_body, hl.email_body, '') AS email_body,
                COALESCE(lla.attachment_id, hla.attachment_id) AS attachment_id
-        FROM {_table(SegmentLine)} l
-        JOIN {_table(Contact)} c ON c.id = l.contact_id
-        LEFT JOIN {_table(ContactAltAddress)} a ON a.id = l.alt_address_id
+        FROM {table(SegmentLine)} l
+        JOIN {table(Contact)} c ON c.id = l.contact_id
+        LEFT JOIN {table(ContactAltAddress)} a ON a.id = l.alt_address_id
         LEFT JOIN (SELECT unnest(%s::bigint[]) AS campaign_id,
                           unnest(%s::bigint[]) AS entry_id) ce ON ce.campaign_id = l.campaign_id
         LEFT JOIN {languages} ll ON ll.line_id = l.id AND ll.language_id = l.language_id
@@ -324,11 +324,11 @@ def segment_log(
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                INSERT INTO {_table(SegmentLine)} ({", ".join(columns)})
+                INSERT INTO {table(SegmentLine)} ({", ".join(columns)})
                 SELECT {", ".join(expressions)} FROM (
                     SELECT DISTINCT ON (c.id) c.id, c.type, c.company_id, c.salesperson_id,
                            c.language_id, c.correspondence_type, l.line_no
-                    FROM {_table(SegmentLine)} l JOIN {_table(Contact)} c ON c.id = l.contact_id
+                    FROM {table(SegmentLine)} l JOIN {table(Contact)} c ON c.id = l.contact_id
                     WHERE l.segment_id = %s ORDER BY c.id, l.line_no
                 ) src {alt_sql}
                 """,  # noqa: S608
