@@ -21,7 +21,13 @@ from crm.services import (
 )
 from crm.sql import column, table
 from interactions.models import InteractionTemplate
-from segments.models import Segment, SegmentHistory, SegmentInteractionLanguage, SegmentLine
+from segments.models import (
+    Segment,
+    SegmentCriteriaAction,
+    SegmentHistory,
+    SegmentInteractionLanguage,
+    SegmentLine,
+)
 from segments.signals import segment_campaign_targets_changed
 from setup.models import ContactType
 from setup.services import number_assign, salesperson_for_user, salesperson_validate_choosable
@@ -264,7 +270,7 @@ def segment_delete(*, segment: Segment) -> None:
     SegmentHistory.objects.filter(segment=segment).delete()
     SegmentInteractionLanguage.objects.filter(segment=segment).delete()
     _lines_delete(segment)
-    segment.delete()
+    _segment_row_delete(segment)
     segment_targets_notify(campaign_ids=campaign_ids, contact_ids=contact_ids)  # SEG-9/CMP-23
 
 
@@ -282,6 +288,28 @@ def _lines_delete(segment: Segment) -> int:
             [segment.pk],
         )
         return cursor.rowcount
+
+
+# The reverse relations of Segment that segment_delete and segment_log empty themselves.
+_SEGMENT_CHILDREN = {"lines", "languages", "criteria_actions", "history"}
+
+
+def _segment_row_delete(segment: Segment) -> None:
+    """Delete the segment row once its lines, history and language rows are gone. Django's
+    collector would first re-read the lines just deleted (their dead index entries: ~0.1 s
+    per 10,000 lines); when Segment has no other reverse relation, its criteria actions and
+    the row go in two statements, else the collector does it."""
+    others = [
+        rel
+        for rel in Segment._meta.related_objects
+        if rel.get_accessor_name() not in _SEGMENT_CHILDREN
+    ]
+    if others:
+        segment.delete()
+        return
+    SegmentCriteriaAction.objects.filter(segment=segment).delete()  # no children: one DELETE
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table(Segment)} WHERE id = %s", [segment.pk])  # noqa: S608
 
 
 # -- line values (SEG-4/5) ----------------------------------------------------------------------

@@ -26,6 +26,7 @@ from .header import (
     _lines_delete,
     _lock,
     _segment_campaign_ids,
+    _segment_row_delete,
     analyze_if_large_share,
     segment_create,
     segment_targets_notify,
@@ -337,7 +338,7 @@ def segment_log(
     SegmentHistory.objects.filter(segment=segment).delete()
     SegmentInteractionLanguage.objects.filter(segment=segment).delete()
     deleted_lines = _lines_delete(segment)
-    segment.delete()
+    _segment_row_delete(segment)
     segment_targets_notify(campaign_ids=target_campaigns, contact_ids=contact_ids)
     analyze_if_large_share((SegmentLine, deleted_lines), (InteractionLogEntry, logged_count))
     return logged, None, new_segment
