@@ -161,7 +161,7 @@ class LineAddForm(forms.Form):
 
 
 class LineFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)  # contact name
 
 
 class LogForm(forms.Form):

@@ -203,9 +203,10 @@ class SegmentLine(TimeStampedModel):
         db_index=False,  # segmentline_contact_idx
         verbose_name=_("contact"),
     )
-    contact_company = _line_fk(
-        "contacts.Contact", _("contact company"), on_delete=models.SET_NULL, db_index=True
-    )
+    # No index (decision 0008): a company with lines cannot be deleted (CON-35 blocks it), so
+    # the SET_NULL only scans the lines when a company without any is deleted; the index cost
+    # every add one random-order insert per line (~0.2 s per 34,000 lines).
+    contact_company = _line_fk("contacts.Contact", _("contact company"), on_delete=models.SET_NULL)
     campaign = _line_fk("campaigns.Campaign", _("campaign"))
     is_campaign_target = models.BooleanField(_("campaign target"), default=False, db_default=False)
     is_campaign_response = models.BooleanField(
@@ -230,6 +231,12 @@ class SegmentLine(TimeStampedModel):
         "contacts.ContactAltAddress", _("alternate address"), on_delete=models.SET_NULL
     )
     contact_via = models.CharField(_("contact via"), max_length=80, blank=True, db_default="")
+    # SEG-23/24 (decision 0008): the position of the add action that inserted the line; Go back
+    # of an add deletes the lines carrying its position instead of reading one history row per
+    # added line. NULL for lines no action added (follow-up segment, lines older than 0006).
+    added_by_position = models.PositiveIntegerField(
+        _("added by action"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("segment line")
@@ -365,7 +372,10 @@ class SegmentCriteriaAction(CriteriaOptions, TimeStampedModel):
 
 
 class SegmentHistory(models.Model):
-    """One line inserted or deleted by a criteria action (SEG-23); Go back reads it (SEG-24).
+    """One line deleted by a criteria action (SEG-23); Go back reads it (SEG-24).
+
+    Lines inserted by an add carry the action's position instead (``SegmentLine.
+    added_by_position``, decision 0008); ``inserted`` rows remain only from before that.
 
     No timestamps: it is written by the million and the action row carries the time.
     """
@@ -392,6 +402,11 @@ class SegmentHistory(models.Model):
         verbose_name=_("contact"),
     )
     change = models.CharField(_("change"), max_length=10, choices=HistoryChange)
+    # A deleted line's ``SegmentLine.added_by_position``: Go back of the removal restores it,
+    # so a further Go back of that add deletes the restored line too.
+    added_by_position = models.PositiveIntegerField(
+        _("added by action"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("segment history")
@@ -500,3 +515,28 @@ class LoggedSegment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.entry_no} {self.segment_number}"
+
+
+class SegmentIntegrityReport(TimeStampedModel):
+    """The latest integrity check of segment lines and history (one row, id 1).
+
+    Lines and history have no database foreign keys (decision 0006); the scheduled check
+    (``segment_integrity_check_task``) records here the rows whose segment or contact is
+    gone, and the segments' setup page shows them."""
+
+    checked_at = models.DateTimeField(_("checked at"))
+    orphan_line_count = models.PositiveIntegerField(_("orphan lines"), default=0)
+    orphan_history_count = models.PositiveIntegerField(_("orphan history rows"), default=0)
+    sample = models.JSONField(_("sample"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("segment integrity report")
+        verbose_name_plural = _("segment integrity reports")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="segmentintegrityreport_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        counts = f"{self.orphan_line_count}/{self.orphan_history_count}"
+        return f"{self.checked_at:%Y-%m-%d %H:%M} {counts}"

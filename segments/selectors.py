@@ -10,7 +10,14 @@ from crm.csv_export import SafeWriter
 from crm.models import BulkJob
 from crm.selectors import bulk_jobs_visible
 
-from .models import LoggedSegment, SavedSegmentCriteria, Segment, SegmentCriteriaAction, SegmentLine
+from .models import (
+    LoggedSegment,
+    SavedSegmentCriteria,
+    Segment,
+    SegmentCriteriaAction,
+    SegmentIntegrityReport,
+    SegmentLine,
+)
 
 EXPORT_CHUNK = 2_000
 
@@ -175,3 +182,8 @@ def segment_export_rows(*, segment: Segment) -> Iterator[str]:
     )
     for row in rows:
         yield writer.writerow(row)
+
+
+def segment_integrity_report():
+    """The latest integrity check of lines and history (None before the first run)."""
+    return SegmentIntegrityReport.objects.filter(pk=1).first()

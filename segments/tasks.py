@@ -14,7 +14,7 @@ SEGMENT_JOB = {
 def segment_job_relock(*, job) -> None:
     """``BulkJobTask.job_retry`` of segment jobs: the segment is busy with the job again."""
     from .models import Segment
-    from .services import _busy_check, _lock
+    from .services.header import _busy_check, _lock
 
     segment = Segment.objects.filter(pk=job.target_id).first()
     if segment is None:
@@ -59,3 +59,12 @@ def segment_log_task(job_id: int) -> None:
     from .services import segment_log_job_run
 
     segment_log_job_run(job_id=job_id)
+
+
+@shared_task
+def segment_integrity_check_task() -> None:
+    """Beat (daily): orphan segment lines and history rows, for the setup page; idempotent
+    (each run replaces the one report row)."""
+    from .services import segment_integrity_check
+
+    segment_integrity_check()

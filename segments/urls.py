@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.SegmentCreateView.as_view(), name="segment-create"),
     path("saved-criteria/", views.SavedCriteriaListView.as_view(), name="savedcriteria-list"),
     path("logged/", views.LoggedSegmentListView.as_view(), name="loggedsegment-list"),
+    path("setup/", views.SegmentSetupView.as_view(), name="setup"),
     path("<int:pk>/", views.SegmentDetailView.as_view(), name="segment-detail"),
     path(
         "<int:pk>/cover-sheets/",

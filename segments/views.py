@@ -143,7 +143,10 @@ class SegmentDetailView(PermissionRequiredMixin, View):
         segment = selectors.segment_get(pk=pk, user=request.user)
         filter_form = LineFilterForm(request.GET or None)
         lines = selectors.segment_lines(segment=segment)
-        if filter_form.is_valid() and filter_form.cleaned_data["q"]:
+        if filter_form.is_bound and not filter_form.is_valid():
+            # An invalid search filters nothing silently: no lines, and the form's errors.
+            lines = lines.none()
+        elif filter_form.is_bound and filter_form.cleaned_data["q"]:
             q = filter_form.cleaned_data["q"]
             lines = lines.filter(contact__name__icontains=q) | lines.filter(contact__number=q)
         paginator = Paginator(lines, LINES_PAGE_SIZE)
@@ -543,6 +546,18 @@ class SavedCriteriaListView(PermissionRequiredMixin, ListView):
 
     def get_queryset(self):
         return selectors.saved_criteria_list()
+
+
+class SegmentSetupView(PermissionRequiredMixin, View):
+    """The segments' setup page: the latest integrity check of lines and history
+    (decision 0006: they have no database foreign keys; a daily task looks for orphans)."""
+
+    permission_required = VIEW
+    template_name = "segments/segment_setup.html"
+
+    def get(self, request):
+        report = selectors.segment_integrity_report()
+        return render(request, self.template_name, {"report": report})
 
 
 class LoggedSegmentListView(PermissionRequiredMixin, ListView):

@@ -275,6 +275,7 @@ BULK_TASKS = [
     "segments.tasks.segment_log_task",
     "segments.tasks.logged_segments_delete_canceled_task",
     "segments.tasks.segment_opportunities_create_task",
+    "segments.tasks.segment_integrity_check_task",
     "api.tasks.sales_history_import_csv_task",
 ]
 CELERY_TASK_ROUTES = {name: {"queue": "bulk"} for name in BULK_TASKS}
@@ -290,6 +291,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # A job whose worker was killed is sent again within minutes, not after the broker's
     # visibility timeout (an hour); see crm/jobs.py.
     "bulk-job-requeue-stale": {"task": "crm.tasks.bulk_job_requeue_stale_task", "schedule": 60.0},
+    # Decision 0006: segment lines and history have no database FKs; report orphans daily.
+    "segment-integrity-check": {
+        "task": "segments.tasks.segment_integrity_check_task",
+        "schedule": 86400.0,
+    },
 }
 # A running job's worker writes its heartbeat this often; a job silent for longer than
 # BULK_JOB_STALE_SECONDS is taken for lost and sent again.

@@ -231,7 +231,7 @@ def test_segment_log_with_its_connection_killed_frees_the_segment_and_retry_logs
     for contact in contacts:
         segment_line_add(segment=segment, contact=contact)
     number = segment.number
-    kill_connection_at_call(monkeypatch, "segments.services.segment_log", call=1)
+    kill_connection_at_call(monkeypatch, "segments.services.jobs.segment_log", call=1)
     # when
     with pytest.raises(OperationalError):
         segment_log_start(segment=segment, user=marketing_user)

@@ -274,6 +274,7 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "segments:loggedsegment-list": (302, 200, 200, 200),
     "segments:loggedsegment-resend": (302, 403, 405, 405),
     "segments:savedcriteria-list": (302, 200, 200, 200),
+    "segments:setup": (302, 200, 200, 200),
     "segments:segment-actions": (302, 200, 200, 200),
     "segments:segment-activity-assign": (302, 403, 200, 200),
     "segments:segment-cover-sheets": (302, 404, 404, 404),

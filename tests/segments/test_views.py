@@ -134,3 +134,20 @@ def test_card_names_the_running_job(marketing_client, new_segment, kind, title):
     assert title in page.content.decode()
     progress = marketing_client.get(reverse("segments:segment-job", args=[segment.pk, job.pk]))
     assert title in progress.content.decode()
+
+
+def test_invalid_line_search_re_renders_with_its_error(marketing_client, new_segment):
+    """An invalid line search is not ignored: the lines partial shows the form's error and no
+    lines (before, the invalid search silently listed every line)."""
+    company = CompanyFactory(name="Acme")
+    segment = new_segment()
+    segment_criteria_apply(segment=segment, action="add", filters={})
+    url = reverse("segments:segment-detail", args=[segment.pk])
+    response = marketing_client.get(url, {"q": "x" * 101}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert b'id="line-filter-errors"' in response.content
+    assert "at most 100 characters" in response.content.decode()
+    assert list(response.context["lines"]) == []
+    valid = marketing_client.get(url, {"q": "Acme"}, HTTP_HX_REQUEST="true")
+    assert [line.contact_id for line in valid.context["lines"]] == [company.pk]
+    assert b'id="line-filter-errors"' not in valid.content
