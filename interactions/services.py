@@ -26,6 +26,7 @@ from setup.models import CorrespondenceType, Salesperson
 from setup.services import salesperson_for_user, salesperson_validate_choosable
 
 from .body_templates import email_body_context, email_body_render, email_body_validate
+from .campaign_entries import campaign_entry_for_interaction
 from .models import (
     DOCUMENT_SLOTS,
     NO_LANGUAGE_SLOTS,
@@ -41,7 +42,7 @@ from .models import (
     InteractionTemplateLanguage,
     InteractionTemplateSetup,
 )
-from .signals import interaction_campaign_targets_changed, interaction_finished
+from .signals import interaction_campaign_targets_changed
 
 logger = logging.getLogger(__name__)
 
@@ -461,16 +462,14 @@ def interaction_targets_notify(pairs) -> None:
 
 
 def interaction_finish_notify(*, entry: InteractionLogEntry) -> None:
-    """After a single interaction is finished: its campaign entry (CMP-10, the receiver in
-    campaigns creates it) and the campaign target group (CMP-23)."""
+    """After a single interaction is finished: its campaign entry (CMP-10, created by the
+    campaigns area through ``interactions.campaign_entries``) and the campaign target group
+    (CMP-23)."""
     if entry.campaign_id and entry.campaign_entry_id is None:
-        for _receiver, campaign_entry in interaction_finished.send(
-            sender=InteractionLogEntry, entry=entry
-        ):
-            if campaign_entry is not None:
-                entry.campaign_entry = campaign_entry
-                entry.save(update_fields=["campaign_entry", "updated_at"])
-                break
+        campaign_entry = campaign_entry_for_interaction(entry=entry)  # decision 0008
+        if campaign_entry is not None:
+            entry.campaign_entry = campaign_entry
+            entry.save(update_fields=["campaign_entry", "updated_at"])
     interaction_targets_notify(_target_pairs([entry]))
 
 

@@ -29,6 +29,7 @@ from crm.services import (
     bulk_job_start,
     model_update,
 )
+from interactions.campaign_entries import campaign_entries_for_logged_segment
 from interactions.models import InteractionTemplate
 from setup.models import ContactType, MailingGroup
 from setup.services import number_assign, salesperson_for_user, salesperson_validate_choosable
@@ -47,7 +48,7 @@ from .models import (
     SegmentInteractionLanguage,
     SegmentLine,
 )
-from .signals import logged_segment_canceled, segment_campaign_targets_changed, segment_logged
+from .signals import logged_segment_canceled, segment_campaign_targets_changed
 
 CRITERIA_JOB_KIND = "segment_apply_criteria"
 BULK_WORK_MEM = "256MB"
@@ -1171,7 +1172,7 @@ def segment_log(
     job_id: int | None = None,
 ):
     """SEG-40..42 in one transaction: check, record the LoggedSegment, one campaign entry per
-    campaign (the ``segment_logged`` receiver in campaigns creates them, decision 0004), one
+    campaign (``interactions.campaign_entries``: campaigns create them, decision 0008), one
     interaction per line copying the line's values (one ``INSERT … SELECT`` through
     ``interactions_bulk_log_from_rows``), the follow-up segment, CMP-23, then delete the
     segment. With ``send`` the e-mail lines' delivery is queued after commit (INT-21).
@@ -1199,18 +1200,15 @@ def segment_log(
     campaign_ids = set(
         segment.lines.filter(campaign__isnull=False).values_list("campaign_id", flat=True)
     )
-    entries: dict[int, int] = {}
-    if campaign_ids:
-        for _receiver, created in segment_logged.send(
-            sender=LoggedSegment,
-            logged_segment=logged,
-            campaign_ids=campaign_ids,
-            description=segment.description,
-            date=segment.date,
-            user=user,
-            salesperson=segment.salesperson,
-        ):
-            entries.update({pk: entry.pk for pk, entry in (created or {}).items()})
+    created = campaign_entries_for_logged_segment(  # decision 0008
+        logged_segment=logged,
+        campaign_ids=campaign_ids,
+        description=segment.description,
+        date=segment.date,
+        user=user,
+        salesperson=segment.salesperson,
+    )
+    entries: dict[int, int] = {pk: entry.pk for pk, entry in created.items()}
     rows_sql, rows_params, columns = _log_rows_sql(
         segment,
         logged,
