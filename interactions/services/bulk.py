@@ -14,6 +14,8 @@ from crm.sql import column, quote, table
 from interactions.models import InteractionLogEntry, InteractionTemplate
 from setup.models import Salesperson
 
+from .analyze import table_analyze_if_changed
+
 BULK_LOG_BATCH_SIZE = 5_000  # one committed INSERT … SELECT per batch (~0.3 s)
 BULK_LOG_BATCHES_PER_MESSAGE = 100  # 500,000 rows per task message, inside the time limit
 
@@ -243,6 +245,7 @@ def _bulk_log_batches(
             return True
     logged = entries.count()
     bulk_job_finish(job_id=job_id, result={"logged": logged, "skipped": total - logged})
+    table_analyze_if_changed(model=InteractionLogEntry, changed_rows=logged)
     return False
 
 
@@ -313,4 +316,6 @@ def interactions_bulk_log_from_rows(
     with connection.cursor() as cursor:
         # Params in textual order: the outer SELECT list, then the rows subquery.
         cursor.execute(sql, [*params, *rows_params])
-        return cursor.rowcount
+        inserted = cursor.rowcount
+    table_analyze_if_changed(model=InteractionLogEntry, changed_rows=inserted)
+    return inserted

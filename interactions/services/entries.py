@@ -25,6 +25,7 @@ from interactions.models import (
     InteractionTemplateLanguage,
 )
 
+from .analyze import table_analyze_if_changed
 from .messages import MSG_UNCANCEL_REFUSED
 from .notify import interaction_targets_notify
 
@@ -159,6 +160,7 @@ def interactions_delete_canceled(
             deleted += len(ids)
             bulk_job_progress(job_id=job_id, done=deleted)
     bulk_job_finish(job_id=job_id, result={"deleted": deleted})
+    table_analyze_if_changed(model=InteractionLogEntry, changed_rows=deleted)
     return deleted
 
 
