@@ -556,13 +556,13 @@ def campaign_entry_create(
 
 
 # --------------------------------------------------------------------------------------------
-# Receivers of the interactions signals (docs/decisions/0004): CMP-10 and CMP-23
+# The campaign entry provider (interactions.campaign_entries, docs/decisions/0009): CMP-10
 # --------------------------------------------------------------------------------------------
 
 
-def interaction_finished_receiver(sender, entry, **kwargs) -> CampaignEntry | None:
-    """CMP-10: a single interaction finished with a campaign gets its campaign entry (the
-    interactions area stores the returned entry on the interaction)."""
+def campaign_entry_create_for_interaction(*, entry) -> CampaignEntry | None:
+    """CMP-10: a single interaction finished with a campaign gets its campaign entry; the
+    interactions area stores the returned entry on the interaction (decision 0009)."""
     if not entry.campaign_id:
         return None
     return campaign_entry_create(
@@ -576,27 +576,12 @@ def interaction_finished_receiver(sender, entry, **kwargs) -> CampaignEntry | No
     )
 
 
-def interaction_targets_changed_receiver(sender, pairs, **kwargs) -> None:
-    """CMP-23: interactions with a campaign and the target flag were added, changed or
-    deleted; refresh the target group of each (activated) campaign concerned."""
-    by_campaign: dict[int, set[int]] = {}
-    for campaign_id, contact_id in pairs:
-        by_campaign.setdefault(campaign_id, set()).add(contact_id)
-    for campaign_id in sorted(by_campaign):
-        campaign_targets_refresh(campaign_id=campaign_id, contact_ids=by_campaign[campaign_id])
-
-
-# --------------------------------------------------------------------------------------------
-# Receivers of the segments signals (docs/decisions/0004): CMP-10, SEG-43 and CMP-23
-# --------------------------------------------------------------------------------------------
-
-
-def segment_logged_receiver(
-    sender, logged_segment, campaign_ids, description="", date=None, user=None, **kwargs
+def campaign_entries_create_for_logged_segment(
+    *, logged_segment, campaign_ids, description="", date=None, user=None, salesperson=None
 ) -> dict[int, CampaignEntry]:
     """SEG-41 / CMP-10: one campaign entry per (campaign, document kind) of the logged
     segment — segment interactions carry no document kind, so one per campaign. Returns
-    ``{campaign_id: entry}``; segments store each entry on its interactions."""
+    ``{campaign_id: entry}``; segments store each entry on its interactions (decision 0009)."""
     campaigns = Campaign.objects.filter(pk__in=campaign_ids).order_by("pk")
     return {
         campaign.pk: campaign_entry_create(
@@ -606,10 +591,25 @@ def segment_logged_receiver(
             user=user,
             segment_number=logged_segment.segment_number,
             logged_segment_entry_no=logged_segment.entry_no,
-            salesperson=kwargs.get("salesperson"),
+            salesperson=salesperson,
         )
         for campaign in campaigns
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Receivers of the interactions and segments signals (docs/decisions/0004): SEG-43, CMP-23
+# --------------------------------------------------------------------------------------------
+
+
+def interaction_targets_changed_receiver(sender, pairs, **kwargs) -> None:
+    """CMP-23: interactions with a campaign and the target flag were added, changed or
+    deleted; refresh the target group of each (activated) campaign concerned."""
+    by_campaign: dict[int, set[int]] = {}
+    for campaign_id, contact_id in pairs:
+        by_campaign.setdefault(campaign_id, set()).add(contact_id)
+    for campaign_id in sorted(by_campaign):
+        campaign_targets_refresh(campaign_id=campaign_id, contact_ids=by_campaign[campaign_id])
 
 
 def logged_segment_canceled_receiver(sender, logged_segment, is_canceled, **kwargs) -> int:

@@ -1,15 +1,12 @@
-"""Narrow entry points for the areas above interactions (docs/decisions/0004).
+"""Signals for the areas above interactions (docs/decisions/0004 and 0009).
 
-Campaigns stand higher (STYLE 2): interactions cannot call their services, so they publish
-these signals and campaigns connects to them from ``CampaignsConfig.ready()``.
+Campaigns stand higher (STYLE 2): interactions cannot call their services, so they publish this
+signal and campaigns connect to it from ``CampaignsConfig.ready()``. Nothing flows back: the
+campaign entry of a finished interaction comes from ``interactions.campaign_entries`` (decision
+0009), not from a receiver's return value.
 """
 
 from django.dispatch import Signal
-
-# CMP-10: a single interaction with a campaign was finished. Sent inside the finishing
-# transaction with ``entry``; a receiver returns the ``CampaignEntry`` it created (or None),
-# and interactions stores it on the entry.
-interaction_finished = Signal()
 
 # CMP-23: entries that carry (or carried) a campaign with the campaign-target flag were
 # created, finished, changed or deleted. ``pairs`` is a set of (campaign_id, contact_id),

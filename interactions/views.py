@@ -54,6 +54,42 @@ def _partial(request, template_name: str, partial: str = "results") -> list[str]
 # -- the log -------------------------------------------------------------------------------------
 
 
+class PkUrl:
+    """``reverse(name, args=[pk])`` for every row of a page at the cost of one ``reverse``: the
+    URL is reversed once with a marker pk, each row fills in its own pk."""
+
+    MARKER = 987_654_321
+
+    def __init__(self, name: str):
+        self.head, self.tail = reverse(name, args=[self.MARKER]).split(str(self.MARKER), 1)
+
+    def __call__(self, pk) -> str:
+        return f"{self.head}{int(pk)}{self.tail}"
+
+
+# The per-row links of the log list: key in ``entry.row_urls`` -> (URL name, pk attribute).
+LOG_ROW_URLS = {
+    "detail": ("interactions:entry-detail", "pk"),
+    "message": ("interactions:entry-message", "pk"),
+    "resend": ("interactions:entry-resend", "pk"),
+    "resume": ("interactions:entry-resume", "pk"),
+    "delete_postponed": ("interactions:entry-delete-postponed", "pk"),
+    "create_opportunity": ("opportunities:opportunity-create-from-interaction", "pk"),
+    "opportunity": ("opportunities:opportunity-detail", "opportunity_id"),
+}
+
+
+def log_row_urls_attach(entries) -> None:
+    """Set ``entry.row_urls`` on each entry of a page (the 50 rows cost 7 reverses, not ~150)."""
+    urls = {key: (PkUrl(name), attr) for key, (name, attr) in LOG_ROW_URLS.items()}
+    for entry in entries:
+        entry.row_urls = {
+            key: url(getattr(entry, attr))
+            for key, (url, attr) in urls.items()
+            if getattr(entry, attr) is not None
+        }
+
+
 class InteractionLogEntryListView(PermissionRequiredMixin, FilterView):
     permission_required = "interactions.view_interactionlogentry"
     filterset_class = InteractionLogEntryFilterSet
@@ -87,6 +123,8 @@ class InteractionLogEntryListView(PermissionRequiredMixin, FilterView):
         context["postponed"] = self.is_postponed()
         context["action_form"] = EntryActionForm()
         context["evaluations"] = EntryActionForm.base_fields["evaluation"].choices[1:]
+        context["task_create_url"] = reverse("opportunities:task-create")
+        log_row_urls_attach(context["object_list"])
         return context
 
 

@@ -7,12 +7,8 @@ synchronously inside the caller's transaction.
 
 from django.dispatch import Signal
 
-# SEG-41 / CMP-10: a segment is being logged. Sent with ``logged_segment`` (LoggedSegment),
-# ``campaign_ids`` (the campaigns on its lines), ``description``, ``date``, ``user`` and
-# ``salesperson``; a receiver returns ``{campaign_id: CampaignEntry}`` (one entry per
-# campaign and document kind — segment interactions have no document kind), and segments
-# store each entry on the logged interactions of that campaign.
-segment_logged = Signal()
+# SEG-41 / CMP-10: the campaign entries of a logged segment come from
+# ``interactions.campaign_entries.campaign_entries_for_logged_segment`` (decision 0009).
 
 # SEG-43: a logged segment was canceled or un-canceled (``logged_segment``, ``is_canceled``);
 # its campaign entries follow.

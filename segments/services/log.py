@@ -9,6 +9,7 @@ from django.utils.translation import gettext_noop
 
 from contacts.models import Contact, ContactAltAddressDateRange
 from crm.sql import table
+from interactions.campaign_entries import campaign_entries_for_logged_segment
 from segments.models import (
     LoggedSegment,
     Segment,
@@ -16,7 +17,6 @@ from segments.models import (
     SegmentInteractionLanguage,
     SegmentLine,
 )
-from segments.signals import segment_logged
 
 from .header import (
     _alt_address_join,
@@ -251,7 +251,7 @@ def segment_log(
     job_id: int | None = None,
 ):
     """SEG-40..42 in one transaction: check, record the LoggedSegment, one campaign entry per
-    campaign (the ``segment_logged`` receiver in campaigns creates them, decision 0004), one
+    campaign (``interactions.campaign_entries``: campaigns create them, decision 0009), one
     interaction per line copying the line's values (one ``INSERT … SELECT`` through
     ``interactions_bulk_log_from_rows``), the follow-up segment, CMP-23, then delete the
     segment. With ``send`` the e-mail lines' delivery is queued after commit (INT-21).
@@ -279,18 +279,15 @@ def segment_log(
     campaign_ids = set(
         segment.lines.filter(campaign__isnull=False).values_list("campaign_id", flat=True)
     )
-    entries: dict[int, int] = {}
-    if campaign_ids:
-        for _receiver, created in segment_logged.send(
-            sender=LoggedSegment,
-            logged_segment=logged,
-            campaign_ids=campaign_ids,
-            description=segment.description,
-            date=segment.date,
-            user=user,
-            salesperson=segment.salesperson,
-        ):
-            entries.update({pk: entry.pk for pk, entry in (created or {}).items()})
+    created = campaign_entries_for_logged_segment(  # decision 0009
+        logged_segment=logged,
+        campaign_ids=campaign_ids,
+        description=segment.description,
+        date=segment.date,
+        user=user,
+        salesperson=segment.salesperson,
+    )
+    entries: dict[int, int] = {pk: entry.pk for pk, entry in created.items()}
     rows_sql, rows_params, columns = _log_rows_sql(
         segment,
         logged,

@@ -181,7 +181,7 @@ def test_bulk_logging_with_its_connection_killed_fails_and_retry_logs_each_conta
     from tests.factories.interactions import InteractionTemplateFactory
 
     contacts = [CompanyFactory() for _ in range(3)]
-    kill_connection_at_call(monkeypatch, "interactions.services.bulk_job_progress", call=1)
+    kill_connection_at_call(monkeypatch, "interactions.services.bulk.bulk_job_progress", call=1)
     # when
     with pytest.raises(OperationalError):
         interactions_bulk_log_start(
