@@ -275,6 +275,8 @@ def run(argv: list[str]) -> int:
 def test(argv: list[str]) -> int:
     env = dict(os.environ)
     env["DATABASE_URL"] = ensure_database()
+    # Tells the tests which server they run on (the bench metadata tests expect either).
+    env["CRM_EMBEDDED_PG"] = "1" if getattr(ensure_database, "server", None) else "0"
     env.setdefault("REDIS_URL", DEFAULT_REDIS)
     env["DJANGO_SETTINGS_MODULE"] = "crm.settings.test"
     if redis_reachable(env["REDIS_URL"]):

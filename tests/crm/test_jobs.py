@@ -337,6 +337,7 @@ def test_only_the_starter_or_an_administrator_may_retry_and_only_a_failed_job(
 # -- every job task, and the re-queue ----------------------------------------------------------
 
 
+@pytest.mark.django_db  # the Celery Django fixup runs the system checks, which read the server
 def test_every_task_taking_a_job_id_takes_the_shared_failure_path():
     """A task added later with a ``job_id`` argument must use BulkJobTask too."""
     import inspect

@@ -1,8 +1,13 @@
 """Heavy jobs are routed to the "bulk" queue, interactive tasks stay on "default"."""
 
+import pytest
 from django.conf import settings
 
 from crm.celery import app
+
+# Importing the task modules fires Celery's Django fixup, which runs the system checks as a
+# worker does at start; the checks of the generated search columns ask the server its version.
+pytestmark = pytest.mark.django_db
 
 
 def _queue(name: str) -> str:

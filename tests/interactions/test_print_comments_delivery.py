@@ -33,6 +33,7 @@ from tests.factories.interactions import (
     SalespersonFactory,
 )
 from tests.factories.setup import CountryFactory, SalutationFactory, SalutationFormulaFactory
+from tests.static_files import static_text
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +92,8 @@ def test_int21_letters_to_print_lists_unprinted_hard_copies_with_address_and_bod
     assert letters[on_alt.pk].salutation == "Dear Anna Smith,"
     assert letters[on_alt.pk].body == "Our offer."
     content = response.content.decode()
-    assert "page-break-after: always" in content
+    assert "/static/css/letters.css" in content
+    assert "page-break-after: always" in static_text("css/letters.css")
     assert printed.description not in content or printed.pk not in letters
 
 

@@ -32,6 +32,7 @@ from tests.factories.opportunities import (
 )
 from tests.factories.segments import SegmentFactory, SegmentLineFactory
 from tests.factories.setup import CountryFactory, SalespersonFactory
+from tests.static_files import static_text
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,9 @@ def test_r1_new_reports_html_and_csv_same_rows(
         page = client.get(url)
     assert page.status_code == 200
     body = page.content.decode()
-    assert "<form" in body and "@media print" in body
+    # The print rules live in a stylesheet of our own origin (the CSP forbids inline styles).
+    assert "<form" in body and "/static/css/report-print.css" in body
+    assert "@media print" in static_text("css/report-print.css")
     rows = html_rows(page)
     assert rows
     csv_body = csv_rows(client, url)
@@ -194,7 +197,9 @@ def test_r4_segment_labels_honour_size_and_columns(client, admin_user_, code, co
         reverse("reports:segment-labels", args=[segment.pk]), {"label_format": code}
     )
     body = response.content.decode()
-    assert f"width: {width}mm; height: 36mm" in body
+    # crm.js sizes the cells from these attributes (the CSP forbids inline styles).
+    assert f'data-width-mm="{width}" data-height-mm="36"' in body
+    assert "/static/css/labels.css" in body
     table = body[body.index('class="label-sheet"') :]
     sheet_rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
     per_row = [row.count('class="label"') for row in sheet_rows]
