@@ -170,3 +170,23 @@ class SearchSelectMultiple(SearchSelect, forms.SelectMultiple):
     """``SearchSelect`` for a ``ModelMultipleChoiceField``: the chosen rows, removable."""
 
     allow_multiple_selected = True
+
+
+def bootstrap_classes_add(form: forms.Form) -> None:
+    """Give each widget the Bootstrap 5 class crispy-bootstrap5's field template would add
+    (``form-select``, ``form-check-input``, ``form-control``), for forms rendered without
+    crispy (``templates/partials/filter_form.html``). A MultiWidget passes its attributes on
+    to its parts."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput):
+            continue
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        classes = widget.attrs.get("class", "").split()
+        if css not in classes:
+            widget.attrs["class"] = " ".join([*classes, css])

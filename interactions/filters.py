@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.filters import CodeChoiceFilter, FastSelect
 from contacts.models import Contact
-from crm.widgets import DateRangeWidget, SearchSelect
+from crm.widgets import DateRangeWidget, SearchSelect, bootstrap_classes_add
 from setup.models import Salesperson
 
 from .models import Evaluation, InteractionGroup, InteractionLogEntry, InteractionTemplate
@@ -31,6 +31,8 @@ class InteractionLogEntryFilterForm(forms.Form):
         self.helper.layout = Layout(
             *[Div(Field(name), css_class="col-6 col-md-3 col-xl-2") for name in self.fields]
         )
+        # The log renders this form with partials/filter_form.html (one loop, no crispy).
+        bootstrap_classes_add(self)
 
 
 class ListedModelChoiceIterator(django_filters.fields.ModelChoiceIterator):

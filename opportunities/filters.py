@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from crm.widgets import DateInput
+from crm.widgets import DateInput, bootstrap_classes_add
 from setup.models import Salesperson, Team
 
 from .models import (
@@ -58,6 +58,8 @@ class _FilterForm(forms.Form):
             "hx-trigger": "input delay:300ms, submit",
         }
         self.helper.add_input(Submit("filter", _("Filter")))
+        # The lists render this form with partials/filter_form.html (one loop, no crispy).
+        bootstrap_classes_add(self)
 
 
 class OpportunityFilterSet(django_filters.FilterSet):

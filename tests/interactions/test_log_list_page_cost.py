@@ -145,3 +145,22 @@ def test_log_filter_code_tables_read_without_server_side_cursors(client_, compan
     statements = [q["sql"] for q in captured.captured_queries]
     assert not [s for s in statements if s.lstrip().upper().startswith("DECLARE")]
     assert any('FROM "setup_salesperson"' in s for s in statements)
+
+
+def test_the_filter_form_is_rendered_in_one_loop_with_bootstrap_classes(client_, company_log):
+    """The log (and the opportunity and task lists) render their filter form through
+    partials/filter_form.html, not crispy's template per field, with the same classes."""
+    company, _entries = company_log
+    for name in ("interactions:index", "opportunities:index", "opportunities:task-list"):
+        response = client_.get(reverse(name), {"company": company.pk} if "inter" in name else {})
+        assert response.status_code == 200
+        used = {t.name for t in response.templates}
+        assert "partials/filter_form.html" in used, name
+        assert not any(t.startswith("bootstrap5/") for t in used), (name, sorted(used))
+        form = response.context["filter"].form
+        html = response.content.decode()
+        assert 'hx-trigger="input delay:300ms, submit"' in html
+        for field in form.visible_fields():
+            css = field.field.widget.attrs["class"].split()
+            assert {"form-select", "form-control"} & set(css), (name, field.name, css)
+            assert f'id="div_{field.auto_id}"' in html
