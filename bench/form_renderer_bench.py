@@ -1,0 +1,157 @@
+"""``crm/form_renderer.py`` on and off, in the same run: is the hand-written renderer worth it?
+
+    .venv/bin/python -m bench.form_renderer_bench                    # 20,000 contacts, 15 rounds
+    .venv/bin/python -m bench.form_renderer_bench --contacts 1000000 --database crm_bench
+
+The pages whose forms are the biggest share of the work (the filtered lists, whose filter form
+is re-rendered on every keystroke, and the create forms) are fetched through Django's test
+client as a superuser, alternating the project's ``FastWidgetRenderer`` and Django's own
+``DjangoTemplates`` renderer round after round, so that a load change on a shared machine hits
+both alike. The figure that decides is the CPU time of the process per request (median over
+the rounds): it is what the renderer costs, whatever waits a loaded machine adds. The verdict
+rule (kept in ``KEEP_IF``): keep the renderer when it saves at least 10 % of the CPU of one of
+the list pages; otherwise Django's templates are cheaper to maintain.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+from bench.measure import (
+    Row,
+    page_bench_meta,
+    page_bench_parser,
+    page_bench_setup,
+    seed_contacts,
+    url,
+    write_json,
+)
+
+FAST = "crm.form_renderer.FastWidgetRenderer"
+DJANGO = "django.forms.renderers.DjangoTemplates"
+KEEP_IF = 0.10  # the saving on a list page that pays for the renderer's maintenance
+
+
+def _pages() -> list[tuple[str, str]]:
+    from setup.models import Country
+
+    country = Country.objects.order_by("code").values_list("pk", flat=True).first() or ""
+    return [
+        (
+            "contact list (filter form)",
+            f"{url('contacts:contact-list')}?type=person&country={country}",
+        ),
+        ("contact create form", url("contacts:contact-create")),
+        ("interaction log (filter form)", url("interactions:index")),
+        ("opportunity list (filter form)", url("opportunities:index")),
+        ("task list (filter form)", url("opportunities:task-list")),
+    ]
+
+
+def _use(renderer: str) -> None:
+    from django.conf import settings
+    from django.forms import renderers
+
+    settings.FORM_RENDERER = renderer
+    renderers.get_default_renderer.cache_clear()
+
+
+def _once(client, path: str) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    response = client.get(path)
+    if response.status_code != 200:
+        raise RuntimeError(f"{path}: HTTP {response.status_code}")
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
+def run(*, rounds: int, per_round: int, stdout=sys.stdout) -> tuple[list[Row], list[dict]]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user, _created = get_user_model().objects.get_or_create(
+        username="form-renderer-bench", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    results = []
+    rows = []
+    for name, path in _pages():
+        samples = {FAST: ([], []), DJANGO: ([], [])}
+        for renderer in (FAST, DJANGO):  # warm-up of both
+            _use(renderer)
+            _once(client, path)
+        for _round in range(rounds):
+            for renderer in (FAST, DJANGO):
+                _use(renderer)
+                for _ in range(per_round):
+                    wall, cpu = _once(client, path)
+                    samples[renderer][0].append(wall)
+                    samples[renderer][1].append(cpu)
+        fast_cpu = statistics.median(samples[FAST][1])
+        django_cpu = statistics.median(samples[DJANGO][1])
+        saving = 1 - fast_cpu / django_cpu if django_cpu else 0.0
+        result = {
+            "page": name,
+            "fast_cpu_ms": round(fast_cpu, 2),
+            "django_cpu_ms": round(django_cpu, 2),
+            "fast_p50_ms": round(statistics.median(samples[FAST][0]), 2),
+            "django_p50_ms": round(statistics.median(samples[DJANGO][0]), 2),
+            "cpu_saving": round(saving, 3),
+        }
+        results.append(result)
+        for renderer, label in ((FAST, "fast"), (DJANGO, "django")):
+            walls = sorted(samples[renderer][0])
+            rows.append(
+                Row(
+                    operation=f"{name} [{label}]",
+                    status="ok",
+                    runs=len(walls),
+                    p50_ms=round(statistics.median(walls), 2),
+                    p95_ms=round(walls[int(0.95 * (len(walls) - 1))], 2),
+                    detail=f"cpu {statistics.median(samples[renderer][1]):.2f} ms",
+                )
+            )
+        stdout.write(f"  {name}: cpu {fast_cpu:.2f} vs {django_cpu:.2f} ms ({saving:+.1%})\n")
+    _use(FAST)
+    return rows, results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = page_bench_parser("bench.form_renderer_bench", __doc__)
+    parser.set_defaults(contacts=20_000, database="crm_bench_forms")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--per-round", type=int, default=3)
+    args = parser.parse_args(argv)
+    page_bench_setup(args)
+    if not args.no_seed:
+        seed_contacts(args.contacts)
+    rows, results = run(rounds=args.rounds, per_round=args.per_round)
+    lists = [r for r in results if "list" in r["page"]]
+    keep = any(r["cpu_saving"] >= KEEP_IF for r in lists)
+    header = (
+        f"{'page':34} {'fast cpu':>9} {'django cpu':>11} {'saving':>7} "
+        f"{'fast p50':>9} {'django p50':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r['page']:34} {r['fast_cpu_ms']:>9.2f} {r['django_cpu_ms']:>11.2f} "
+            f"{r['cpu_saving']:>7.1%} {r['fast_p50_ms']:>9.2f} {r['django_p50_ms']:>11.2f}"
+        )
+    verdict = "keep" if keep else "remove"
+    print(f"\nverdict: {verdict} (a list page must save ≥ {KEEP_IF:.0%} of its CPU)")
+    path = write_json(
+        "form-renderer",
+        rows,
+        page_bench_meta(args.rounds, pages=results, verdict=verdict, keep_if=KEEP_IF),
+        args.output_dir,
+    )
+    print(f"JSON: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
