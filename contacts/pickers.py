@@ -17,7 +17,7 @@ def contact_picker_search(
     ``company_id`` the persons of one company.
 
     First the contacts whose search name starts with the text, in name order (a range of
-    ``contact_search_cover_idx``); then, when fewer than ``limit``, other contacts that
+    ``contact_search_sort_idx``); then, when fewer than ``limit``, other contacts that
     ``contact_search`` finds (name, company name, e-mail, phone or city containing the text),
     sorted by name. The second read has no ORDER BY: the trigram indexes' bitmap stops at
     ``limit`` rows instead of fetching every match to sort it ('.garcia', a common e-mail

@@ -190,14 +190,15 @@ class Contact(TimeStampedModel):
         permissions = [("merge_contact", "Can merge contacts")]
         indexes = [
             # List page sort; its leading column also serves SPEC 3.1's search_name index.
-            # It carries the five searched columns, so the fragment search in the default
-            # order reads the index only (no heap row per candidate): the page's ids come from
-            # an index-only scan, its rows by primary key (NoCountPaginator.deferred_join).
-            # Measured at 1M contacts: '71 25' 52 -> 16 ms, 'dumo' 10 -> 3 ms.
+            # It carries the two generated search columns, so a fragment that many contacts
+            # match walks it in the default order reading the index only (no heap row per
+            # candidate it skips): the page's ids come from an index-only scan, its rows by
+            # primary key (NoCountPaginator). Measured at 1M contacts (bench/README.md,
+            # "Contacts", 2026-12-07): the walk for '71 25' skipped 16,000 heap rows.
             models.Index(
                 fields=["search_name", "id"],
-                include=["name", "company_name", "email", "phone", "city"],
-                name="contact_search_cover_idx",
+                include=["search_document", "search_phone_digits"],
+                name="contact_search_sort_idx",
             ),
             # The company picker (contacts.pickers, ``kind=company``): the same covering index
             # over companies only, so "companies matching a fragment, by name" stays an

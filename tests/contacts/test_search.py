@@ -8,7 +8,12 @@ from django.urls import reverse
 
 from contacts.filters import ContactFilterSet
 from contacts.models import Contact
-from contacts.selectors import contact_list, phone_fragment_digits
+from contacts.selectors import (
+    contact_list,
+    contact_search,
+    phone_fragment_digits,
+    search_match_count,
+)
 from crm.sql import column, concrete_columns, table
 from tests.factories.contacts import CompanyFactory, PersonFactory
 
@@ -113,8 +118,17 @@ def _explain(sql: str) -> str:
         # cheapest plan; at a million it is not. Rule it out (for this transaction) to ask
         # the question that matters: walk the sorted covering index, or the trigram bitmap?
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}")
-        return "\n".join(row[0] for row in cursor.fetchall())
+        # The match count is a statement list (its plan settings, the count, the settings
+        # put back): explain its SELECT under its own settings.
+        statements = sql.split("; ")
+        select = next(i for i, statement in enumerate(statements) if statement.startswith("SELECT"))
+        for statement in statements[:select]:
+            cursor.execute(statement)
+        cursor.execute(f"EXPLAIN {statements[select]}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        for statement in statements[select + 1 :]:
+            cursor.execute(statement)
+        return plan
 
 
 def test_rare_phone_and_email_fragments_stay_on_the_trigram_indexes_with_stale_statistics(
@@ -138,7 +152,7 @@ def test_rare_phone_and_email_fragments_stay_on_the_trigram_indexes_with_stale_s
     assert "contact_search_doc_trgm_idx" in email_plan
     for plan in (phone_plan, email_plan):
         assert "Bitmap Index Scan" in plan
-        assert "contact_search_cover_idx" not in plan
+        assert "contact_search_sort_idx" not in plan
         assert "Seq Scan on contacts_contact" not in plan
     # and the answers are right
     assert {c.email for c in _search("stale1234@")} == {"stale1234@bulk.example"}
@@ -166,3 +180,43 @@ def test_search_pages_are_the_same_whether_sorted_in_memory_or_on_the_index(
         )
         seen += [c.name for c in response.context["page_obj"].object_list]
     assert seen == [f"Quokka {i}" for i in range(6, -1, -1)]
+
+
+def test_the_match_count_reads_the_trigram_bitmap_even_when_the_planner_expects_many():
+    """The probe that picks the page's plan is itself planned one way only: on a LIKE the
+    planner guesses that 5 % of the table matches, and with a LIMIT it chose a sequential scan
+    that was to stop soon ('dumo': 114,000 rows read at a million contacts)."""
+    # given 20,000 contacts, fresh statistics, and a fragment that 300 of them hold
+    template = CompanyFactory(name="Template", phone="+33 1 00 00 00", email="t@x.example")
+    _bulk_load_without_statistics(template, STALE_ROWS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table(Contact)} SET {column(Contact, 'city')} = 'Dumonville' "  # noqa: S608 (identifiers from crm.sql)
+            f"WHERE {column(Contact, 'id')} % 64 = 0"
+        )
+        cursor.execute(f"ANALYZE {table(Contact)}")
+    queryset = contact_search(Contact.objects.all(), "dumo")
+    plans = []
+
+    def explain_the_count(execute, sql, params, many, context):
+        if "SELECT count(*) FROM (" in sql:  # the probe: explain it with its own settings
+            explained = sql.replace("SELECT count(*) FROM (", "EXPLAIN SELECT count(*) FROM (")
+            with context["connection"].connection.cursor() as cursor:
+                cursor.execute(explained)
+                while cursor.description is None or cursor.description[0].name != "QUERY PLAN":
+                    assert cursor.nextset()
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    # when
+    with connection.execute_wrapper(explain_the_count):
+        count = search_match_count(queryset, 1000)
+    # then the count is right and came from the trigram bitmap
+    assert count == queryset.count() >= STALE_ROWS // 64
+    assert len(plans) == 1
+    assert "Bitmap Index Scan on contact_search_doc_trgm_idx" in plans[0]
+    assert "Seq Scan" not in plans[0]
+    # and the plan settings are back for the rest of the (test's) transaction
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
