@@ -72,6 +72,7 @@ class ContactListView(PermissionRequiredMixin, FilterView):
             sort_columns=columns,
             extension_columns=extensions.list_columns("contacts.contact", self.request.user),
             extension_actions=extensions.list_actions("contacts.contact", self.request.user),
+            extension_bulk=extensions.list_bulk("contacts.contact", self.request.user),
             **kwargs,
         )
 

@@ -10,6 +10,8 @@ whatever is registered for its model without knowing who contributed it:
   queryset (one annotation, no query per row); ``render`` turns a row into the cell's HTML.
 * ``ListFilter``: a choice filter added to the list's FilterSet (``ExtensibleFilterSetMixin``).
 * ``ListAction``: a link in the list's toolbar (a page of the contributing app).
+* ``BulkActions``: buttons posting the rows ticked in the list to a page of the contributing
+  app (the list then shows a checkbox per row).
 * ``CardPanel``: a fragment of the card, loaded with ``hx-get`` from the contributing app.
 * ``AdminExtension``: ``list_display`` callables, ``list_filter`` classes and actions for a
   model's admin (``ExtensibleAdminMixin``).
@@ -58,6 +60,14 @@ class ListAction:
 
 
 @dataclass(frozen=True)
+class BulkActions:
+    url: Callable[[], str]
+    actions: Callable[[], list[tuple[str, Any]]]  # (value of the "action" button, label)
+    select_label: Any = ""
+    visible: Callable[[Any], bool] = _always
+
+
+@dataclass(frozen=True)
 class CardPanel:
     name: str
     url: Callable[[Any], str | None]
@@ -78,6 +88,7 @@ class _Registry:
     columns: dict[str, list[ListColumn]] = field(default_factory=dict)
     filters: dict[str, list[ListFilter]] = field(default_factory=dict)
     actions: dict[str, list[ListAction]] = field(default_factory=dict)
+    bulk: dict[str, list[BulkActions]] = field(default_factory=dict)
     panels: dict[str, list[CardPanel]] = field(default_factory=dict)
     admin: dict[str, list[AdminExtension]] = field(default_factory=dict)
 
@@ -101,6 +112,10 @@ def filter_register(model_label: str, list_filter: ListFilter) -> None:
 
 def action_register(model_label: str, action: ListAction) -> None:
     _add(registry.actions, model_label, action)
+
+
+def bulk_register(model_label: str, bulk: BulkActions) -> None:
+    _add(registry.bulk, model_label, bulk)
 
 
 def panel_register(model_label: str, panel: CardPanel) -> None:
@@ -129,6 +144,14 @@ def list_actions(model_label: str, user) -> list[tuple[Any, str]]:
         (action.label, action.url())
         for action in _visible(registry.actions.get(model_label.lower(), []), user)
     ]
+
+
+def list_bulk(model_label: str, user) -> dict | None:
+    """The first visible ``BulkActions`` of the list as {"url", "actions", "select_label"}
+    (None: the list shows no checkboxes)."""
+    for bulk in _visible(registry.bulk.get(model_label.lower(), []), user):
+        return {"url": bulk.url(), "actions": bulk.actions(), "select_label": bulk.select_label}
+    return None
 
 
 def list_annotate(model_label: str, queryset: QuerySet, user) -> QuerySet:

@@ -115,6 +115,7 @@ class OpportunityListView(PermissionRequiredMixin, _Partial, FilterView):
         return super().get_context_data(
             extension_columns=extensions.list_columns("opportunities.opportunity", user),
             extension_actions=extensions.list_actions("opportunities.opportunity", user),
+            extension_bulk=extensions.list_bulk("opportunities.opportunity", user),
             **kwargs,
         )
 

@@ -134,6 +134,16 @@ def status_badge(status: str | None) -> str:
     )
 
 
+def bulk_actions() -> list[tuple[str, str]]:
+    """SYN-13/14 on the rows ticked in a list."""
+    return [
+        ("sync_local", _("Synchronise now: this CRM wins")),
+        ("sync_remote", _("Synchronise now: the external CRM wins")),
+        ("match", _("Match-based coupling…")),
+        ("remove", _("Remove coupling")),
+    ]
+
+
 def _register_lists() -> None:
     for model_label, (key, _entities) in MODELS.items():
 
@@ -175,6 +185,15 @@ def _register_lists() -> None:
             extensions.ListAction(
                 label=_("Match-based coupling"),
                 url=lambda key=key: reverse("sync:match", args=[key]),
+                visible=visible,
+            ),
+        )
+        extensions.bulk_register(
+            model_label,
+            extensions.BulkActions(
+                url=lambda key=key: reverse("sync:bulk", args=[key]),
+                actions=bulk_actions,
+                select_label=_("Select for the external CRM actions"),
                 visible=visible,
             ),
         )

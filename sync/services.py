@@ -348,3 +348,19 @@ def records_sync(*, mapping: SyncTableMapping, local_ids: list[int], winner: str
     elif winner not in ("local", "remote"):
         raise ValidationError(_("Choose which side wins."))
     transaction.on_commit(lambda: sync_record_push.delay(mapping.pk, list(local_ids), winner))
+
+
+@transaction.atomic
+def couplings_remove(*, mapping: SyncTableMapping, local_ids: list[int], user=None) -> SyncJob:
+    """SYN-14 "Remove coupling" for many records: an uncoupling job with its count."""
+    now = timezone.now()
+    count = coupling_remove(mapping=mapping, local_ids=local_ids)
+    return SyncJob.objects.create(
+        mapping=mapping,
+        kind="uncoupling",
+        user=user,
+        status="succeeded",
+        started_at=now,
+        finished_at=timezone.now(),
+        uncoupled=count,
+    )

@@ -27,6 +27,7 @@ urlpatterns = [
         name="create-from-remote",
     ),
     path("records/<str:model>/match/", views_records.MatchView.as_view(), name="match"),
+    path("records/<str:model>/bulk/", views_records.BulkView.as_view(), name="bulk"),
     path(
         "mappings/<int:pk>/search/", views_records.RemoteSearchView.as_view(), name="remote-search"
     ),

@@ -5,11 +5,14 @@ For holders of ``COUPLING_PERMISSION`` while the external CRM is enabled (404 ot
 """
 
 from django.apps import apps
+from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django_htmx.http import HttpResponseStopPolling
@@ -28,6 +31,7 @@ from .services import (
     couple_match_start,
     coupling_remove,
     coupling_set,
+    couplings_remove,
     create_from_remote,
     create_in_remote,
     records_sync,
@@ -230,7 +234,10 @@ class MatchView(CouplingMixin, View):
         mappings = self.mappings(self.model_label())
         chosen = request.GET.get("mapping", "")
         mapping = next((m for m in mappings if str(m.pk) == chosen), mappings[0])
-        return TemplateResponse(request, "sync/match.html", self.context(model, mapping))
+        records = _ids(request.GET.getlist("record"))
+        return TemplateResponse(
+            request, "sync/match.html", self.context(model, mapping, records=records)
+        )
 
     def post(self, request, model):
         mapping = next(
@@ -243,11 +250,12 @@ class MatchView(CouplingMixin, View):
         )
         if mapping is None:
             raise Http404
-        fields = [int(f) for f in request.POST.getlist("match_field") if f.isdigit()]
+        fields = _ids(request.POST.getlist("match_field"))
+        records = _ids(request.POST.getlist("record"))
         try:
             job = couple_match_start(
                 mapping=mapping,
-                local_ids=None,
+                local_ids=records or None,
                 match_fields=fields,
                 create_new=request.POST.get("create_new") == "1",
                 sync_after=request.POST.get("sync_after") == "1",
@@ -257,9 +265,63 @@ class MatchView(CouplingMixin, View):
             return TemplateResponse(
                 request,
                 "sync/match.html",
-                self.context(model, mapping, error=" ".join(exc.messages)),
+                self.context(model, mapping, records=records, error=" ".join(exc.messages)),
             )
         return redirect("sync:coupling-job", pk=job.pk)
+
+
+def _ids(values) -> list[int]:
+    return [int(v) for v in values if str(v).isdigit()]
+
+
+class BulkView(CouplingMixin, View):
+    """SYN-13/14 on the rows ticked in a list: synchronise (the chosen side wins), remove the
+    couplings (an uncoupling job per mapping) or go on to match-based coupling."""
+
+    def post(self, request, model):
+        label = self.model_label()
+        ids = _ids(request.POST.getlist("record"))
+        action = request.POST.get("action", "")
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = "/"
+        if not ids:
+            messages.error(request, _("Select at least one record."))
+            return redirect(back)
+        if action == "match":
+            query = "&".join(f"record={pk}" for pk in ids)
+            return redirect(f"{reverse('sync:match', args=[model])}?{query}")
+        by_mapping = self.group(label, ids)
+        try:
+            if action in ("sync_local", "sync_remote"):
+                for mapping, local_ids in by_mapping:
+                    records_sync(
+                        mapping=mapping, local_ids=local_ids, winner=action.removeprefix("sync_")
+                    )
+                messages.success(request, _("The selected records are being synchronised."))
+            elif action == "remove":
+                count = sum(
+                    couplings_remove(
+                        mapping=mapping, local_ids=local_ids, user=request.user
+                    ).uncoupled
+                    for mapping, local_ids in by_mapping
+                )
+                messages.success(request, _("%(count)s couplings removed.") % {"count": count})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+
+    def group(self, label: str, ids: list[int]) -> list[tuple[SyncTableMapping, list[int]]]:
+        """The ticked records by the mapping each belongs to (companies ACCOUNT, persons with
+        a company CONTACT); records no mapping covers are left out."""
+        mappings = {m.local_entity: m for m in reversed(self.mappings(label))}
+        groups: dict[int, tuple[SyncTableMapping, list[int]]] = {}
+        fields = ["pk", "type", "company_id"] if label == "contacts.contact" else ["pk"]
+        for obj in apps.get_model(label).objects.filter(pk__in=ids).only(*fields):
+            mapping = mappings.get(entity_for(label, obj))
+            if mapping is not None:
+                groups.setdefault(mapping.pk, (mapping, []))[1].append(obj.pk)
+        return list(groups.values())
 
 
 class CouplingJobView(PermissionRequiredMixin, View):

@@ -71,6 +71,7 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "sync:records": (302, 403, 403, 404),
     "sync:remote-pick": (302, 403, 403, 404),
     # coupling from the contact and opportunity pages: 404 while the external CRM is off
+    "sync:bulk": (302, 403, 403, 405),  # POST only
     "sync:coupling-job": (302, 403, 403, 404),
     "sync:create-from-remote": (302, 403, 403, 404),
     "sync:match": (302, 403, 403, 404),

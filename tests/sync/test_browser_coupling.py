@@ -86,6 +86,7 @@ def test_couple_a_contact_from_its_card_and_synchronise_it(
     row = page.locator("#results tr", has_text="Browser Coupling SA")
     assert row.locator("[data-sync-status]").get_attribute("data-sync-status") == "coupled"
     assert row.locator("[data-sync-status]").inner_text() == text["coupled"]
+    page.screenshot(path=f".data/screenshot-sync-list-{language}.png", full_page=True)
 
     # synchronise now, this CRM overwriting Tryton, and read Tryton back
     page.goto(f"{live_server.url}{company.get_absolute_url()}")

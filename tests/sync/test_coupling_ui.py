@@ -168,6 +168,7 @@ def test_everything_is_hidden_when_the_sync_is_off_or_the_user_may_not_couple(
     list_html = client.get(reverse("contacts:contact-list")).content.decode()
     card_html = client.get(company.get_absolute_url()).content.decode()
     assert "sync_status" not in list_html
+    assert 'form="list-bulk"' not in list_html
     assert "/records/contact/" not in card_html
     assert client.get(panel).status_code == 403
 
@@ -232,3 +233,38 @@ def test_salesperson_admin_has_the_status_column_filter_and_actions(client, admi
         url, {"action": "salesperson_uncouple", "_selected_action": [coupled.pk], "index": 0}
     )
     assert not SyncCoupling.objects.filter(local_id=coupled.pk).exists()
+
+
+def test_list_bulk_actions_remove_synchronise_and_match_the_ticked_rows(
+    client, admin_user_, enabled, django_capture_on_commit_callbacks
+):
+    a, b, loose = CompanyFactory(), CompanyFactory(), CompanyFactory()
+    person = PersonFactory(company=a)
+    for index, obj in enumerate([a, b]):
+        couple("ACCOUNT", obj, f"A{index}")
+    couple("CONTACT", person, "P1")
+    client.force_login(admin_user_)
+    html = client.get(reverse("contacts:contact-list")).content.decode()
+    assert html.count('form="list-bulk"') == 4  # a checkbox per row
+    url = reverse("sync:bulk", args=["contact"])
+    ids = [a.pk, b.pk, person.pk]
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(url, {"record": ids, "action": "sync_local", "next": "/contacts/"})
+    assert response.url == "/contacts/"
+    assert len(callbacks) == 2  # one "synchronise now" per mapping: ACCOUNT and CONTACT
+
+    response = client.post(url, {"record": [b.pk, loose.pk], "action": "match"})
+    assert (
+        response.url == f"{reverse('sync:match', args=['contact'])}?record={b.pk}&record={loose.pk}"
+    )
+    match_page = client.get(response.url).content.decode()
+    assert f'name="record" value="{loose.pk}"' in match_page
+
+    response = client.post(url, {"record": ids, "action": "remove", "next": "https://evil.test/"})
+    assert response.url == "/"  # never an outside redirect
+    assert not SyncCoupling.objects.exists()
+    from sync.models import SyncJob
+
+    jobs = SyncJob.objects.filter(kind="uncoupling").order_by("mapping__name")
+    assert [(j.mapping.name, j.uncoupled) for j in jobs] == [("ACCOUNT", 2), ("CONTACT", 1)]
