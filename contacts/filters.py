@@ -15,6 +15,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm import caching
+from crm.extensions import ExtensibleFilterSetMixin
 from crm.widgets import DateInput
 from setup.models import (
     BusinessRelation,
@@ -136,7 +137,7 @@ class ContactOrderingFilter(django_filters.OrderingFilter):
         return qs
 
 
-class ContactFilterSet(django_filters.FilterSet):
+class ContactFilterSet(ExtensibleFilterSetMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
     type = django_filters.ChoiceFilter(
         label=_("Type"), choices=ContactType.choices, widget=FastSelect

@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 
+from crm import extensions
 from crm.concurrency import StaleObjectError
 from setup.models import ContactType
 
@@ -48,7 +49,8 @@ class ContactListView(PermissionRequiredMixin, FilterView):
     template_name = "contacts/contact_list.html"
 
     def get_queryset(self):
-        return contact_list(user=self.request.user)
+        queryset = contact_list(user=self.request.user)
+        return extensions.list_annotate("contacts.contact", queryset, self.request.user)
 
     def get_paginator(self, *args, **kwargs):
         paginator = super().get_paginator(*args, **kwargs)
@@ -66,7 +68,13 @@ class ContactListView(PermissionRequiredMixin, FilterView):
         columns = []
         for key, label in SORT_COLUMNS:
             columns.append((f"-{key}" if current == key else key, label))
-        return super().get_context_data(sort_columns=columns, **kwargs)
+        return super().get_context_data(
+            sort_columns=columns,
+            extension_columns=extensions.list_columns("contacts.contact", self.request.user),
+            extension_actions=extensions.list_actions("contacts.contact", self.request.user),
+            extension_bulk=extensions.list_bulk("contacts.contact", self.request.user),
+            **kwargs,
+        )
 
 
 SORT_COLUMNS = [
@@ -97,6 +105,7 @@ class ContactDetailView(PermissionRequiredMixin, TemplateView):
             persons_page=persons_page,
             persons=persons_page.object_list if persons_page else [],
             sections=SECTIONS_FOR[contact.type],
+            card_panels=extensions.card_panels("contacts.contact", contact, self.request.user),
         )
         return context
 

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from crm.extensions import ExtensibleFilterSetMixin
 from crm.widgets import DateInput, bootstrap_classes_add
 from setup.models import Salesperson, Team
 
@@ -62,7 +63,7 @@ class _FilterForm(forms.Form):
         bootstrap_classes_add(self)
 
 
-class OpportunityFilterSet(django_filters.FilterSet):
+class OpportunityFilterSet(ExtensibleFilterSetMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search", widget=forms.TextInput(attrs={"type": "search"})
     )

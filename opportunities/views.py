@@ -17,6 +17,7 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRedirect
 
+from crm import extensions
 from crm.concurrency import VERSION_FIELD, StaleObjectError
 from crm.exceptions import ApplicationError
 from interactions import selectors as interaction_selectors
@@ -106,7 +107,17 @@ class OpportunityListView(PermissionRequiredMixin, _Partial, FilterView):
     template_name = "opportunities/opportunity_list.html"
 
     def get_queryset(self):
-        return selectors.opportunity_list(user=self.request.user)
+        queryset = selectors.opportunity_list(user=self.request.user)
+        return extensions.list_annotate("opportunities.opportunity", queryset, self.request.user)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            extension_columns=extensions.list_columns("opportunities.opportunity", user),
+            extension_actions=extensions.list_actions("opportunities.opportunity", user),
+            extension_bulk=extensions.list_bulk("opportunities.opportunity", user),
+            **kwargs,
+        )
 
 
 class OpportunityDetailView(PermissionRequiredMixin, TemplateView):
@@ -121,6 +132,9 @@ class OpportunityDetailView(PermissionRequiredMixin, TemplateView):
             statistics=selectors.opportunity_statistics(opportunity=opportunity),
             offered=services.opportunity_offered_actions(opportunity=opportunity),
             tasks=selectors.task_list().filter(opportunity=opportunity, team_task__isnull=True),
+            card_panels=extensions.card_panels(
+                "opportunities.opportunity", opportunity, self.request.user
+            ),
             **kwargs,
         )
 

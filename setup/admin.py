@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.concurrency import VersionAdminForm
+from crm.extensions import ExtensibleAdminMixin
 
 from . import models
 from .services import marketing_setup_update
@@ -99,7 +100,7 @@ class TeamAdmin(CodeTableAdmin):
 
 
 @admin.register(models.Salesperson)
-class SalespersonAdmin(admin.ModelAdmin):
+class SalespersonAdmin(ExtensibleAdminMixin, admin.ModelAdmin):
     form = VersionAdminForm
     list_display = ["code", "name", "email", "user", "is_blocked", "is_privacy_blocked"]
     list_filter = ["is_blocked", "is_privacy_blocked"]

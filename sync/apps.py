@@ -8,3 +8,6 @@ class SyncConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401  (event sync, local deletions, inactivity wake-up)
+        from .extensions import register
+
+        register()  # list columns, filters, card panels and admin actions (crm.extensions)

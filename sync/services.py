@@ -218,12 +218,13 @@ def couple_match(
     create_new: bool = False,
     sync_after: bool = False,
     user=None,
+    job: SyncJob | None = None,
 ) -> SyncJob:
     """SYN-13 match-based coupling of the selected (or all uncoupled) local records.
 
     ``match_fields`` are field-mapping ids (their case sensitivity and priority apply): the
     remote is searched with the lowest priority first, adding the next priority while more
-    than one remote record matches."""
+    than one remote record matches. ``job``: the queued job of ``couple_match_start``."""
     from .engine import Run
 
     fields = sorted(
@@ -234,14 +235,11 @@ def couple_match(
         raise ValidationError(_("no matching criteria"))
     connection = ExternalCrmConnection.load()
     adapter = adapter_for(connection)
-    job = SyncJob.objects.create(
-        mapping=mapping,
-        kind="coupling",
-        direction=mapping.direction,
-        user=user,
-        status="running",
-        started_at=timezone.now(),
-    )
+    if job is None:
+        job = SyncJob(mapping=mapping, kind="coupling", direction=mapping.direction, user=user)
+    job.status = "running"
+    job.started_at = timezone.now()
+    job.save()
     run = Run(
         mapping=mapping,
         job=job,
@@ -307,3 +305,62 @@ def full_sync_finish(*, keep_creating: bool) -> None:
     from crm.caching import bump
 
     bump("sync")
+
+
+def couple_match_start(
+    *,
+    mapping: SyncTableMapping,
+    local_ids: list[int] | None,
+    match_fields: list[int],
+    create_new: bool = False,
+    sync_after: bool = False,
+    user=None,
+) -> SyncJob:
+    """SYN-13 as a background job: a queued coupling job, run by ``sync_couple_match`` after
+    the commit (the criteria are checked now, so a form error shows at once)."""
+    from .tasks import sync_couple_match
+
+    if not mapping.fields.filter(pk__in=match_fields, is_enabled=True).exists():
+        raise ValidationError(_("no matching criteria"))
+    with transaction.atomic():
+        job = SyncJob.objects.create(
+            mapping=mapping, kind="coupling", direction=mapping.direction, user=user
+        )
+        sync_couple_match.delay_on_commit(
+            job.pk,
+            {
+                "local_ids": local_ids,
+                "match_fields": list(match_fields),
+                "create_new": create_new,
+                "sync_after": sync_after,
+            },
+        )
+    return job
+
+
+def records_sync(*, mapping: SyncTableMapping, local_ids: list[int], winner: str = "") -> None:
+    """SYN-14 "Synchronize now" for these records, after the commit; on a bidirectional
+    mapping ``winner`` ("local" or "remote") is the side that overwrites the other."""
+    from .tasks import sync_record_push
+
+    if mapping.direction != Direction.BIDIRECTIONAL:
+        winner = "local" if mapping.direction == Direction.TO_REMOTE else "remote"
+    elif winner not in ("local", "remote"):
+        raise ValidationError(_("Choose which side wins."))
+    transaction.on_commit(lambda: sync_record_push.delay(mapping.pk, list(local_ids), winner))
+
+
+@transaction.atomic
+def couplings_remove(*, mapping: SyncTableMapping, local_ids: list[int], user=None) -> SyncJob:
+    """SYN-14 "Remove coupling" for many records: an uncoupling job with its count."""
+    now = timezone.now()
+    count = coupling_remove(mapping=mapping, local_ids=local_ids)
+    return SyncJob.objects.create(
+        mapping=mapping,
+        kind="uncoupling",
+        user=user,
+        status="succeeded",
+        started_at=now,
+        finished_at=timezone.now(),
+        uncoupled=count,
+    )

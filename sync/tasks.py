@@ -14,7 +14,7 @@ from .models import (
     SyncJobStatus,
     SyncTableMapping,
 )
-from .services import log_purge
+from .services import couple_match, log_purge
 
 
 def _job(job_id: int | None) -> SyncJob | None:
@@ -100,3 +100,28 @@ def sync_scheduled() -> list[int]:
 @shared_task
 def sync_log_purge(older_than_days: int | None = 7) -> int:
     return log_purge(older_than_days=older_than_days)
+
+
+@shared_task(acks_late=True, time_limit=6 * 3600, soft_time_limit=6 * 3600 - 60)
+def sync_couple_match(job_id: int, options: dict) -> int | None:
+    """SYN-13 match-based coupling (``couple_match_start``): the queued job, run once (a
+    redelivered message of a job that already ran does nothing)."""
+    job = SyncJob.objects.select_related("mapping", "user").filter(pk=job_id).first()
+    if job is None or job.mapping is None or job.status != SyncJobStatus.QUEUED:
+        return None
+    try:
+        couple_match(
+            mapping=job.mapping,
+            local_ids=options.get("local_ids"),
+            match_fields=options.get("match_fields") or [],
+            create_new=bool(options.get("create_new")),
+            sync_after=bool(options.get("sync_after")),
+            user=job.user,
+            job=job,
+        )
+    except Exception as exc:
+        SyncJob.objects.filter(pk=job.pk).update(
+            status=SyncJobStatus.FAILED, message=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    return job.pk

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_records
 
 app_name = "sync"
 
@@ -16,4 +16,20 @@ urlpatterns = [
     path("errors/", views.ErrorsView.as_view(), name="errors"),
     path("log/", views.LogView.as_view(), name="log"),
     path("log/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
+    path(
+        "records/<str:model>/<int:pk>/panel/",
+        views_records.RecordPanelView.as_view(),
+        name="record-panel",
+    ),
+    path(
+        "records/<str:model>/create-from-remote/",
+        views_records.CreateFromRemoteView.as_view(),
+        name="create-from-remote",
+    ),
+    path("records/<str:model>/match/", views_records.MatchView.as_view(), name="match"),
+    path("records/<str:model>/bulk/", views_records.BulkView.as_view(), name="bulk"),
+    path(
+        "mappings/<int:pk>/search/", views_records.RemoteSearchView.as_view(), name="remote-search"
+    ),
+    path("coupling-jobs/<int:pk>/", views_records.CouplingJobView.as_view(), name="coupling-job"),
 ]

@@ -263,6 +263,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 BULK_TASKS = [
     "sync.tasks.sync_all_task",
     "sync.tasks.sync_mapping_run",
+    "sync.tasks.sync_couple_match",
     "campaigns.tasks.campaign_activate_task",
     "campaigns.tasks.campaign_entries_delete_canceled_task",
     "contacts.tasks.contact_duplicate_strings_generate_task",

@@ -168,8 +168,10 @@ class RemoteAdapter:
         *,
         remote_filter: str,
         limit: int,
+        contains: bool = False,
     ) -> list[RemoteRow]:
-        """Records whose fields equal the criteria (field, value, case-sensitive)."""
+        """Records whose fields equal the criteria (field, value, case-sensitive), or with
+        ``contains`` hold the value (the record picker), in the remote's order."""
         raise NotImplementedError
 
     def existing_ids(self, resource: str, ids: list[str]) -> set[str]:

@@ -219,11 +219,15 @@ class TrytonAdapter(RemoteAdapter):
         found = self.call(resource, "search", [["id", "in", [int(i) for i in ids]]], 0, None, None)
         return {str(i) for i in found}
 
-    def search(self, resource, criteria, *, remote_filter, limit):
+    def search(self, resource, criteria, *, remote_filter, limit, contains=False):
         domain = self._domain(remote_filter)
         for field, value, case_sensitive in criteria:
-            operator = "=" if case_sensitive else "ilike"
-            value = value if case_sensitive else _like_literal(value)
+            if contains:
+                operator = "like" if case_sensitive else "ilike"
+                value = f"%{_like_literal(value)}%"
+            else:
+                operator = "=" if case_sensitive else "ilike"
+                value = value if case_sensitive else _like_literal(value)
             if resource == PARTY and field in MECHANISMS:
                 domain.append(
                     [

@@ -70,6 +70,13 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "sync:reset": (302, 403, 403, 200),
     "sync:records": (302, 403, 403, 404),
     "sync:remote-pick": (302, 403, 403, 404),
+    # coupling from the contact and opportunity pages: 404 while the external CRM is off
+    "sync:bulk": (302, 403, 403, 405),  # POST only
+    "sync:coupling-job": (302, 403, 403, 404),
+    "sync:create-from-remote": (302, 403, 403, 404),
+    "sync:match": (302, 403, 403, 404),
+    "sync:record-panel": (302, 403, 403, 404),
+    "sync:remote-search": (302, 403, 403, 404),
     "api:business-link-acknowledge": (401, 405, 405, 405),
     "api:business-link-delete": (401, 405, 405, 405),
     "api:business-links": (401, 200, 200, 200),

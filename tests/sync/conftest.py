@@ -6,9 +6,12 @@ copy (CREATE DATABASE … TEMPLATE, then the server is restarted on it: well und
 Under CI=true a Tryton that cannot be installed or started fails the tests, never skips them.
 """
 
+import os
+import re
 import socket
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -20,7 +23,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import tryton as tryton_script  # noqa: E402
 
 TEMPLATE = "crm_tryton_template"
-DATABASE = "crm_tryton_test"
+# One Tryton database per product database (DATABASE_URL), so checkouts sharing a PostgreSQL
+# server do not drop each other's database mid-test.
+_PRODUCT_DATABASE = re.sub(r"\W", "_", urlparse(os.environ.get("DATABASE_URL", "")).path.strip("/"))
+DATABASE = f"crm_tryton_test_{_PRODUCT_DATABASE}" if _PRODUCT_DATABASE else "crm_tryton_test"
 
 
 def _free_port() -> int:

@@ -25,6 +25,7 @@ from sync.models import (
 from sync.services import connection_enable, couple_match, full_sync_finish
 from tests.factories.contacts import CompanyFactory, ContactBusinessRelationFactory, PersonFactory
 from tests.factories.setup import CountryFactory
+from tests.sync.conftest import DATABASE
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def editor(enabled):
     """Tryton as a person using it (another user than the integration user)."""
     adapter = TrytonAdapter(
         url=enabled.url,
-        database="crm_tryton_test",
+        database=DATABASE,
         username="editor",
         password="editor-password",
         timeout=10,
@@ -263,8 +264,8 @@ def test_x8_integration_user_changes_are_not_pulled_and_pulls_are_not_pushed_bac
     pushed back on the next run."""
     person, party_id = _coupled_person(editor)
     integration = TrytonAdapter(
-        url=editor.endpoint.rsplit("/crm_tryton_test", 1)[0],
-        database="crm_tryton_test",
+        url=editor.endpoint.rsplit(f"/{DATABASE}", 1)[0],
+        database=DATABASE,
         username="admin",
         password="admin",
         timeout=10,
