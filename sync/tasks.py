@@ -103,10 +103,11 @@ def sync_log_purge(older_than_days: int | None = 7) -> int:
 
 
 @shared_task(acks_late=True, time_limit=6 * 3600, soft_time_limit=6 * 3600 - 60)
-def sync_couple_match(job_id: int, options: dict) -> int | None:
+def sync_couple_match(sync_job_id: int, options: dict) -> int | None:
     """SYN-13 match-based coupling (``couple_match_start``): the queued job, run once (a
-    redelivered message of a job that already ran does nothing)."""
-    job = SyncJob.objects.select_related("mapping", "user").filter(pk=job_id).first()
+    redelivered message of a job that already ran does nothing). A sync job (``SyncJob``),
+    not a bulk job: it keeps its own status and errors page, hence not ``BulkJobTask``."""
+    job = SyncJob.objects.select_related("mapping", "user").filter(pk=sync_job_id).first()
     if job is None or job.mapping is None or job.status != SyncJobStatus.QUEUED:
         return None
     try:
