@@ -14,6 +14,7 @@ from crm.models import BulkJob
 from crm.selectors import bulk_jobs_visible
 from setup.models import ContactType
 
+from .exports import contact_vcard, contacts_csv_rows, contacts_vcard_stream
 from .forms_extra import ImportConfirmForm, ImportMappingForm, ImportUploadForm
 from .import_flow import (
     ImportConfirmStepView,
@@ -32,9 +33,6 @@ from .imports import (
     contact_import_csv_start,
     contact_import_from_business_system_start,
     contact_import_preview,
-    contact_vcard,
-    contacts_csv_rows,
-    contacts_vcard_stream,
     import_file_store,
     mapping_guess,
 )

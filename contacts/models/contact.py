@@ -231,7 +231,7 @@ class Contact(TimeStampedModel):
                 fields=["company", "type", "search_name", "id"],
                 name="contact_company_persons_idx",
             ),
-            # CSV import's natural key (contacts.imports._match_existing, same expression).
+            # CSV import's natural key (contacts.imports.rows._match_existing, same expression).
             models.Index(
                 Concat(Upper("name"), Value("|"), Upper("post_code")),
                 name="contact_natural_key_idx",

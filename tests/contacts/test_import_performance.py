@@ -2,8 +2,7 @@
 
 import pytest
 
-from contacts import imports
-from contacts.imports import contact_import_csv_batch, contact_import_csv_start
+from contacts.imports import contact_import_csv_batch, contact_import_csv_start, files
 from contacts.models import Contact
 from tests.contacts.test_import import MAPPING, _store
 from tests.contacts.test_import import numbered as numbered
@@ -15,11 +14,11 @@ def test_batches_parse_the_file_once(numbered, monkeypatch):
     rows = "".join(f"Firm {i};Paris;f{i}@firm.test;E{i}\n" for i in range(5))
     path = _store("name;city;email;external_id\n" + rows)
     calls = []
-    real_parse = imports._parse
+    real_parse = files._parse
     monkeypatch.setattr(
-        imports, "_parse", lambda text, *rest: calls.append(1) or real_parse(text, *rest)
+        files, "_parse", lambda text, *rest: calls.append(1) or real_parse(text, *rest)
     )
-    imports._parsed_file.clear()
+    files._parsed_file.clear()
     # when
     job = contact_import_csv_start(path=path, mapping=MAPPING, skip_rejected=False, enqueue=False)
     while contact_import_csv_batch(job_id=job.pk, batch_size=1):
@@ -33,7 +32,7 @@ def test_batches_parse_the_file_once(numbered, monkeypatch):
 def test_changed_file_is_parsed_again(numbered):
     # given a file read once
     path = _store("name;city\nAcme;Paris\n")
-    assert imports.import_file_read(path=path)[1] == [["Acme", "Paris"]]
+    assert files.import_file_read(path=path)[1] == [["Acme", "Paris"]]
     # when the same path holds other content
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
@@ -41,7 +40,7 @@ def test_changed_file_is_parsed_again(numbered):
     default_storage.delete(path)
     default_storage.save(path, ContentFile(b"name;city\nBeta;Lyon\n"))
     # then
-    assert imports.import_file_read(path=path)[1] == [["Beta", "Lyon"]]
+    assert files.import_file_read(path=path)[1] == [["Beta", "Lyon"]]
 
 
 @pytest.mark.django_db

@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from contacts.exports import contact_vcard
 from contacts.imports import (
     VCARD_COLUMNS,
     contact_import_csv_batch,
     contact_import_csv_start,
     contact_import_preview,
-    contact_vcard,
     import_file_read,
     import_file_store,
 )

@@ -96,7 +96,7 @@ def test_contacts_csv_import_with_its_connection_killed_fails_in_french_and_retr
 
     # given: batches of one row; the second batch's insert finds its connection killed
     monkeypatch.setattr(imports.contact_import_csv_batch, "__kwdefaults__", {"batch_size": 1})
-    kill_connection_at_call(monkeypatch, "contacts.imports._bulk_insert", call=2)
+    kill_connection_at_call(monkeypatch, "contacts.imports.inserts._bulk_insert", call=2)
     mapping = {"name": "name", "city": "city", "external_id": "external_id"}
     with translation.override("fr"):
         job = contact_import_csv_start(
