@@ -43,17 +43,22 @@ from .models import (
     SyncTableMapping,
     UpdateConflict,
 )
-from .transform import TransformationError, transform
+from .texts import Source, SourceError, msg, of_exception, render_en
+from .transform import UNMAPPED_VALUE, TransformationError, transform
 
 logger = logging.getLogger(__name__)
 
 CONFLICT = gettext_noop("conflict: both sides changed")
 PARENT_NOT_COUPLED = gettext_noop("parent not coupled")
+FIELD_ERROR = gettext_noop("%(field)s: %(error)s")
+REFUSED_RECORD = gettext_noop("the external CRM refused the record: %(error)s")
+REFUSED_SEARCH = gettext_noop("the external CRM refused the search for a match: %(error)s")
+REFUSED_CHANGE = gettext_noop("the external CRM refused the change: %(error)s")
 
 
-class RowFailure(Exception):
-    def __init__(self, message: str, detail: str = ""):
-        super().__init__(message)
+class RowFailure(SourceError):
+    def __init__(self, source: Source, detail: str = ""):
+        super().__init__(source)
         self.detail = detail
 
 
@@ -80,14 +85,15 @@ class Run:
     def remote_names(self) -> list[str]:
         return sorted({f.remote_field for f in self.fields if f.is_enabled})
 
-    def fail(self, message: str, *, local_ref: str = "", remote_ref: str = "", detail: str = ""):
+    def fail(self, message: Source, *, local_ref: str = "", remote_ref: str = "", detail: str = ""):
         self.job.failed += 1
         SyncJobError.objects.create(
             job=self.job,
             mapping=self.mapping,
             local_ref=local_ref[:100],
             remote_ref=remote_ref[:100],
-            message=message,
+            message=render_en(message),
+            message_source=message,
             detail=detail,
         )
 
@@ -179,7 +185,7 @@ def local_values(run: Run, objects: list, fms: list[SyncFieldMapping]) -> dict[i
                     remote_id = coupled[fm.local_field].get(local_id, "") if local_id else ""
                     if local_id and not remote_id:
                         if fm.local_field == run.entity.parent:
-                            raise RowFailure(_(PARENT_NOT_COUPLED))
+                            raise RowFailure(msg(PARENT_NOT_COUPLED))
                         continue  # a salesperson or currency not coupled: leave the field alone
                     value: Any = remote_id
                 elif spec.kind == "code":
@@ -192,7 +198,7 @@ def local_values(run: Run, objects: list, fms: list[SyncFieldMapping]) -> dict[i
                     value = transform(fm.transformation, value, Direction.TO_REMOTE, fm.local_field)
                 except TransformationError as exc:
                     if not fm.clear_on_failure:
-                        raise RowFailure(str(exc)) from exc
+                        raise RowFailure(exc.source) from exc
                     value = ""
                 if fm.is_not_null and value in ("", None):
                     continue
@@ -236,7 +242,7 @@ def remote_to_local(run: Run, rows: list[RemoteRow], fms: list[SyncFieldMapping]
                     raw = transform(fm.transformation, raw, Direction.FROM_REMOTE, fm.remote_field)
                 except TransformationError as exc:
                     if not fm.clear_on_failure:
-                        raise RowFailure(str(exc)) from exc
+                        raise RowFailure(exc.source) from exc
                     raw = ""
                 if fm.is_not_null and raw in ("", None):
                     continue
@@ -248,7 +254,7 @@ def remote_to_local(run: Run, rows: list[RemoteRow], fms: list[SyncFieldMapping]
                     local_id = coupled_ids[fm.local_field].get(str(raw))
                     if local_id is None:
                         if fm.local_field == run.entity.parent:
-                            raise RowFailure(_(PARENT_NOT_COUPLED))
+                            raise RowFailure(msg(PARENT_NOT_COUPLED))
                         continue
                     values[f"{fm.local_field}_id"] = local_id
                 elif spec.kind == "code":
@@ -257,10 +263,7 @@ def remote_to_local(run: Run, rows: list[RemoteRow], fms: list[SyncFieldMapping]
                     elif str(raw) in codes[fm.local_field]:
                         values[fm.local_field] = codes[fm.local_field][str(raw)]
                     else:
-                        raise RowFailure(
-                            _("unmapped value %(value)s for %(field)s")
-                            % {"value": raw, "field": fm.remote_field}
-                        )
+                        raise RowFailure(msg(UNMAPPED_VALUE, value=str(raw), field=fm.remote_field))
                 else:
                     try:
                         values[fm.local_field] = clean_value(spec, raw)
@@ -269,7 +272,8 @@ def remote_to_local(run: Run, rows: list[RemoteRow], fms: list[SyncFieldMapping]
                             values[fm.local_field] = clean_value(spec, "")
                             continue
                         raise RowFailure(
-                            f"{fm.remote_field}: {'; '.join(exc.messages)}", detail=repr(raw)
+                            msg(FIELD_ERROR, field=fm.remote_field, error=of_exception(exc)),
+                            detail=repr(raw),
                         ) from exc
         except RowFailure as exc:
             result[row.id] = exc
@@ -304,10 +308,8 @@ def _local_differs(obj, values: dict) -> dict:
     return changes
 
 
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(exc.messages)
-    return str(exc)
+def _error_source(exc: Exception) -> Source:
+    return of_exception(exc)
 
 
 # ---- local → remote ----------------------------------------------------------------------------
@@ -322,7 +324,7 @@ def _filtered_local(run: Run):
             )
         except (FieldError, ValueError, TypeError) as exc:
             raise RemoteError(
-                _("the local filter is not valid: %(error)s") % {"error": exc}
+                gettext_noop("the local filter is not valid: %(error)s"), params={"error": str(exc)}
             ) from exc
     return qs
 
@@ -395,7 +397,7 @@ def _push_batch(run: Run, objects: list, fms, remote_names) -> tuple[Any, bool]:
         ref = run.entity.label(obj)
         row_values = values[obj.pk]
         if isinstance(row_values, RowFailure):
-            _coupling_failed(run, coupling, str(row_values), local_ref=ref, side="remote")
+            _coupling_failed(run, coupling, row_values.source, local_ref=ref, side="remote")
             outcome[obj.pk] = False
             continue
         if coupling is None:
@@ -432,7 +434,7 @@ def _push_batch(run: Run, objects: list, fms, remote_names) -> tuple[Any, bool]:
                 _coupling_failed(
                     run,
                     coupling,
-                    _(CONFLICT),
+                    msg(CONFLICT),
                     local_ref=ref,
                     side="both",
                     remote_ref=coupling.remote_id,
@@ -511,7 +513,7 @@ def _push_creates(run: Run, items: list[tuple[Any, dict]]) -> dict[int, bool]:
         result = results.get(index)
         if isinstance(result, Exception):
             run.fail(
-                _("the external CRM refused the record: %(error)s") % {"error": result},
+                msg(REFUSED_RECORD, error=of_exception(result)),
                 local_ref=run.entity.label(obj),
                 detail=getattr(result, "detail", ""),
             )
@@ -567,7 +569,7 @@ def _match_before_create(run: Run, items: list[tuple[Any, dict]]) -> tuple[set[i
             raise
         except RemoteError as exc:
             run.fail(
-                _("the external CRM refused the search for a match: %(error)s") % {"error": exc},
+                msg(REFUSED_SEARCH, error=exc.source),
                 local_ref=run.entity.label(obj),
                 detail=exc.detail,
             )
@@ -612,7 +614,7 @@ def _push_writes(run: Run, items: list[tuple[Any, SyncCoupling, dict]]) -> dict[
             _coupling_failed(
                 run,
                 coupling,
-                _("the external CRM refused the change: %(error)s") % {"error": result},
+                msg(REFUSED_CHANGE, error=of_exception(result)),
                 local_ref=run.entity.label(obj),
                 remote_ref=coupling.remote_id,
                 side="remote",
@@ -636,6 +638,7 @@ def _coupling_ok(coupling: SyncCoupling, *, local=None, remote=None, job=None) -
     coupling.last_local_result = SyncResult.SUCCESS
     coupling.last_remote_result = SyncResult.SUCCESS
     coupling.last_error = ""
+    coupling.last_error_source = None
     coupling.last_job = job
     coupling.save(
         update_fields=[
@@ -644,6 +647,7 @@ def _coupling_ok(coupling: SyncCoupling, *, local=None, remote=None, job=None) -
             "last_local_result",
             "last_remote_result",
             "last_error",
+            "last_error_source",
             "last_job",
             "updated_at",
         ]
@@ -653,7 +657,7 @@ def _coupling_ok(coupling: SyncCoupling, *, local=None, remote=None, job=None) -
 def _coupling_failed(
     run: Run,
     coupling: SyncCoupling | None,
-    message: str,
+    message: Source,
     *,
     local_ref: str = "",
     remote_ref: str = "",
@@ -667,13 +671,15 @@ def _coupling_failed(
         coupling.last_remote_result = SyncResult.FAILURE
     if side in ("local", "both"):
         coupling.last_local_result = SyncResult.FAILURE
-    coupling.last_error = message
+    coupling.last_error = render_en(message)
+    coupling.last_error_source = message
     coupling.last_job = run.job
     coupling.save(
         update_fields=[
             "last_local_result",
             "last_remote_result",
             "last_error",
+            "last_error_source",
             "last_job",
             "updated_at",
         ]
@@ -753,7 +759,7 @@ def _pull_row(run, row: RemoteRow, coupling, locals_, row_values, bidirectional)
         _coupling_failed(
             run,
             coupling,
-            str(row_values),
+            row_values.source,
             remote_ref=row.id,
             side="local",
             detail=row_values.detail,
@@ -792,7 +798,7 @@ def _pull_row(run, row: RemoteRow, coupling, locals_, row_values, bidirectional)
             _coupling_failed(
                 run,
                 coupling,
-                _(CONFLICT),
+                msg(CONFLICT),
                 local_ref=run.entity.label(obj),
                 remote_ref=row.id,
                 side="both",
@@ -810,7 +816,7 @@ def _pull_row(run, row: RemoteRow, coupling, locals_, row_values, bidirectional)
         _coupling_failed(
             run,
             coupling,
-            _error_text(exc),
+            _error_source(exc),
             local_ref=run.entity.label(obj),
             remote_ref=row.id,
             side="local",
@@ -843,7 +849,7 @@ def _pull_create(run: Run, row: RemoteRow, row_values: dict) -> bool:
                 last_job=run.job,
             )
     except (ValidationError, ValueError) as exc:
-        run.fail(_error_text(exc), remote_ref=f"{row.id} {row.values.get('name', '')}".strip())
+        run.fail(_error_source(exc), remote_ref=f"{row.id} {row.values.get('name', '')}".strip())
         return False
     run.job.inserted += 1
     run.job.coupled += 1
@@ -864,7 +870,7 @@ def _remote_deleted(run: Run, obj, coupling: SyncCoupling) -> bool:
         values = local_values(run, [obj], [f for f in run.fields if f.is_enabled and f.local_field])
         row_values = values[obj.pk]
         if isinstance(row_values, RowFailure):
-            _coupling_failed(run, coupling, str(row_values), local_ref=ref)
+            _coupling_failed(run, coupling, row_values.source, local_ref=ref)
             return False
         try:
             (new_id,) = run.adapter.create(
@@ -873,7 +879,7 @@ def _remote_deleted(run: Run, obj, coupling: SyncCoupling) -> bool:
         except RemoteUnavailable:
             raise
         except RemoteError as exc:
-            _coupling_failed(run, coupling, str(exc), local_ref=ref, detail=exc.detail)
+            _coupling_failed(run, coupling, exc.source, local_ref=ref, detail=exc.detail)
             return False
         modified = {
             r.id: r.modified for r in run.adapter.read(run.mapping.remote_resource, [new_id], [])
@@ -886,7 +892,7 @@ def _remote_deleted(run: Run, obj, coupling: SyncCoupling) -> bool:
     _coupling_failed(
         run,
         coupling,
-        _("the coupled record was deleted in the external CRM"),
+        msg(gettext_noop("the coupled record was deleted in the external CRM")),
         local_ref=ref,
         remote_ref=coupling.remote_id,
     )
@@ -914,14 +920,14 @@ def _local_deleted(run: Run, coupling: SyncCoupling, row: RemoteRow | None) -> b
             row = rows[0]
         values = remote_to_local(run, [row], fms)[row.id]
         if isinstance(values, RowFailure):
-            _coupling_failed(run, coupling, str(values), remote_ref=row.id, side="local")
+            _coupling_failed(run, coupling, values.source, remote_ref=row.id, side="local")
             return False
         coupling.delete()
         return _pull_create(run, row, values)
     _coupling_failed(
         run,
         coupling,
-        _("the coupled record was deleted in this CRM"),
+        msg(gettext_noop("the coupled record was deleted in this CRM")),
         remote_ref=coupling.remote_id,
         side="local",
     )
@@ -1017,9 +1023,14 @@ def mapping_run(
                 deletion_pass(run)
         except RemoteError as exc:
             job.status = SyncJobStatus.FAILED
-            job.message = str(exc)
+            job.message = render_en(exc.source)
+            job.message_source = exc.source
             SyncJobError.objects.create(
-                job=job, mapping=mapping, message=str(exc), detail=exc.detail
+                job=job,
+                mapping=mapping,
+                message=job.message,
+                message_source=exc.source,
+                detail=exc.detail,
             )
         else:
             job.status = SyncJobStatus.SUCCEEDED

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from crm.crypto import secret_decrypt, secret_encrypt
 from crm.models import TimeStampedModel
 
+from .texts import shown
+
 SECRET_PURPOSE = "sync"  # noqa: S105 (a key-derivation label, not a secret)
 
 
@@ -253,6 +255,9 @@ class SyncCoupling(TimeStampedModel):
         _("last result (external CRM)"), max_length=10, choices=SyncResult, blank=True, default=""
     )
     last_error = models.TextField(_("last error"), blank=True)
+    last_error_source = models.JSONField(
+        _("last error (message and parameters)"), null=True, blank=True, editable=False
+    )
     is_skipped = models.BooleanField(_("skipped"), default=False)
     local_deleted = models.BooleanField(_("local record deleted"), default=False)
     last_job = models.ForeignKey(
@@ -283,6 +288,11 @@ class SyncCoupling(TimeStampedModel):
     @property
     def failed(self) -> bool:
         return SyncResult.FAILURE in (self.last_local_result, self.last_remote_result)
+
+    @property
+    def last_error_text(self) -> str:
+        """The last error in the active language (sync/texts.py)."""
+        return shown(self.last_error_source, self.last_error)
 
 
 class SyncJobKind(models.TextChoices):
@@ -329,6 +339,9 @@ class SyncJob(models.Model):
         _("status"), max_length=20, choices=SyncJobStatus, default=SyncJobStatus.QUEUED
     )
     message = models.TextField(_("message"), blank=True)
+    message_source = models.JSONField(
+        _("message (message and parameters)"), null=True, blank=True, editable=False
+    )
     run_group = models.CharField(_("run"), max_length=32, blank=True, db_index=True)
 
     class Meta:
@@ -343,6 +356,10 @@ class SyncJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (SyncJobStatus.SUCCEEDED, SyncJobStatus.FAILED, SyncJobStatus.SKIPPED)
+
+    @property
+    def message_text(self) -> str:
+        return shown(self.message_source, self.message)
 
     @property
     def changes(self) -> int:
@@ -363,6 +380,9 @@ class SyncJobError(models.Model):
     local_ref = models.CharField(_("local record"), max_length=100, blank=True)
     remote_ref = models.CharField(_("remote record"), max_length=100, blank=True)
     message = models.TextField(_("message"))
+    message_source = models.JSONField(
+        _("message (message and parameters)"), null=True, blank=True, editable=False
+    )
     detail = models.TextField(_("detail"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -372,4 +392,9 @@ class SyncJobError(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return self.message
+        return self.message_text
+
+    @property
+    def message_text(self) -> str:
+        """The message in the active language (sync/texts.py); old rows: the stored text."""
+        return shown(self.message_source, self.message)

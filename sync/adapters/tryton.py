@@ -17,6 +17,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from .base import HttpTransport, RemoteAdapter, RemoteAuthError, RemoteError, RemoteRow
 
 MECHANISMS = ("email", "phone", "mobile", "fax", "website")
@@ -86,6 +88,7 @@ class TrytonAdapter(RemoteAdapter):
         self.password = password
         self.transport = transport or HttpTransport(timeout=timeout)
         self._auth: dict[str, str] = {}
+        self._session = ""
         self.context: dict = {}
         self.uid = ""
         self._ids: dict[tuple[str, str], int] = {}
@@ -96,23 +99,44 @@ class TrytonAdapter(RemoteAdapter):
         payload = {"id": 1, "method": method, "params": encode(params)}
         if auth and not self._auth:
             self.login()
-        response = self.transport.post(
-            self.endpoint,
-            payload,
-            headers=self._auth if auth else {},
-            relogin=self._relogin if auth else None,
-        )
+        try:
+            response = self.transport.post(
+                self.endpoint,
+                payload,
+                headers=self._auth if auth else {},
+                relogin=self._relogin if auth else None,
+            )
+        except RemoteError as exc:
+            exc.body = self._redact(exc.body)
+            raise
         try:
             body = response.json()
         except ValueError as exc:
             raise RemoteError(
-                "the external CRM sent an answer that is not JSON",
+                gettext_noop("the external CRM sent an answer that is not JSON"),
                 status=response.status_code,
-                body=response.text,
+                body=self._redact(response.text),
             ) from exc
         if "error" in body:
-            raise RemoteError(_error_message(body["error"]), status=400, body=json.dumps(body))
+            raise RemoteError(
+                self._redact(_error_message(body["error"])),
+                remote=True,
+                status=400,
+                body=self._redact(json.dumps(body)),
+            )
         return decode(body.get("result"))
+
+    def _redact(self, value: str) -> str:
+        """Errors are stored and shown: never with the password or the session in them."""
+        secrets = [
+            self.password,
+            self._session,
+            *(v.split(" ", 1)[-1] for v in self._auth.values()),
+        ]
+        for secret in secrets:
+            if secret and len(secret) >= 3:
+                value = value.replace(secret, "***")
+        return value
 
     def _relogin(self) -> dict:
         self._auth = {}
@@ -134,14 +158,18 @@ class TrytonAdapter(RemoteAdapter):
         except RemoteError as exc:
             if exc.status in (403, 404):
                 raise RemoteAuthError(
-                    "the database does not exist on the external CRM", status=exc.status
+                    gettext_noop("the database does not exist on the external CRM"),
+                    status=exc.status,
                 ) from exc
             raise
         if not result:
-            raise RemoteAuthError("the external CRM refused the user name or password")
+            raise RemoteAuthError(
+                gettext_noop("the external CRM refused the user name or password")
+            )
         uid, session = result[0], result[1]
         token = base64.b64encode(f"{self.username}:{uid}:{session}".encode()).decode()
         self._auth = {"Authorization": f"Session {token}"}
+        self._session = str(session)
         self.uid = str(uid)
         self.context = self._post("model.res.user.get_preferences", [True, {}])
         self.context.pop("locale", None)
@@ -155,7 +183,10 @@ class TrytonAdapter(RemoteAdapter):
             if not found and create is not None:
                 found = self.call(model, "create", [create])
             if not found:
-                raise RemoteError(f"no {model} with {field} {value!r} on the external CRM")
+                raise RemoteError(
+                    gettext_noop("no %(model)s with %(field)s %(value)s on the external CRM"),
+                    params={"model": model, "field": field, "value": repr(value)},
+                )
             self._ids[key] = found[0]
         return self._ids[key]
 
@@ -180,7 +211,10 @@ class TrytonAdapter(RemoteAdapter):
         try:
             domain = json.loads(remote_filter)
         except ValueError as exc:
-            raise RemoteError(f"the remote filter is not a JSON domain: {exc}") from exc
+            raise RemoteError(
+                gettext_noop("the remote filter is not a JSON domain: %(error)s"),
+                params={"error": str(exc)},
+            ) from exc
         return domain if isinstance(domain, list) else []
 
     def modified_since(self, resource, since, *, remote_filter, fields, offset, limit):
@@ -505,7 +539,7 @@ def _error_message(error: Any) -> str:
 def adapter_for(connection) -> TrytonAdapter:
     """The adapter of the configured connection (only Tryton today)."""
     if not connection.base_url or not connection.database:
-        raise RemoteAuthError("the external CRM connection has no URL or database")
+        raise RemoteAuthError(gettext_noop("the external CRM connection has no URL or database"))
     return TrytonAdapter(
         url=connection.base_url,
         database=connection.database,

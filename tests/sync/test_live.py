@@ -22,9 +22,10 @@ from sync.models import (
     SyncTableMapping,
     UpdateConflict,
 )
-from sync.services import connection_enable, couple_match, full_sync_finish
+from sync.services import couple_match, full_sync_finish
 from tests.factories.contacts import CompanyFactory, ContactBusinessRelationFactory, PersonFactory
 from tests.factories.setup import CountryFactory
+from tests.sync.conftest import DATABASE
 
 pytestmark = pytest.mark.django_db
 
@@ -40,32 +41,6 @@ PARTY_FIELDS = [
     "country",
     "parent",
 ]
-
-
-@pytest.fixture
-def enabled(tryton):
-    from setup.models import MarketingSetup
-    from tests.factories.opportunities import number_series_setup
-    from tests.factories.setup import series_with_line
-
-    number_series_setup()  # records pulled from Tryton get numbers like any other
-    MarketingSetup.objects.update(contact_series=series_with_line("CONT", "TRY00001"))
-    connection_enable(enabled=True)
-    return tryton
-
-
-@pytest.fixture
-def editor(enabled):
-    """Tryton as a person using it (another user than the integration user)."""
-    adapter = TrytonAdapter(
-        url=enabled.url,
-        database="crm_tryton_test",
-        username="editor",
-        password="editor-password",
-        timeout=10,
-    )
-    adapter.login()
-    return adapter
 
 
 def mapping(name: str) -> SyncTableMapping:
@@ -263,8 +238,8 @@ def test_x8_integration_user_changes_are_not_pulled_and_pulls_are_not_pushed_bac
     pushed back on the next run."""
     person, party_id = _coupled_person(editor)
     integration = TrytonAdapter(
-        url=editor.endpoint.rsplit("/crm_tryton_test", 1)[0],
-        database="crm_tryton_test",
+        url=editor.endpoint.rsplit(f"/{DATABASE}", 1)[0],
+        database=DATABASE,
         username="admin",
         password="admin",
         timeout=10,
