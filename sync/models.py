@@ -1,6 +1,7 @@
 """External CRM sync (SPEC §13): connection, table and field mappings, couplings, jobs, errors."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -398,3 +399,31 @@ class SyncJobError(models.Model):
     def message_text(self) -> str:
         """The message in the active language (sync/texts.py); old rows: the stored text."""
         return shown(self.message_source, self.message)
+
+
+class SyncPendingCreate(models.Model):
+    """A local record being created on the remote: written before the remote ``create`` call
+    and deleted with the coupling's insert, in one transaction. A row left behind means the
+    worker died in between; the next run of the mapping finds the remote record by the values
+    kept here instead of creating it a second time (engine.recover_pending_creates)."""
+
+    mapping = models.ForeignKey(
+        SyncTableMapping, on_delete=models.CASCADE, related_name="+", verbose_name=_("mapping")
+    )
+    local_id = models.BigIntegerField(_("local ID"))
+    local_modified_at = models.DateTimeField(_("local modified"), null=True)
+    match_values = models.JSONField(_("values sent"), default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pending creation")
+        verbose_name_plural = _("pending creations")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mapping", "local_id"], name="sync_pending_create_local_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mapping_id}: {self.local_id}"

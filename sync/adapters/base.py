@@ -175,6 +175,12 @@ class RemoteAdapter:
         """One page of the records modified after ``since``, oldest change first."""
         raise NotImplementedError
 
+    def created_since(
+        self, resource: str, since: dt.datetime, *, created_by: str, fields: list[str]
+    ) -> list[RemoteRow]:
+        """The records that ``created_by`` created at ``since`` or later, oldest first."""
+        raise NotImplementedError
+
     def read(self, resource: str, ids: Iterable[str], fields: list[str]) -> list[RemoteRow]:
         """The records of ``ids`` that still exist."""
         raise NotImplementedError

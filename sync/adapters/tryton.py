@@ -232,6 +232,24 @@ class TrytonAdapter(RemoteAdapter):
         )
         return self._flatten(resource, rows, fields)
 
+    def created_since(self, resource, since, *, created_by, fields):
+        rows: list[dict] = []
+        page = 1000
+        while True:
+            chunk = self.call(
+                resource,
+                "search_read",
+                [["create_uid", "=", int(created_by)], ["create_date", ">=", since]],
+                len(rows),
+                page,
+                [["id", "ASC"]],
+                [*META, *self._own_fields(resource, fields)],
+            )
+            rows += chunk
+            if len(chunk) < page:
+                break
+        return self._flatten(resource, rows, fields)
+
     def read(self, resource, ids, fields):
         ids = [int(i) for i in ids]
         if not ids:
