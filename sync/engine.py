@@ -50,7 +50,8 @@ from .transform import UNMAPPED_VALUE, TransformationError, transform
 logger = logging.getLogger(__name__)
 
 MATCH_INDEX_PAGE = 1000  # remote records per call while indexing them for match-before-create
-DELETION_PAGE = 5000  # couplings checked per remote call in the deletion pass
+DELETION_PAGE = 20000  # couplings checked per remote call in the deletion pass
+WATERMARK_STEP = dt.timedelta(microseconds=1)
 PENDING_MARGIN = dt.timedelta(minutes=10)  # clock skew allowed between this server and the remote
 OK_FIELDS = [
     "last_local_modified_at",
@@ -386,8 +387,13 @@ def mapping_page_size(run: Run) -> int:
     return max(1, run.connection.page_size)
 
 
-def _advance(watermark, blocked: bool, ok_until, failed_any: bool):
+def _advance(watermark, blocked: bool, ok_until, failed_any: bool, step=dt.timedelta(0)):
+    """The watermark passes the rows processed successfully, and only them. On the remote
+    side it is set just after the last one (``step``, 1 µs): the next run asks for rows
+    modified at or after it, so the rows that shared the last timestamp (a page of records
+    that one remote transaction created) are not read and compared again on every run."""
     if not blocked and ok_until is not None:
+        ok_until += step
         watermark = max(watermark, ok_until) if watermark else ok_until
     return watermark, blocked or failed_any
 
@@ -870,7 +876,7 @@ def pull(run: Run) -> None:
             limit=page,
         )
         ok_until, failed_any = _pull_batch(run, rows, fms)
-        watermark, blocked = _advance(watermark, blocked, ok_until, failed_any)
+        watermark, blocked = _advance(watermark, blocked, ok_until, failed_any, WATERMARK_STEP)
         if len(rows) < page:
             break
         offset += page

@@ -13,6 +13,7 @@ the mechanisms, addresses and relation as one2many commands of the party.
 
 import base64
 import datetime as dt
+import hashlib
 import json
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,11 @@ EMPLOYEE = "company.employee"
 OPPORTUNITY = "sale.opportunity"
 CURRENCY = "currency.currency"
 META = ["write_date", "create_date", "write_uid", "create_uid"]
+
+# Sessions of this process by (endpoint, user, password digest): a run reuses the session of the
+# previous one instead of logging in again (Tryton checks the password hash, which is slow on
+# purpose); a session the remote forgot answers 401, and the adapter logs in again (SYN-16).
+_SESSIONS: dict[tuple[str, str, str], tuple[dict, dict, str, str]] = {}
 
 
 def encode(value: Any) -> Any:
@@ -140,8 +146,22 @@ class TrytonAdapter(RemoteAdapter):
 
     def _relogin(self) -> dict:
         self._auth = {}
+        _SESSIONS.pop(self._session_key(), None)
         self.login()
         return self._auth
+
+    def _session_key(self) -> tuple[str, str, str]:
+        digest = hashlib.sha256(self.password.encode()).hexdigest()
+        return (self.endpoint, self.username, digest)
+
+    def resume(self) -> bool:
+        """Take over this process's session with the remote, if any (no login call)."""
+        cached = _SESSIONS.get(self._session_key())
+        if cached is None:
+            return False
+        auth, context, self.uid, self._session = cached
+        self._auth, self.context = dict(auth), dict(context)
+        return True
 
     def call(self, model: str, method: str, *args: Any) -> Any:
         return self._post(f"model.{model}.{method}", [*args, self.context])
@@ -173,6 +193,7 @@ class TrytonAdapter(RemoteAdapter):
         self.uid = str(uid)
         self.context = self._post("model.res.user.get_preferences", [True, {}])
         self.context.pop("locale", None)
+        _SESSIONS[self._session_key()] = (dict(self._auth), dict(self.context), self.uid, session)
         return self.uid
 
     # ---- reference data ---------------------------------------------------------------------
@@ -558,7 +579,7 @@ def adapter_for(connection) -> TrytonAdapter:
     """The adapter of the configured connection (only Tryton today)."""
     if not connection.base_url or not connection.database:
         raise RemoteAuthError(gettext_noop("the external CRM connection has no URL or database"))
-    return TrytonAdapter(
+    adapter = TrytonAdapter(
         url=connection.base_url,
         database=connection.database,
         username=connection.username,
@@ -566,6 +587,8 @@ def adapter_for(connection) -> TrytonAdapter:
         timeout=connection.timeout_s,
         company_id=connection.remote_company_id,
     )
+    adapter.resume()
+    return adapter
 
 
 __all__ = ["TrytonAdapter", "adapter_for", "decode", "encode"]

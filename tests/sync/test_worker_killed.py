@@ -54,7 +54,10 @@ def _companies() -> list[Contact]:
 def _no_advisory_lock_left() -> bool:
     """The killed worker's session has ended (it held the mapping's advisory lock)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
         return cursor.fetchone()[0] == 0
 
 
