@@ -39,21 +39,42 @@ from .models import (
     SyncJobError,
     SyncJobKind,
     SyncJobStatus,
+    SyncPendingCreate,
     SyncResult,
     SyncTableMapping,
     UpdateConflict,
 )
-from .transform import TransformationError, transform
+from .texts import Source, SourceError, msg, of_exception, render_en
+from .transform import UNMAPPED_VALUE, TransformationError, transform
 
 logger = logging.getLogger(__name__)
 
+MATCH_INDEX_PAGE = 1000  # remote records per call while indexing them for match-before-create
+DELETION_PAGE = 20000  # couplings checked per remote call in the deletion pass
+WATERMARK_STEP = dt.timedelta(microseconds=1)
+PENDING_MARGIN = dt.timedelta(minutes=10)  # clock skew allowed between this server and the remote
+OK_FIELDS = [
+    "last_local_modified_at",
+    "last_remote_modified_at",
+    "last_local_result",
+    "last_remote_result",
+    "last_error",
+    "last_error_source",
+    "last_job",
+    "updated_at",
+]
+
 CONFLICT = gettext_noop("conflict: both sides changed")
 PARENT_NOT_COUPLED = gettext_noop("parent not coupled")
+FIELD_ERROR = gettext_noop("%(field)s: %(error)s")
+REFUSED_RECORD = gettext_noop("the external CRM refused the record: %(error)s")
+REFUSED_SEARCH = gettext_noop("the external CRM refused the search for a match: %(error)s")
+REFUSED_CHANGE = gettext_noop("the external CRM refused the change: %(error)s")
 
 
-class RowFailure(Exception):
-    def __init__(self, message: str, detail: str = ""):
-        super().__init__(message)
+class RowFailure(SourceError):
+    def __init__(self, source: Source, detail: str = ""):
+        super().__init__(source)
         self.detail = detail
 
 
@@ -69,6 +90,8 @@ class Run:
     winner: str = ""  # "local" / "remote": SYN-14 "synchronize now", the chosen side overwrites
     entity: Entity = field(init=False)
     fields: list[SyncFieldMapping] = field(init=False)
+    match_index: "MatchIndex | None" = field(default=None, init=False)
+    succeeded: dict[int, SyncCoupling] = field(default_factory=dict, init=False)
 
     def __post_init__(self):
         self.entity = ENTITIES[self.mapping.local_entity]
@@ -80,14 +103,15 @@ class Run:
     def remote_names(self) -> list[str]:
         return sorted({f.remote_field for f in self.fields if f.is_enabled})
 
-    def fail(self, message: str, *, local_ref: str = "", remote_ref: str = "", detail: str = ""):
+    def fail(self, message: Source, *, local_ref: str = "", remote_ref: str = "", detail: str = ""):
         self.job.failed += 1
         SyncJobError.objects.create(
             job=self.job,
             mapping=self.mapping,
             local_ref=local_ref[:100],
             remote_ref=remote_ref[:100],
-            message=message,
+            message=render_en(message),
+            message_source=message,
             detail=detail,
         )
 
@@ -179,7 +203,7 @@ def local_values(run: Run, objects: list, fms: list[SyncFieldMapping]) -> dict[i
                     remote_id = coupled[fm.local_field].get(local_id, "") if local_id else ""
                     if local_id and not remote_id:
                         if fm.local_field == run.entity.parent:
-                            raise RowFailure(_(PARENT_NOT_COUPLED))
+                            raise RowFailure(msg(PARENT_NOT_COUPLED))
                         continue  # a salesperson or currency not coupled: leave the field alone
                     value: Any = remote_id
                 elif spec.kind == "code":
@@ -192,7 +216,7 @@ def local_values(run: Run, objects: list, fms: list[SyncFieldMapping]) -> dict[i
                     value = transform(fm.transformation, value, Direction.TO_REMOTE, fm.local_field)
                 except TransformationError as exc:
                     if not fm.clear_on_failure:
-                        raise RowFailure(str(exc)) from exc
+                        raise RowFailure(exc.source) from exc
                     value = ""
                 if fm.is_not_null and value in ("", None):
                     continue
@@ -236,7 +260,7 @@ def remote_to_local(run: Run, rows: list[RemoteRow], fms: list[SyncFieldMapping]
                     raw = transform(fm.transformation, raw, Direction.FROM_REMOTE, fm.remote_field)
                 except TransformationError as exc:
                     if not fm.clear_on_failure:
-                        raise RowFailure(str(exc)) from exc
+                        raise RowFailure(exc.source) from exc
                     raw = ""
                 if fm.is_not_null and raw in ("", None):
                     continue
@@ -248,7 +272,7 @@ def remote_to_local(run: Run, rows: list[RemoteRow], fms: list[SyncFieldMapping]
                     local_id = coupled_ids[fm.local_field].get(str(raw))
                     if local_id is None:
                         if fm.local_field == run.entity.parent:
-                            raise RowFailure(_(PARENT_NOT_COUPLED))
+                            raise RowFailure(msg(PARENT_NOT_COUPLED))
                         continue
                     values[f"{fm.local_field}_id"] = local_id
                 elif spec.kind == "code":
@@ -257,10 +281,7 @@ def remote_to_local(run: Run, rows: list[RemoteRow], fms: list[SyncFieldMapping]
                     elif str(raw) in codes[fm.local_field]:
                         values[fm.local_field] = codes[fm.local_field][str(raw)]
                     else:
-                        raise RowFailure(
-                            _("unmapped value %(value)s for %(field)s")
-                            % {"value": raw, "field": fm.remote_field}
-                        )
+                        raise RowFailure(msg(UNMAPPED_VALUE, value=str(raw), field=fm.remote_field))
                 else:
                     try:
                         values[fm.local_field] = clean_value(spec, raw)
@@ -269,7 +290,8 @@ def remote_to_local(run: Run, rows: list[RemoteRow], fms: list[SyncFieldMapping]
                             values[fm.local_field] = clean_value(spec, "")
                             continue
                         raise RowFailure(
-                            f"{fm.remote_field}: {'; '.join(exc.messages)}", detail=repr(raw)
+                            msg(FIELD_ERROR, field=fm.remote_field, error=of_exception(exc)),
+                            detail=repr(raw),
                         ) from exc
         except RowFailure as exc:
             result[row.id] = exc
@@ -304,10 +326,8 @@ def _local_differs(obj, values: dict) -> dict:
     return changes
 
 
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(exc.messages)
-    return str(exc)
+def _error_source(exc: Exception) -> Source:
+    return of_exception(exc)
 
 
 # ---- local → remote ----------------------------------------------------------------------------
@@ -322,7 +342,7 @@ def _filtered_local(run: Run):
             )
         except (FieldError, ValueError, TypeError) as exc:
             raise RemoteError(
-                _("the local filter is not valid: %(error)s") % {"error": exc}
+                gettext_noop("the local filter is not valid: %(error)s"), params={"error": str(exc)}
             ) from exc
     return qs
 
@@ -332,6 +352,7 @@ def push(run: Run) -> None:
     fms = run.travelling(Direction.TO_REMOTE)
     if not fms:
         return
+    recover_pending_creates(run)
     qs = _filtered_local(run)
     if run.record_ids is not None:
         qs = qs.filter(pk__in=run.record_ids)
@@ -366,8 +387,13 @@ def mapping_page_size(run: Run) -> int:
     return max(1, run.connection.page_size)
 
 
-def _advance(watermark, blocked: bool, ok_until, failed_any: bool):
+def _advance(watermark, blocked: bool, ok_until, failed_any: bool, step=dt.timedelta(0)):
+    """The watermark passes the rows processed successfully, and only them. On the remote
+    side it is set just after the last one (``step``, 1 µs): the next run asks for rows
+    modified at or after it, so the rows that shared the last timestamp (a page of records
+    that one remote transaction created) are not read and compared again on every run."""
     if not blocked and ok_until is not None:
+        ok_until += step
         watermark = max(watermark, ok_until) if watermark else ok_until
     return watermark, blocked or failed_any
 
@@ -380,6 +406,17 @@ def _push_batch(run: Run, objects: list, fms, remote_names) -> tuple[Any, bool]:
         for c in SyncCoupling.objects.filter(mapping=mapping, local_id__in=[o.pk for o in objects])
     }
     values = local_values(run, objects, fms)
+    if run.create_missing:  # SYN-10: an uncoupled row matching one remote record is coupled
+        couplings.update(
+            _match_before_create(
+                run,
+                [
+                    (o, values[o.pk])
+                    for o in objects
+                    if o.pk not in couplings and not isinstance(values[o.pk], RowFailure)
+                ],
+            )
+        )
     remote_rows = {
         r.id: r
         for r in adapter.read(
@@ -395,7 +432,7 @@ def _push_batch(run: Run, objects: list, fms, remote_names) -> tuple[Any, bool]:
         ref = run.entity.label(obj)
         row_values = values[obj.pk]
         if isinstance(row_values, RowFailure):
-            _coupling_failed(run, coupling, str(row_values), local_ref=ref, side="remote")
+            _coupling_failed(run, coupling, row_values.source, local_ref=ref, side="remote")
             outcome[obj.pk] = False
             continue
         if coupling is None:
@@ -432,7 +469,7 @@ def _push_batch(run: Run, objects: list, fms, remote_names) -> tuple[Any, bool]:
                 _coupling_failed(
                     run,
                     coupling,
-                    _(CONFLICT),
+                    msg(CONFLICT),
                     local_ref=ref,
                     side="both",
                     remote_ref=coupling.remote_id,
@@ -441,12 +478,13 @@ def _push_batch(run: Run, objects: list, fms, remote_names) -> tuple[Any, bool]:
                 continue
         if not changes:
             run.job.unchanged += 1
-            _coupling_ok(coupling, local=obj.sync_modified, remote=remote.modified, job=run.job)
+            _coupling_ok(coupling, local=obj.sync_modified, remote=remote.modified, run=run)
             outcome[obj.pk] = True
             continue
         to_write.append((obj, coupling, changes))
     outcome.update(_push_creates(run, to_create))
     outcome.update(_push_writes(run, to_write))
+    flush_couplings(run)
     return _ok_until(objects, outcome)
 
 
@@ -489,103 +527,220 @@ def _isolate(call, items: list) -> dict[int, Exception | Any]:
 
 
 def _push_creates(run: Run, items: list[tuple[Any, dict]]) -> dict[int, bool]:
+    """Create the counterparts of a page in one call and couple them in one transaction.
+
+    Each row is first written to SyncPendingCreate (committed before the call): a worker that
+    dies after the remote created the records but before the couplings committed leaves these
+    rows, and the next run couples the records it finds instead of creating them again
+    (:func:`recover_pending_creates`)."""
     if not items:
         return {}
     mapping, adapter = run.mapping, run.adapter
-    matched, refused = _match_before_create(run, items)
-    items = [item for item in items if item[0].pk not in matched and item[0].pk not in refused]
-    outcome = {**dict.fromkeys(matched, True), **dict.fromkeys(refused, False)}
-    if not items:
-        return outcome
+    SyncPendingCreate.objects.bulk_create(
+        [
+            SyncPendingCreate(
+                mapping=mapping,
+                local_id=obj.pk,
+                local_modified_at=obj.sync_modified,
+                match_values=values,
+            )
+            for obj, values in items
+        ],
+        ignore_conflicts=True,
+    )
 
     def create(batch):
         return adapter.create(mapping.remote_resource, [v for _o, v in batch])
 
     try:
         results = _isolate(create, items)
+    except RemoteUnavailable:
+        raise
     except RemoteError as exc:  # a single row refused
         results = {0: exc}
     new_ids = [r for r in results.values() if isinstance(r, str)]
     modified = {r.id: r.modified for r in adapter.read(mapping.remote_resource, new_ids, [])}
+    outcome: dict[int, bool] = {}
+    couplings = []
     for index, (obj, _values) in enumerate(items):
         result = results.get(index)
         if isinstance(result, Exception):
             run.fail(
-                _("the external CRM refused the record: %(error)s") % {"error": result},
+                msg(REFUSED_RECORD, error=of_exception(result)),
                 local_ref=run.entity.label(obj),
                 detail=getattr(result, "detail", ""),
             )
             outcome[obj.pk] = False
             continue
-        SyncCoupling.objects.create(
-            mapping=mapping,
-            local_id=obj.pk,
-            remote_id=result,
-            last_local_modified_at=obj.sync_modified,
-            last_remote_modified_at=modified.get(result),
-            last_local_result=SyncResult.SUCCESS,
-            last_remote_result=SyncResult.SUCCESS,
-            last_job=run.job,
+        couplings.append(
+            SyncCoupling(
+                mapping=mapping,
+                local_id=obj.pk,
+                remote_id=result,
+                last_local_modified_at=obj.sync_modified,
+                last_remote_modified_at=modified.get(result),
+                last_local_result=SyncResult.SUCCESS,
+                last_remote_result=SyncResult.SUCCESS,
+                last_job=run.job,
+            )
         )
-        run.job.inserted += 1
-        run.job.coupled += 1
         outcome[obj.pk] = True
+    with transaction.atomic():
+        SyncCoupling.objects.bulk_create(couplings)
+        SyncPendingCreate.objects.filter(
+            mapping=mapping, local_id__in=[obj.pk for obj, _v in items]
+        ).delete()
+    run.job.inserted += len(couplings)
+    run.job.coupled += len(couplings)
     return outcome
 
 
-def _match_before_create(run: Run, items: list[tuple[Any, dict]]) -> tuple[set[int], set[int]]:
-    """Full synchronisation: a local row whose matching fields find exactly one uncoupled
-    remote record is coupled to it instead of creating a duplicate (e.g. currencies)."""
-    if not run.create_missing:
-        return set(), set()
-    keys = sorted(
+def _norm(value: Any, case_sensitive: bool) -> str:
+    text = "" if value is None else str(value)
+    return text if case_sensitive else text.casefold()
+
+
+class MatchIndex:
+    """The uncoupled remote records of a mapping by the values of its matching fields, read
+    once per full synchronisation (SYN-10 match-before-create without a search per row)."""
+
+    def __init__(self, rows: list[RemoteRow], keys: list[SyncFieldMapping], taken: set[str]):
+        self.ids: dict[tuple[str, bool], dict[str, set[str]]] = {}
+        for key in keys:
+            by_value = self.ids.setdefault((key.remote_field, key.match_case_sensitive), {})
+            for row in rows:
+                value = row.values.get(key.remote_field)
+                if row.id not in taken and value not in ("", None):
+                    by_value.setdefault(_norm(value, key.match_case_sensitive), set()).add(row.id)
+        self.taken: set[str] = set()
+
+    def find(self, criteria: list[tuple[str, Any, bool]]) -> set[str]:
+        found: set[str] | None = None
+        for name, value, case_sensitive in criteria:
+            ids = self.ids.get((name, case_sensitive), {}).get(_norm(value, case_sensitive), set())
+            found = ids if found is None else found & ids
+            if not found:
+                return set()
+        return (found or set()) - self.taken
+
+
+def _match_keys(run: Run) -> list[SyncFieldMapping]:
+    return sorted(
         (f for f in run.fields if f.use_for_matching and f.is_enabled),
-        key=lambda f: f.match_priority,
+        key=lambda f: (f.match_priority, f.pk),
     )
-    if not keys:
-        return set(), set()
-    coupled_remote = set(
-        SyncCoupling.objects.filter(mapping=run.mapping).values_list("remote_id", flat=True)
-    )
-    matched, refused = set(), set()
+
+
+def _match_index(run: Run, keys: list[SyncFieldMapping]) -> MatchIndex:
+    if run.match_index is None:
+        names = sorted({f.remote_field for f in keys})
+        rows: list[RemoteRow] = []
+        while True:
+            page = run.adapter.modified_since(
+                run.mapping.remote_resource,
+                None,
+                remote_filter=run.mapping.remote_filter,
+                fields=names,
+                offset=len(rows),
+                limit=MATCH_INDEX_PAGE,
+            )
+            rows += page
+            if len(page) < MATCH_INDEX_PAGE:
+                break
+        taken = set(
+            SyncCoupling.objects.filter(mapping=run.mapping).values_list("remote_id", flat=True)
+        )
+        run.match_index = MatchIndex(rows, keys, taken)
+    return run.match_index
+
+
+def _match_before_create(run: Run, items: list[tuple[Any, dict]]) -> dict[int, SyncCoupling]:
+    """Full synchronisation: a local row whose matching fields find exactly one uncoupled
+    remote record is coupled to it instead of creating a duplicate (e.g. currencies); the page
+    then treats it as any coupled row (compared, written when it differs)."""
+    keys = _match_keys(run)
+    if not keys or not items:
+        return {}
+    index = _match_index(run, keys)
+    new = []
     for obj, values in items:
         criteria = [
             (f.remote_field, values.get(f.remote_field), f.match_case_sensitive)
             for f in keys
             if values.get(f.remote_field) not in ("", None)
         ]
-        if not criteria:
-            continue
-        try:
-            found = run.adapter.search(
-                run.mapping.remote_resource,
-                criteria,
-                remote_filter=run.mapping.remote_filter,
-                limit=2,
+        found = index.find(criteria) if criteria else set()
+        if len(found) == 1:
+            (remote_id,) = found
+            index.taken.add(remote_id)
+            new.append(SyncCoupling(mapping=run.mapping, local_id=obj.pk, remote_id=remote_id))
+    for coupling in new:
+        coupling.last_job = run.job
+    SyncCoupling.objects.bulk_create(new)
+    run.job.coupled += len(new)
+    return {c.local_id: c for c in new}
+
+
+def recover_pending_creates(run: Run) -> None:
+    """Couple the remote records that a dead worker created without coupling them.
+
+    One ``create`` call makes all the records of its page or none, in order; so the remote
+    records created by the integration user since the oldest pending row, not coupled yet, are
+    paired with the pending rows of the same matching values, in order. Pending rows without a
+    counterpart are dropped: their records are created by this run like any uncoupled row."""
+    pending = list(SyncPendingCreate.objects.filter(mapping=run.mapping).order_by("pk"))
+    if not pending:
+        return
+    keys = [f.remote_field for f in _match_keys(run)] or ["name"]
+    names = sorted({k for k in keys if any(k in p.match_values for p in pending)})
+    created_by = run.connection.integration_user_remote_id or run.adapter.login()
+    taken = set(
+        SyncCoupling.objects.filter(mapping=run.mapping).values_list("remote_id", flat=True)
+    )
+    rows = [
+        r
+        for r in run.adapter.created_since(
+            run.mapping.remote_resource,
+            min(p.created_at for p in pending) - PENDING_MARGIN,
+            created_by=created_by,
+            fields=names,
+        )
+        if r.id not in taken
+    ]
+
+    def key(values: dict) -> tuple:
+        return tuple(_norm(values.get(n), False).strip() for n in names)
+
+    remote_by_key: dict[tuple, list[RemoteRow]] = {}
+    for row in sorted(rows, key=lambda r: int(r.id) if r.id.isdigit() else r.id):
+        remote_by_key.setdefault(key(row.values), []).append(row)
+    local_by_key: dict[tuple, list[SyncPendingCreate]] = {}
+    for row in pending:
+        local_by_key.setdefault(key(row.match_values), []).append(row)
+    couplings = []
+    for values_key, waiting in local_by_key.items():
+        found = remote_by_key.get(values_key, [])
+        if not names or len(found) > len(waiting):
+            continue  # ambiguous: created again rather than coupled to a stranger
+        for local, remote in zip(waiting, found, strict=False):
+            couplings.append(
+                SyncCoupling(
+                    mapping=run.mapping,
+                    local_id=local.local_id,
+                    remote_id=remote.id,
+                    last_local_modified_at=local.local_modified_at,
+                    last_remote_modified_at=remote.modified,
+                    last_local_result=SyncResult.SUCCESS,
+                    last_remote_result=SyncResult.SUCCESS,
+                    last_job=run.job,
+                )
             )
-        except RemoteUnavailable:
-            raise
-        except RemoteError as exc:
-            run.fail(
-                _("the external CRM refused the search for a match: %(error)s") % {"error": exc},
-                local_ref=run.entity.label(obj),
-                detail=exc.detail,
-            )
-            refused.add(obj.pk)
-            continue
-        if len(found) == 1 and found[0].id not in coupled_remote:
-            SyncCoupling.objects.create(
-                mapping=run.mapping,
-                local_id=obj.pk,
-                remote_id=found[0].id,
-                last_local_modified_at=None,
-                last_remote_modified_at=None,
-                last_job=run.job,
-            )
-            coupled_remote.add(found[0].id)
-            run.job.coupled += 1
-            matched.add(obj.pk)
-    return matched, refused
+    with transaction.atomic():
+        SyncCoupling.objects.bulk_create(couplings, ignore_conflicts=True)
+        SyncPendingCreate.objects.filter(pk__in=[p.pk for p in pending]).delete()
+    logger.info("sync %s: %s interrupted creations coupled", run.mapping, len(couplings))
+    run.job.inserted += len(couplings)
+    run.job.coupled += len(couplings)
 
 
 def _push_writes(run: Run, items: list[tuple[Any, SyncCoupling, dict]]) -> dict[int, bool]:
@@ -612,7 +767,7 @@ def _push_writes(run: Run, items: list[tuple[Any, SyncCoupling, dict]]) -> dict[
             _coupling_failed(
                 run,
                 coupling,
-                _("the external CRM refused the change: %(error)s") % {"error": result},
+                msg(REFUSED_CHANGE, error=of_exception(result)),
                 local_ref=run.entity.label(obj),
                 remote_ref=coupling.remote_id,
                 side="remote",
@@ -621,14 +776,16 @@ def _push_writes(run: Run, items: list[tuple[Any, SyncCoupling, dict]]) -> dict[
             outcome[obj.pk] = False
             continue
         _coupling_ok(
-            coupling, local=obj.sync_modified, remote=modified.get(coupling.remote_id), job=run.job
+            coupling, local=obj.sync_modified, remote=modified.get(coupling.remote_id), run=run
         )
         run.job.modified += 1
         outcome[obj.pk] = True
     return outcome
 
 
-def _coupling_ok(coupling: SyncCoupling, *, local=None, remote=None, job=None) -> None:
+def _coupling_ok(coupling: SyncCoupling, *, run: Run, local=None, remote=None) -> None:
+    """Mark ``coupling`` synchronised; written with the others of its page by
+    :func:`flush_couplings` (one UPDATE per page, not one per row)."""
     if local is not None:
         coupling.last_local_modified_at = local
     if remote is not None:
@@ -636,24 +793,26 @@ def _coupling_ok(coupling: SyncCoupling, *, local=None, remote=None, job=None) -
     coupling.last_local_result = SyncResult.SUCCESS
     coupling.last_remote_result = SyncResult.SUCCESS
     coupling.last_error = ""
-    coupling.last_job = job
-    coupling.save(
-        update_fields=[
-            "last_local_modified_at",
-            "last_remote_modified_at",
-            "last_local_result",
-            "last_remote_result",
-            "last_error",
-            "last_job",
-            "updated_at",
-        ]
-    )
+    coupling.last_error_source = None
+    coupling.last_job = run.job
+    run.succeeded[coupling.pk] = coupling
+
+
+def flush_couplings(run: Run) -> None:
+    if not run.succeeded:
+        return
+    now = timezone.now()
+    couplings = list(run.succeeded.values())
+    for coupling in couplings:
+        coupling.updated_at = now
+    run.succeeded = {}
+    SyncCoupling.objects.bulk_update(couplings, OK_FIELDS, batch_size=1000)
 
 
 def _coupling_failed(
     run: Run,
     coupling: SyncCoupling | None,
-    message: str,
+    message: Source,
     *,
     local_ref: str = "",
     remote_ref: str = "",
@@ -663,17 +822,20 @@ def _coupling_failed(
     run.fail(message, local_ref=local_ref, remote_ref=remote_ref, detail=detail)
     if coupling is None:
         return
+    run.succeeded.pop(coupling.pk, None)
     if side in ("remote", "both"):
         coupling.last_remote_result = SyncResult.FAILURE
     if side in ("local", "both"):
         coupling.last_local_result = SyncResult.FAILURE
-    coupling.last_error = message
+    coupling.last_error = render_en(message)
+    coupling.last_error_source = message
     coupling.last_job = run.job
     coupling.save(
         update_fields=[
             "last_local_result",
             "last_remote_result",
             "last_error",
+            "last_error_source",
             "last_job",
             "updated_at",
         ]
@@ -714,7 +876,7 @@ def pull(run: Run) -> None:
             limit=page,
         )
         ok_until, failed_any = _pull_batch(run, rows, fms)
-        watermark, blocked = _advance(watermark, blocked, ok_until, failed_any)
+        watermark, blocked = _advance(watermark, blocked, ok_until, failed_any, WATERMARK_STEP)
         if len(rows) < page:
             break
         offset += page
@@ -741,6 +903,7 @@ def _pull_batch(run: Run, rows: list[RemoteRow], fms) -> tuple[Any, bool]:
             failed_any = True
         if not failed_any:
             ok_until = row.modified
+    flush_couplings(run)
     return ok_until, failed_any
 
 
@@ -753,7 +916,7 @@ def _pull_row(run, row: RemoteRow, coupling, locals_, row_values, bidirectional)
         _coupling_failed(
             run,
             coupling,
-            str(row_values),
+            row_values.source,
             remote_ref=row.id,
             side="local",
             detail=row_values.detail,
@@ -792,7 +955,7 @@ def _pull_row(run, row: RemoteRow, coupling, locals_, row_values, bidirectional)
             _coupling_failed(
                 run,
                 coupling,
-                _(CONFLICT),
+                msg(CONFLICT),
                 local_ref=run.entity.label(obj),
                 remote_ref=row.id,
                 side="both",
@@ -800,7 +963,7 @@ def _pull_row(run, row: RemoteRow, coupling, locals_, row_values, bidirectional)
             return False
     if not changes:
         run.job.unchanged += 1
-        _coupling_ok(coupling, local=obj.sync_modified, remote=row.modified, job=run.job)
+        _coupling_ok(coupling, local=obj.sync_modified, remote=row.modified, run=run)
         return True
     validate = all(f.validate_on_write for f in run.fields if f.local_field in changes)
     try:
@@ -810,14 +973,14 @@ def _pull_row(run, row: RemoteRow, coupling, locals_, row_values, bidirectional)
         _coupling_failed(
             run,
             coupling,
-            _error_text(exc),
+            _error_source(exc),
             local_ref=run.entity.label(obj),
             remote_ref=row.id,
             side="local",
         )
         return False
     fresh = run.entity.queryset().get(pk=obj.pk)
-    _coupling_ok(coupling, local=fresh.sync_modified, remote=row.modified, job=run.job)
+    _coupling_ok(coupling, local=fresh.sync_modified, remote=row.modified, run=run)
     run.job.modified += 1
     return True
 
@@ -843,7 +1006,7 @@ def _pull_create(run: Run, row: RemoteRow, row_values: dict) -> bool:
                 last_job=run.job,
             )
     except (ValidationError, ValueError) as exc:
-        run.fail(_error_text(exc), remote_ref=f"{row.id} {row.values.get('name', '')}".strip())
+        run.fail(_error_source(exc), remote_ref=f"{row.id} {row.values.get('name', '')}".strip())
         return False
     run.job.inserted += 1
     run.job.coupled += 1
@@ -864,7 +1027,7 @@ def _remote_deleted(run: Run, obj, coupling: SyncCoupling) -> bool:
         values = local_values(run, [obj], [f for f in run.fields if f.is_enabled and f.local_field])
         row_values = values[obj.pk]
         if isinstance(row_values, RowFailure):
-            _coupling_failed(run, coupling, str(row_values), local_ref=ref)
+            _coupling_failed(run, coupling, row_values.source, local_ref=ref)
             return False
         try:
             (new_id,) = run.adapter.create(
@@ -873,20 +1036,20 @@ def _remote_deleted(run: Run, obj, coupling: SyncCoupling) -> bool:
         except RemoteUnavailable:
             raise
         except RemoteError as exc:
-            _coupling_failed(run, coupling, str(exc), local_ref=ref, detail=exc.detail)
+            _coupling_failed(run, coupling, exc.source, local_ref=ref, detail=exc.detail)
             return False
         modified = {
             r.id: r.modified for r in run.adapter.read(run.mapping.remote_resource, [new_id], [])
         }
         coupling.remote_id = new_id
         coupling.save(update_fields=["remote_id"])
-        _coupling_ok(coupling, local=obj.sync_modified, remote=modified.get(new_id), job=run.job)
+        _coupling_ok(coupling, local=obj.sync_modified, remote=modified.get(new_id), run=run)
         run.job.inserted += 1
         return True
     _coupling_failed(
         run,
         coupling,
-        _("the coupled record was deleted in the external CRM"),
+        msg(gettext_noop("the coupled record was deleted in the external CRM")),
         local_ref=ref,
         remote_ref=coupling.remote_id,
     )
@@ -914,14 +1077,14 @@ def _local_deleted(run: Run, coupling: SyncCoupling, row: RemoteRow | None) -> b
             row = rows[0]
         values = remote_to_local(run, [row], fms)[row.id]
         if isinstance(values, RowFailure):
-            _coupling_failed(run, coupling, str(values), remote_ref=row.id, side="local")
+            _coupling_failed(run, coupling, values.source, remote_ref=row.id, side="local")
             return False
         coupling.delete()
         return _pull_create(run, row, values)
     _coupling_failed(
         run,
         coupling,
-        _("the coupled record was deleted in this CRM"),
+        msg(gettext_noop("the coupled record was deleted in this CRM")),
         remote_ref=coupling.remote_id,
         side="local",
     )
@@ -929,36 +1092,40 @@ def _local_deleted(run: Run, coupling: SyncCoupling, row: RemoteRow | None) -> b
 
 
 def deletion_pass(run: Run) -> None:
-    """Couplings whose local or remote record no longer exists (SYN-6, SYN-15)."""
-    page = 1000
-    couplings = SyncCoupling.objects.filter(mapping=run.mapping, is_skipped=False).order_by("pk")
+    """Couplings whose local or remote record no longer exists (SYN-6, SYN-15): one local
+    anti-join and one remote call per ``DELETION_PAGE`` couplings; rows are loaded only for
+    the couplings that lost a side."""
+    couplings = SyncCoupling.objects.filter(mapping=run.mapping, is_skipped=False)
+    local_gone = set(
+        couplings.exclude(local_id__in=run.entity.model.objects.values("pk")).values_list(
+            "pk", flat=True
+        )
+    )
+    remote_gone: set[int] = set()
     last = 0
     while True:
-        chunk = list(couplings.filter(pk__gt=last)[:page])
+        chunk = list(
+            couplings.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "remote_id")[:DELETION_PAGE]
+        )
         if not chunk:
             break
-        last = chunk[-1].pk
-        local_ids = set(
-            run.entity.model.objects.filter(pk__in=[c.local_id for c in chunk]).values_list(
-                "pk", flat=True
-            )
-        )
-        remote_ids = run.adapter.existing_ids(
-            run.mapping.remote_resource, [c.remote_id for c in chunk]
-        )
-        for coupling in chunk:
-            local_gone = coupling.local_id not in local_ids
-            remote_gone = coupling.remote_id not in remote_ids
-            if local_gone and remote_gone:
-                coupling.delete()
-                run.job.uncoupled += 1
-            elif remote_gone:
-                obj = run.entity.queryset().filter(pk=coupling.local_id).first()
-                if obj is None:  # outside the entity now (e.g. an opportunity closed)
-                    continue
-                _remote_deleted(run, obj, coupling)
-            elif local_gone:
-                _local_deleted(run, coupling, None)
+        last = chunk[-1][0]
+        existing = run.adapter.existing_ids(run.mapping.remote_resource, [r for _pk, r in chunk])
+        remote_gone.update(pk for pk, remote_id in chunk if remote_id not in existing)
+    for coupling in SyncCoupling.objects.filter(pk__in=local_gone | remote_gone).order_by("pk"):
+        if coupling.pk in local_gone and coupling.pk in remote_gone:
+            coupling.delete()
+            run.job.uncoupled += 1
+        elif coupling.pk in remote_gone:
+            obj = run.entity.queryset().filter(pk=coupling.local_id).first()
+            if obj is None:  # outside the entity now (e.g. an opportunity closed)
+                continue
+            _remote_deleted(run, obj, coupling)
+        else:
+            _local_deleted(run, coupling, None)
+    flush_couplings(run)
 
 
 # ---- runs --------------------------------------------------------------------------------------
@@ -1017,13 +1184,19 @@ def mapping_run(
                 deletion_pass(run)
         except RemoteError as exc:
             job.status = SyncJobStatus.FAILED
-            job.message = str(exc)
+            job.message = render_en(exc.source)
+            job.message_source = exc.source
             SyncJobError.objects.create(
-                job=job, mapping=mapping, message=str(exc), detail=exc.detail
+                job=job,
+                mapping=mapping,
+                message=job.message,
+                message_source=exc.source,
+                detail=exc.detail,
             )
         else:
             job.status = SyncJobStatus.SUCCEEDED
         finally:
+            flush_couplings(run)
             if full:
                 mapping.is_full_sync_running = False
         _schedule_bookkeeping(mapping, job)

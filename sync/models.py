@@ -1,12 +1,15 @@
 """External CRM sync (SPEC §13): connection, table and field mappings, couplings, jobs, errors."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.crypto import secret_decrypt, secret_encrypt
 from crm.models import TimeStampedModel
+
+from .texts import shown
 
 SECRET_PURPOSE = "sync"  # noqa: S105 (a key-derivation label, not a secret)
 
@@ -253,6 +256,9 @@ class SyncCoupling(TimeStampedModel):
         _("last result (external CRM)"), max_length=10, choices=SyncResult, blank=True, default=""
     )
     last_error = models.TextField(_("last error"), blank=True)
+    last_error_source = models.JSONField(
+        _("last error (message and parameters)"), null=True, blank=True, editable=False
+    )
     is_skipped = models.BooleanField(_("skipped"), default=False)
     local_deleted = models.BooleanField(_("local record deleted"), default=False)
     last_job = models.ForeignKey(
@@ -283,6 +289,11 @@ class SyncCoupling(TimeStampedModel):
     @property
     def failed(self) -> bool:
         return SyncResult.FAILURE in (self.last_local_result, self.last_remote_result)
+
+    @property
+    def last_error_text(self) -> str:
+        """The last error in the active language (sync/texts.py)."""
+        return shown(self.last_error_source, self.last_error)
 
 
 class SyncJobKind(models.TextChoices):
@@ -329,6 +340,9 @@ class SyncJob(models.Model):
         _("status"), max_length=20, choices=SyncJobStatus, default=SyncJobStatus.QUEUED
     )
     message = models.TextField(_("message"), blank=True)
+    message_source = models.JSONField(
+        _("message (message and parameters)"), null=True, blank=True, editable=False
+    )
     run_group = models.CharField(_("run"), max_length=32, blank=True, db_index=True)
 
     class Meta:
@@ -343,6 +357,10 @@ class SyncJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (SyncJobStatus.SUCCEEDED, SyncJobStatus.FAILED, SyncJobStatus.SKIPPED)
+
+    @property
+    def message_text(self) -> str:
+        return shown(self.message_source, self.message)
 
     @property
     def changes(self) -> int:
@@ -363,6 +381,9 @@ class SyncJobError(models.Model):
     local_ref = models.CharField(_("local record"), max_length=100, blank=True)
     remote_ref = models.CharField(_("remote record"), max_length=100, blank=True)
     message = models.TextField(_("message"))
+    message_source = models.JSONField(
+        _("message (message and parameters)"), null=True, blank=True, editable=False
+    )
     detail = models.TextField(_("detail"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -372,4 +393,37 @@ class SyncJobError(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return self.message
+        return self.message_text
+
+    @property
+    def message_text(self) -> str:
+        """The message in the active language (sync/texts.py); old rows: the stored text."""
+        return shown(self.message_source, self.message)
+
+
+class SyncPendingCreate(models.Model):
+    """A local record being created on the remote: written before the remote ``create`` call
+    and deleted with the coupling's insert, in one transaction. A row left behind means the
+    worker died in between; the next run of the mapping finds the remote record by the values
+    kept here instead of creating it a second time (engine.recover_pending_creates)."""
+
+    mapping = models.ForeignKey(
+        SyncTableMapping, on_delete=models.CASCADE, related_name="+", verbose_name=_("mapping")
+    )
+    local_id = models.BigIntegerField(_("local ID"))
+    local_modified_at = models.DateTimeField(_("local modified"), null=True)
+    match_values = models.JSONField(_("values sent"), default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pending creation")
+        verbose_name_plural = _("pending creations")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mapping", "local_id"], name="sync_pending_create_local_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mapping_id}: {self.local_id}"

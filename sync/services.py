@@ -90,7 +90,7 @@ def connection_test(*, connection: ExternalCrmConnection | None = None) -> tuple
 
 
 def _auth_message(exc: RemoteAuthError) -> str:
-    if exc.status == 404 or "database" in str(exc):
+    if exc.status == 404 or "database" in exc.source.get("id", ""):
         return _("The database was not found on the external CRM (check the URL and database).")
     return _("The external CRM refused the user name or password.")
 
@@ -196,7 +196,7 @@ def create_from_remote(*, mapping: SyncTableMapping, remote_id: str, user=None) 
     values = remote_to_local(run, rows, fms)[rows[0].id]
     if isinstance(values, RowFailure) or not _pull_create(run, rows[0], values):
         error = job.errors.first()
-        raise ValidationError(str(values) if isinstance(values, RowFailure) else error.message)
+        raise ValidationError(str(values) if isinstance(values, RowFailure) else error.message_text)
     return SyncCoupling.objects.get(mapping=mapping, remote_id=remote_id)
 
 

@@ -2,12 +2,15 @@
 
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .models import AppliesTo, Direction, SyncTransformationRule, TransformationKind
+from .texts import SourceError, msg
+
+UNMAPPED_VALUE = gettext_noop("unmapped value %(value)s for %(field)s")
 
 
-class TransformationError(ValueError):
+class TransformationError(SourceError, ValueError):
     pass
 
 
@@ -25,9 +28,7 @@ def transform(rule: SyncTransformationRule | None, value: Any, way: str, field: 
         if way == Direction.FROM_REMOTE:
             pairs = {str(v): k for k, v in pairs.items()}
         if str(value) not in pairs:
-            raise TransformationError(
-                _("unmapped value %(value)s for %(field)s") % {"value": value, "field": field}
-            )
+            raise TransformationError(msg(UNMAPPED_VALUE, value=str(value), field=field))
         return pairs[str(value)]
     text = str(value)
     if kind == TransformationKind.TRIM:
@@ -39,7 +40,7 @@ def transform(rule: SyncTransformationRule | None, value: Any, way: str, field: 
     if kind == TransformationKind.REPLACE:
         if not rule.find_text:
             raise TransformationError(
-                _("the rule %(code)s has nothing to find") % {"code": rule.code}
+                msg(gettext_noop("the rule %(code)s has nothing to find"), code=rule.code)
             )
         return text.replace(rule.find_text, rule.replace_text)
     if kind == TransformationKind.ADD_PREFIX:

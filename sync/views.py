@@ -328,6 +328,7 @@ class RecordsView(AdminOnly, View):
         qs = entity.queryset().annotate(
             remote_id=Subquery(couplings.values("remote_id")[:1]),
             sync_error=Subquery(failed.values("last_error")[:1]),
+            sync_error_source=Subquery(failed.values("last_error_source")[:1]),
         )
         status = request.GET.get("status", "")
         if status == "coupled":

@@ -18,15 +18,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from django.utils.translation import gettext_noop
+
+from sync.texts import Source, SourceError, msg, text
 
 MAX_TRIES = 5
 
 
-class RemoteError(Exception):
-    """The remote refused one request (a row fails; the run goes on)."""
+class RemoteError(SourceError):
+    """The remote refused one request (a row fails; the run goes on).
 
-    def __init__(self, message: str, *, status: int | None = None, body: str = ""):
-        super().__init__(message)
+    ``message`` is a msgid (``gettext_noop``) filled with ``params``, or, with ``remote=True``,
+    what the remote itself said (data, shown as it is)."""
+
+    def __init__(
+        self,
+        message: str | Source,
+        *,
+        params: dict | None = None,
+        status: int | None = None,
+        body: str = "",
+        remote: bool = False,
+    ):
+        if isinstance(message, dict):
+            source = message
+        else:
+            source = text(message) if remote else msg(message, **(params or {}))
+        super().__init__(source)
         self.status = status
         self.body = body
 
@@ -76,16 +94,20 @@ class HttpTransport:
     ) -> requests.Response:
         relogged = False
         delay = self.backoff
-        last_error = ""
+        last_error: Source = text("")
         for attempt in range(1, MAX_TRIES + 1):
             try:
                 response = self.session.post(
                     url, json=payload, headers=headers, timeout=self.timeout
                 )
             except requests.Timeout:
-                last_error = f"no answer within {self.timeout:g} s"
+                last_error = msg(
+                    gettext_noop("no answer within %(seconds)s s"), seconds=self.timeout
+                )
             except requests.ConnectionError as exc:
-                last_error = f"connection failed: {exc.__class__.__name__}"
+                last_error = msg(
+                    gettext_noop("connection failed: %(error)s"), error=exc.__class__.__name__
+                )
             else:
                 status = response.status_code
                 if status == 401 and relogin is not None and not relogged:
@@ -93,21 +115,25 @@ class HttpTransport:
                     headers = {**headers, **relogin()}
                     continue
                 if status == 429 or status >= 500:
-                    last_error = f"HTTP {status}"
+                    last_error = text(f"HTTP {status}")
                     if attempt < MAX_TRIES:
                         self.sleep(_retry_after(response) or delay)
                         delay *= 2
                         continue
                     raise RemoteUnavailable(
-                        f"the external CRM answered HTTP {status} {MAX_TRIES} times",
+                        gettext_noop("the external CRM answered HTTP %(status)s %(tries)s times"),
+                        params={"status": status, "tries": MAX_TRIES},
                         status=status,
                         body=response.text,
                     )
                 if status == 401:
-                    raise RemoteAuthError("the external CRM refused the credentials", status=401)
+                    raise RemoteAuthError(
+                        gettext_noop("the external CRM refused the credentials"), status=401
+                    )
                 if status >= 400:
                     raise RemoteError(
-                        f"the external CRM refused the request (HTTP {status})",
+                        gettext_noop("the external CRM refused the request (HTTP %(status)s)"),
+                        params={"status": status},
                         status=status,
                         body=response.text,
                     )
@@ -115,7 +141,10 @@ class HttpTransport:
             if attempt < MAX_TRIES:
                 self.sleep(delay)
                 delay *= 2
-        raise RemoteUnavailable(f"the external CRM is unreachable ({last_error})")
+        raise RemoteUnavailable(
+            gettext_noop("the external CRM is unreachable (%(reason)s)"),
+            params={"reason": last_error},
+        )
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -144,6 +173,12 @@ class RemoteAdapter:
         limit: int,
     ) -> list[RemoteRow]:
         """One page of the records modified after ``since``, oldest change first."""
+        raise NotImplementedError
+
+    def created_since(
+        self, resource: str, since: dt.datetime, *, created_by: str, fields: list[str]
+    ) -> list[RemoteRow]:
+        """The records that ``created_by`` created at ``since`` or later, oldest first."""
         raise NotImplementedError
 
     def read(self, resource: str, ids: Iterable[str], fields: list[str]) -> list[RemoteRow]:

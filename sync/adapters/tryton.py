@@ -13,9 +13,12 @@ the mechanisms, addresses and relation as one2many commands of the party.
 
 import base64
 import datetime as dt
+import hashlib
 import json
 from decimal import Decimal
 from typing import Any
+
+from django.utils.translation import gettext_noop
 
 from .base import HttpTransport, RemoteAdapter, RemoteAuthError, RemoteError, RemoteRow
 
@@ -29,6 +32,11 @@ EMPLOYEE = "company.employee"
 OPPORTUNITY = "sale.opportunity"
 CURRENCY = "currency.currency"
 META = ["write_date", "create_date", "write_uid", "create_uid"]
+
+# Sessions of this process by (endpoint, user, password digest): a run reuses the session of the
+# previous one instead of logging in again (Tryton checks the password hash, which is slow on
+# purpose); a session the remote forgot answers 401, and the adapter logs in again (SYN-16).
+_SESSIONS: dict[tuple[str, str, str], tuple[dict, dict, str, str]] = {}
 
 
 def encode(value: Any) -> Any:
@@ -86,6 +94,7 @@ class TrytonAdapter(RemoteAdapter):
         self.password = password
         self.transport = transport or HttpTransport(timeout=timeout)
         self._auth: dict[str, str] = {}
+        self._session = ""
         self.context: dict = {}
         self.uid = ""
         self._ids: dict[tuple[str, str], int] = {}
@@ -96,28 +105,63 @@ class TrytonAdapter(RemoteAdapter):
         payload = {"id": 1, "method": method, "params": encode(params)}
         if auth and not self._auth:
             self.login()
-        response = self.transport.post(
-            self.endpoint,
-            payload,
-            headers=self._auth if auth else {},
-            relogin=self._relogin if auth else None,
-        )
+        try:
+            response = self.transport.post(
+                self.endpoint,
+                payload,
+                headers=self._auth if auth else {},
+                relogin=self._relogin if auth else None,
+            )
+        except RemoteError as exc:
+            exc.body = self._redact(exc.body)
+            raise
         try:
             body = response.json()
         except ValueError as exc:
             raise RemoteError(
-                "the external CRM sent an answer that is not JSON",
+                gettext_noop("the external CRM sent an answer that is not JSON"),
                 status=response.status_code,
-                body=response.text,
+                body=self._redact(response.text),
             ) from exc
         if "error" in body:
-            raise RemoteError(_error_message(body["error"]), status=400, body=json.dumps(body))
+            raise RemoteError(
+                self._redact(_error_message(body["error"])),
+                remote=True,
+                status=400,
+                body=self._redact(json.dumps(body)),
+            )
         return decode(body.get("result"))
+
+    def _redact(self, value: str) -> str:
+        """Errors are stored and shown: never with the password or the session in them."""
+        secrets = [
+            self.password,
+            self._session,
+            *(v.split(" ", 1)[-1] for v in self._auth.values()),
+        ]
+        for secret in secrets:
+            if secret and len(secret) >= 3:
+                value = value.replace(secret, "***")
+        return value
 
     def _relogin(self) -> dict:
         self._auth = {}
+        _SESSIONS.pop(self._session_key(), None)
         self.login()
         return self._auth
+
+    def _session_key(self) -> tuple[str, str, str]:
+        digest = hashlib.sha256(self.password.encode()).hexdigest()
+        return (self.endpoint, self.username, digest)
+
+    def resume(self) -> bool:
+        """Take over this process's session with the remote, if any (no login call)."""
+        cached = _SESSIONS.get(self._session_key())
+        if cached is None:
+            return False
+        auth, context, self.uid, self._session = cached
+        self._auth, self.context = dict(auth), dict(context)
+        return True
 
     def call(self, model: str, method: str, *args: Any) -> Any:
         return self._post(f"model.{model}.{method}", [*args, self.context])
@@ -134,17 +178,22 @@ class TrytonAdapter(RemoteAdapter):
         except RemoteError as exc:
             if exc.status in (403, 404):
                 raise RemoteAuthError(
-                    "the database does not exist on the external CRM", status=exc.status
+                    gettext_noop("the database does not exist on the external CRM"),
+                    status=exc.status,
                 ) from exc
             raise
         if not result:
-            raise RemoteAuthError("the external CRM refused the user name or password")
+            raise RemoteAuthError(
+                gettext_noop("the external CRM refused the user name or password")
+            )
         uid, session = result[0], result[1]
         token = base64.b64encode(f"{self.username}:{uid}:{session}".encode()).decode()
         self._auth = {"Authorization": f"Session {token}"}
+        self._session = str(session)
         self.uid = str(uid)
         self.context = self._post("model.res.user.get_preferences", [True, {}])
         self.context.pop("locale", None)
+        _SESSIONS[self._session_key()] = (dict(self._auth), dict(self.context), self.uid, session)
         return self.uid
 
     # ---- reference data ---------------------------------------------------------------------
@@ -155,7 +204,10 @@ class TrytonAdapter(RemoteAdapter):
             if not found and create is not None:
                 found = self.call(model, "create", [create])
             if not found:
-                raise RemoteError(f"no {model} with {field} {value!r} on the external CRM")
+                raise RemoteError(
+                    gettext_noop("no %(model)s with %(field)s %(value)s on the external CRM"),
+                    params={"model": model, "field": field, "value": repr(value)},
+                )
             self._ids[key] = found[0]
         return self._ids[key]
 
@@ -180,7 +232,10 @@ class TrytonAdapter(RemoteAdapter):
         try:
             domain = json.loads(remote_filter)
         except ValueError as exc:
-            raise RemoteError(f"the remote filter is not a JSON domain: {exc}") from exc
+            raise RemoteError(
+                gettext_noop("the remote filter is not a JSON domain: %(error)s"),
+                params={"error": str(exc)},
+            ) from exc
         return domain if isinstance(domain, list) else []
 
     def modified_since(self, resource, since, *, remote_filter, fields, offset, limit):
@@ -196,6 +251,24 @@ class TrytonAdapter(RemoteAdapter):
             [["write_date", "ASC NULLS FIRST"], ["id", "ASC"]],
             [*META, *self._own_fields(resource, fields)],
         )
+        return self._flatten(resource, rows, fields)
+
+    def created_since(self, resource, since, *, created_by, fields):
+        rows: list[dict] = []
+        page = 1000
+        while True:
+            chunk = self.call(
+                resource,
+                "search_read",
+                [["create_uid", "=", int(created_by)], ["create_date", ">=", since]],
+                len(rows),
+                page,
+                [["id", "ASC"]],
+                [*META, *self._own_fields(resource, fields)],
+            )
+            rows += chunk
+            if len(chunk) < page:
+                break
         return self._flatten(resource, rows, fields)
 
     def read(self, resource, ids, fields):
@@ -509,8 +582,8 @@ def _error_message(error: Any) -> str:
 def adapter_for(connection) -> TrytonAdapter:
     """The adapter of the configured connection (only Tryton today)."""
     if not connection.base_url or not connection.database:
-        raise RemoteAuthError("the external CRM connection has no URL or database")
-    return TrytonAdapter(
+        raise RemoteAuthError(gettext_noop("the external CRM connection has no URL or database"))
+    adapter = TrytonAdapter(
         url=connection.base_url,
         database=connection.database,
         username=connection.username,
@@ -518,6 +591,8 @@ def adapter_for(connection) -> TrytonAdapter:
         timeout=connection.timeout_s,
         company_id=connection.remote_company_id,
     )
+    adapter.resume()
+    return adapter
 
 
 __all__ = ["TrytonAdapter", "adapter_for", "decode", "encode"]

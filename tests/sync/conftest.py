@@ -4,6 +4,8 @@ Once per machine a template database is initialised (``trytond-admin``, about a 
 per test session a server process serves a database copied from it; each test gets a fresh
 copy (CREATE DATABASE … TEMPLATE, then the server is restarted on it: well under a second).
 Under CI=true a Tryton that cannot be installed or started fails the tests, never skips them.
+The served copy is named after ``DATABASE_URL``'s database, so that checkouts sharing one
+PostgreSQL server do not restart each other's copy.
 """
 
 import os
@@ -92,3 +94,33 @@ def tryton(tryton_server, db):
     connection.timeout_s = 10
     connection.save()
     return tryton_server
+
+
+@pytest.fixture
+def enabled(tryton):
+    """The sync enabled on that database (default mappings, numbers for pulled records)."""
+    from setup.models import MarketingSetup
+    from sync.services import connection_enable
+    from tests.factories.opportunities import number_series_setup
+    from tests.factories.setup import series_with_line
+
+    number_series_setup()  # records pulled from Tryton get numbers like any other
+    MarketingSetup.objects.update(contact_series=series_with_line("CONT", "TRY00001"))
+    connection_enable(enabled=True)
+    return tryton
+
+
+@pytest.fixture
+def editor(enabled):
+    """Tryton as a person using it (another user than the integration user)."""
+    from sync.adapters.tryton import TrytonAdapter
+
+    adapter = TrytonAdapter(
+        url=enabled.url,
+        database=DATABASE,
+        username="editor",
+        password="editor-password",
+        timeout=10,
+    )
+    adapter.login()
+    return adapter

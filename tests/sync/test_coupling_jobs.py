@@ -7,14 +7,7 @@ from django.urls import reverse
 
 from contacts.models import Contact
 from sync.models import SyncCoupling, SyncJob, SyncJobStatus
-from tests.sync.test_live import (  # noqa: F401  (fixtures)
-    customer,
-    editor,
-    enabled,
-    mapping,
-    remote,
-    remote_id,
-)
+from tests.sync.test_live import customer, mapping, remote, remote_id
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_x7_match_based_coupling_from_the_contact_list_runs_as_a_job(
     client,
     admin_user_,
-    editor,  # noqa: F811
+    editor,
     django_capture_on_commit_callbacks,
 ):
     """X-7: one match couples, several give "multiple matches", none with "create new"
@@ -79,7 +72,7 @@ def test_x7_match_based_coupling_from_the_contact_list_runs_as_a_job(
 def test_match_without_criteria_is_refused_before_any_job(
     client,
     admin_user_,
-    enabled,  # noqa: F811
+    enabled,
 ):
     client.force_login(admin_user_)
     response = client.post(
@@ -93,7 +86,7 @@ def test_match_without_criteria_is_refused_before_any_job(
 def test_create_from_the_external_crm_on_the_contact_list(
     client,
     admin_user_,
-    editor,  # noqa: F811
+    editor,
 ):
     """SYN-14 "Create from external CRM": the picker searches Tryton (first 20 matches), the
     chosen party becomes a local company contact, coupled to it."""

@@ -11,7 +11,7 @@ import requests
 from sync.engine import mapping_run
 from sync.models import ExternalCrmConnection, SyncCoupling, SyncJobError, SyncTableMapping
 from tests.sync.conftest import _free_port
-from tests.sync.test_live import customer, editor, enabled, remote  # noqa: F401  (fixtures)
+from tests.sync.test_live import customer, remote
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ PROXY = Path(__file__).with_name("fault_proxy.py")
 
 
 @pytest.fixture
-def proxy(enabled):  # noqa: F811
+def proxy(enabled):
     port = _free_port()
     process = subprocess.Popen([sys.executable, str(PROXY), str(port), enabled.url])
     url = f"http://127.0.0.1:{port}"
@@ -46,11 +46,11 @@ def proxy(enabled):  # noqa: F811
     process.wait(timeout=10)
 
 
-def _names(editor, name):  # noqa: F811
+def _names(editor, name):
     return editor.search("party.party", [("name", name, True)], remote_filter="", limit=10)
 
 
-def test_x12_429_is_retried_and_400_fails_the_row_with_the_body(proxy, editor):  # noqa: F811
+def test_x12_429_is_retried_and_400_fails_the_row_with_the_body(proxy, editor):
     """X-12: a 429 answer is retried (with and without Retry-After); a 400 fails the row with
     the response body in the error detail, and the other rows of the batch go through."""
     good = customer(name="Good Co")
@@ -73,7 +73,7 @@ def test_x12_429_is_retried_and_400_fails_the_row_with_the_body(proxy, editor): 
 
 def test_5xx_drops_and_stalls_are_retried_then_a_dead_remote_stops_the_run_cleanly(
     proxy,
-    editor,  # noqa: F811
+    editor,
 ):
     """503, a dropped connection and an answer later than the time-out are retried; five
     failures in a row stop the run (failed, with a message) without half-coupled records,

@@ -22,7 +22,7 @@ from sync.models import (
     SyncTableMapping,
     UpdateConflict,
 )
-from sync.services import connection_enable, couple_match, full_sync_finish
+from sync.services import couple_match, full_sync_finish
 from tests.factories.contacts import CompanyFactory, ContactBusinessRelationFactory, PersonFactory
 from tests.factories.setup import CountryFactory
 from tests.sync.conftest import DATABASE
@@ -41,32 +41,6 @@ PARTY_FIELDS = [
     "country",
     "parent",
 ]
-
-
-@pytest.fixture
-def enabled(tryton):
-    from setup.models import MarketingSetup
-    from tests.factories.opportunities import number_series_setup
-    from tests.factories.setup import series_with_line
-
-    number_series_setup()  # records pulled from Tryton get numbers like any other
-    MarketingSetup.objects.update(contact_series=series_with_line("CONT", "TRY00001"))
-    connection_enable(enabled=True)
-    return tryton
-
-
-@pytest.fixture
-def editor(enabled):
-    """Tryton as a person using it (another user than the integration user)."""
-    adapter = TrytonAdapter(
-        url=enabled.url,
-        database=DATABASE,
-        username="editor",
-        password="editor-password",
-        timeout=10,
-    )
-    adapter.login()
-    return adapter
 
 
 def mapping(name: str) -> SyncTableMapping:
