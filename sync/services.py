@@ -1,6 +1,8 @@
 """Setup → External CRM: connection, test, enable, reset, manual coupling (SPEC 13.4)."""
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,6 +21,7 @@ from .models import (
     SyncCoupling,
     SyncJob,
     SyncJobError,
+    SyncJobStatus,
     SyncResult,
     SyncTableMapping,
 )
@@ -155,32 +158,67 @@ def create_in_remote(*, mapping: SyncTableMapping, local_id: int) -> SyncCouplin
 
     connection = ExternalCrmConnection.load()
     adapter = adapter_for(connection)
-    job = SyncJob.objects.create(mapping=mapping, kind="coupling", direction=Direction.TO_REMOTE)
-    run = Run(mapping=mapping, job=job, adapter=adapter, connection=connection, create_missing=True)
-    obj = ENTITIES[mapping.local_entity].queryset().get(pk=local_id)
-    values = local_values(run, [obj], [f for f in run.fields if f.is_enabled])[obj.pk]
-    if isinstance(values, RowFailure):
-        raise ValidationError(str(values))
-    (remote_id,) = adapter.create(mapping.remote_resource, [{**mapping.remote_defaults, **values}])
-    modified = adapter.read(mapping.remote_resource, [remote_id], [])[0].modified
-    return SyncCoupling.objects.create(
+    job = SyncJob.objects.create(
         mapping=mapping,
-        local_id=obj.pk,
-        remote_id=remote_id,
-        last_local_modified_at=obj.sync_modified,
-        last_remote_modified_at=modified,
-        last_local_result=SyncResult.SUCCESS,
-        last_remote_result=SyncResult.SUCCESS,
+        kind="coupling",
+        direction=Direction.TO_REMOTE,
+        status=SyncJobStatus.RUNNING,
+    )
+    with _one_record_job(job):
+        run = Run(
+            mapping=mapping, job=job, adapter=adapter, connection=connection, create_missing=True
+        )
+        obj = ENTITIES[mapping.local_entity].queryset().get(pk=local_id)
+        values = local_values(run, [obj], [f for f in run.fields if f.is_enabled])[obj.pk]
+        if isinstance(values, RowFailure):
+            raise ValidationError(str(values))
+        remote_values = {**mapping.remote_defaults, **values}
+        (remote_id,) = adapter.create(mapping.remote_resource, [remote_values])
+        modified = adapter.read(mapping.remote_resource, [remote_id], [])[0].modified
+        return SyncCoupling.objects.create(
+            mapping=mapping,
+            local_id=obj.pk,
+            remote_id=remote_id,
+            last_local_modified_at=obj.sync_modified,
+            last_remote_modified_at=modified,
+            last_local_result=SyncResult.SUCCESS,
+            last_remote_result=SyncResult.SUCCESS,
+        )
+
+
+@contextmanager
+def _one_record_job(job: SyncJob) -> Iterator[None]:
+    """The job of a one-record action (create in / from the external CRM) ends with it:
+    succeeded with one record inserted, or failed with the reason; never left running."""
+    try:
+        yield
+    except Exception as exc:
+        SyncJob.objects.filter(pk=job.pk).update(
+            status=SyncJobStatus.FAILED, message=str(exc)[:2000], finished_at=timezone.now()
+        )
+        raise
+    SyncJob.objects.filter(pk=job.pk).update(
+        status=SyncJobStatus.SUCCEEDED, inserted=1, finished_at=timezone.now()
     )
 
 
 def create_from_remote(*, mapping: SyncTableMapping, remote_id: str, user=None) -> SyncCoupling:
     """SYN-14 "Create from external CRM"."""
+    job = SyncJob.objects.create(
+        mapping=mapping,
+        kind="coupling",
+        direction=Direction.FROM_REMOTE,
+        status=SyncJobStatus.RUNNING,
+    )
+    with _one_record_job(job):
+        return _create_from_remote(job, mapping=mapping, remote_id=remote_id, user=user)
+
+
+def _create_from_remote(job: SyncJob, *, mapping, remote_id: str, user) -> SyncCoupling:
     from .engine import Run, _pull_create
 
     connection = ExternalCrmConnection.load()
     adapter = adapter_for(connection)
-    job = SyncJob.objects.create(mapping=mapping, kind="coupling", direction=Direction.FROM_REMOTE)
     run = Run(
         mapping=mapping,
         job=job,

@@ -67,6 +67,10 @@ def test_x7_match_based_coupling_from_the_contact_list_runs_as_a_job(
     assert job.status == "succeeded"
     assert job.inserted == 1
     assert remote(editor, remote_id("ACCOUNT", lonely))["name"] == "No Match"
+    # the one-record job of "create in external CRM" ended with it (none left running)
+    assert not SyncJob.objects.filter(status__in=["queued", "running"]).exists()
+    inner = SyncJob.objects.filter(kind="coupling", user=None).get()
+    assert (inner.status, inner.inserted, inner.finished_at is not None) == ("succeeded", 1, True)
 
 
 def test_match_without_criteria_is_refused_before_any_job(
@@ -112,5 +116,7 @@ def test_create_from_the_external_crm_on_the_contact_list(
     assert response.url == contact.get_absolute_url()
     assert contact.type == "company"
     assert SyncCoupling.objects.get(mapping=account, local_id=contact.pk).remote_id == party_id
+    job = SyncJob.objects.get(kind="coupling", direction="from_remote")
+    assert (job.status, job.inserted, job.finished_at is not None) == ("succeeded", 1, True)
     html = client.get(search, {"q": "remote born", "model": "contact"}).content.decode()
     assert "already coupled" in html
