@@ -70,6 +70,10 @@ FIELD_ERROR = gettext_noop("%(field)s: %(error)s")
 REFUSED_RECORD = gettext_noop("the external CRM refused the record: %(error)s")
 REFUSED_SEARCH = gettext_noop("the external CRM refused the search for a match: %(error)s")
 REFUSED_CHANGE = gettext_noop("the external CRM refused the change: %(error)s")
+INTERRUPTED = gettext_noop(
+    "interrupted: the worker stopped during this run; the next run went on from the work it "
+    "had saved"
+)
 
 
 class RowFailure(SourceError):
@@ -1160,6 +1164,7 @@ def mapping_run(
         job.status = SyncJobStatus.RUNNING
         job.started_at = timezone.now()
         job.save(update_fields=["status", "started_at"])
+        _interrupted_runs_close(mapping, job)
         mapping.refresh_from_db()
         run = Run(
             mapping=mapping,
@@ -1203,6 +1208,24 @@ def mapping_run(
         job.finished_at = timezone.now()
         job.save()
     return job
+
+
+def _interrupted_runs_close(mapping: SyncTableMapping, job: SyncJob) -> None:
+    """Another "running" job of this mapping while this run holds the mapping's lock died
+    with its worker (the lock is a session lock: it went with the connection). Close it as
+    failed, saying so, so the log never shows a run that goes on forever."""
+    stale = SyncJob.objects.filter(
+        mapping=mapping,
+        status=SyncJobStatus.RUNNING,
+        kind__in=[SyncJobKind.SYNCHRONIZATION, SyncJobKind.FULL_SYNC],  # the runs under the lock
+    ).exclude(pk=job.pk)
+    source = msg(INTERRUPTED)
+    stale.update(
+        status=SyncJobStatus.FAILED,
+        message=render_en(source),
+        message_source=source,
+        finished_at=timezone.now(),
+    )
 
 
 def _schedule_bookkeeping(mapping: SyncTableMapping, job: SyncJob) -> None:

@@ -18,6 +18,7 @@ from sync.models import (
     DeletionConflict,
     ScheduleStatus,
     SyncCoupling,
+    SyncJob,
     SyncJobError,
     SyncTableMapping,
     UpdateConflict,
@@ -479,3 +480,26 @@ def test_records_page_status_filter_and_record_actions(editor, client, admin_use
     made = Contact.objects.get(name="Made In Tryton")
     assert remote_id("ACCOUNT", made) == new_id
     assert coupled.pk != made.pk
+
+
+def test_a_run_closes_the_job_that_a_killed_worker_left_running(enabled):
+    """SYN-16 (a run that dies half-way): the next run of the mapping holds its lock, so any
+    other "running" job of that mapping died with its worker; it is closed as failed with a
+    message in the reader's language, never left running in the log."""
+    from django.utils import translation
+
+    # given: a run whose worker was killed (its job stays "running", its lock went with it)
+    account = mapping("ACCOUNT")
+    dead = SyncJob.objects.create(
+        mapping=account, kind="synchronization", direction=account.direction, status="running"
+    )
+    # when: the next run of the mapping
+    job = mapping_run(account)
+    # then
+    dead.refresh_from_db()
+    assert job.status == "succeeded"
+    assert dead.status == "failed" and dead.finished_at is not None
+    with translation.override("fr"):
+        assert dead.message_text.startswith("interrompue : le worker s'est arrêté")
+    with translation.override("en"):
+        assert dead.message_text.startswith("interrupted: the worker stopped")
