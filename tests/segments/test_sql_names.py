@@ -1,12 +1,10 @@
 """The segments' raw SQL takes its identifiers from the models (``crm.sql``): with a column
 renamed in the database and in ``_meta`` (as a ``db_column`` change would), the set-based
-statements still run and give the same result."""
+statements still run and give the same result (``rename_column``: tests/conftest.py)."""
 
 import pytest
-from django.db import connection
 
 from contacts.models import Contact
-from crm.sql import quote, table
 from interactions.models import InteractionLogEntry
 from segments.models import SegmentLine
 from segments.services import (
@@ -21,21 +19,6 @@ from tests.factories.interactions import InteractionTemplateFactory
 from tests.factories.setup import SalespersonFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def rename_column(monkeypatch):
-    """Rename a model field's column in the test transaction and in ``_meta``."""
-
-    def rename(model, field_name: str, new: str) -> None:
-        field = model._meta.get_field(field_name)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"ALTER TABLE {table(model)} RENAME COLUMN {quote(field.column)} TO {quote(new)}"
-            )
-        monkeypatch.setattr(field, "column", new)
-
-    return rename
 
 
 def _contacts(segment) -> set[int]:
