@@ -25,7 +25,15 @@ from django.utils import timezone
 from contacts.demo import h, insert_select, issue_block, quote
 from contacts.models import BusinessRelationSummary, Contact
 from crm.sql import Alias, table
-from setup.models import ContactType, Language, MarketingSetup, NumberSeries, Salesperson, Team
+from setup.models import (
+    ContactType,
+    Currency,
+    Language,
+    MarketingSetup,
+    NumberSeries,
+    Salesperson,
+    Team,
+)
 
 from .models import (
     Activity,
@@ -330,7 +338,8 @@ def _opportunities(setup, cycles, codes, salespeople: list[int]) -> int:
 
 def _entries() -> int:
     """One entry per stage passed (the last one active unless closed), plus the close."""
-    probability = "round(s.completed_percent * s.chances_percent / 100, 5)"
+    s = Alias(SalesCycleStage, "s")
+    probability = f"round({s.completed_percent} * {s.chances_percent} / 100, 5)"
     stage_date = "d.created + d.step * (g.stage - 1)"
     last = "g.stage = d.final_stage"
     open_last = f"{last} AND d.outcome = 'open'"
@@ -350,16 +359,16 @@ def _entries() -> int:
             "action_taken": "CASE WHEN g.stage = 1 THEN '' ELSE 'next' END",
             "estimated_value": "d.value",
             "calculated_current_value": f"round(d.value * {probability} / 100, 2)",
-            "completed_percent": "s.completed_percent",
-            "chances_percent": "s.chances_percent",
+            "completed_percent": s.completed_percent,
+            "chances_percent": s.chances_percent,
             "probability_percent": probability,
             "previous_stage": "CASE WHEN g.stage > 1 THEN g.stage - 1 END",
             "estimated_close_date": "CASE WHEN d.outcome = 'open' THEN d.close_date "
             "ELSE d.created + d.step * (d.final_stage + 1) END",
         },
         "FROM demo_opp d CROSS JOIN LATERAL generate_series(1, d.final_stage) AS g(stage) "
-        "JOIN opportunities_salescyclestage s "
-        "ON s.sales_cycle_id = d.cycle_id AND s.stage = g.stage "
+        f"JOIN {table(SalesCycleStage)} s "
+        f"ON {s.sales_cycle} = d.cycle_id AND {s.stage} = g.stage "
         "WHERE d.outcome <> 'new'",
         {},
     )
@@ -396,13 +405,14 @@ def _entries() -> int:
 
 def _quotes(setup) -> int:
     """A sales quote for the new-business opportunities past the quote-required stage."""
+    s = Alias(SalesCycleStage, "s")
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMP TABLE demo_quote ON COMMIT DROP AS "
+            "CREATE TEMP TABLE demo_quote ON COMMIT DROP AS "  # noqa: S608 (crm.sql names)
             "SELECT d.*, row_number() OVER (ORDER BY d.id) - 1 AS qo FROM demo_opp d "
-            "WHERE d.outcome <> 'new' AND EXISTS (SELECT 1 FROM opportunities_salescyclestage s "
-            "WHERE s.sales_cycle_id = d.cycle_id AND s.is_quote_required "
-            "AND s.stage < d.final_stage + CASE WHEN d.outcome = 'won' THEN 1 ELSE 0 END)"
+            f"WHERE d.outcome <> 'new' AND EXISTS (SELECT 1 FROM {table(SalesCycleStage)} s "
+            f"WHERE {s.sales_cycle} = d.cycle_id AND {s.is_quote_required} "
+            f"AND {s.stage} < d.final_stage + CASE WHEN d.outcome = 'won' THEN 1 ELSE 0 END)"
         )
         n = cursor.rowcount
     if not n:
@@ -412,6 +422,7 @@ def _quotes(setup) -> int:
     series = setup.sales_quote_series or NumberSeries.objects.get(code="QUOTE")
     block = issue_block(series, n)
     quote_date = "d.created + d.step * 2"
+    currency = Alias(Currency, "cur")
     added = insert_select(
         SalesQuote,
         {
@@ -424,7 +435,8 @@ def _quotes(setup) -> int:
             "valid_until": f"{quote_date} + 30",
             "description": "left(d.description, 100)",
             "amount": "d.value",
-            "currency_id": "(SELECT id FROM setup_currency WHERE code = 'EUR')",
+            "currency_id": f"(SELECT {currency.id} FROM {table(Currency)} {currency} "  # noqa: S608 (crm.sql names)
+            f"WHERE {currency.code} = 'EUR')",
             "status": "CASE d.outcome WHEN 'won' THEN 'accepted' WHEN 'lost' THEN 'declined' "
             "ELSE 'open' END",
         },
@@ -438,15 +450,18 @@ def _quotes(setup) -> int:
 
 def _tasks(setup) -> int:
     """One follow-up task per open opportunity, dated -10…+20 days around today."""
+    c, e = Alias(Contact, "c"), Alias(OpportunityEntry, "e")
+    lang = Alias(Language, "l")
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMP TABLE demo_task ON COMMIT DROP AS "
-            "SELECT d.*, e.id AS entry_id, c.name AS contact_name, "
-            "c.language_id = (SELECT id FROM setup_language WHERE code = 'FRA') AS is_fr, "
+            "CREATE TEMP TABLE demo_task ON COMMIT DROP AS "  # noqa: S608 (crm.sql names)
+            f"SELECT d.*, {e.id} AS entry_id, {c.name} AS contact_name, "
+            f"{c.language} = (SELECT {lang.id} FROM {table(Language)} {lang} "
+            f"WHERE {lang.code} = 'FRA') AS is_fr, "
             "row_number() OVER (ORDER BY d.id) - 1 AS t_o "
-            "FROM demo_opp d JOIN contacts_contact c ON c.id = d.contact_id "
-            "LEFT JOIN opportunities_opportunityentry e "
-            "ON e.opportunity_id = d.id AND e.is_active "
+            f"FROM demo_opp d JOIN {table(Contact)} c ON {c.id} = d.contact_id "
+            f"LEFT JOIN {table(OpportunityEntry)} e "
+            f"ON {e.opportunity} = d.id AND {e.is_active} "
             "WHERE d.outcome IN ('open', 'new')"
         )
         n = cursor.rowcount
