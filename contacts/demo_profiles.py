@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from crm.services import bulk_job_create
 from crm.sql import column, table
-from setup.models import LinkType
+from setup.models import ContactType, LinkType
 
 from . import demo as base
 from .models import (
@@ -185,10 +185,11 @@ def _manual_answers(questionnaire: ProfileQuestionnaire, size: ProfileQuestion) 
     )
     if len(answers) != len(SIZES):
         return 0
+    c_id, a_id = column(Contact, "id", alias="c"), column(ProfileAnswer, "id", alias="a")
     pick, bound = [], 0
     for (answer_id, _priority), (_text, share) in zip(answers, SIZES, strict=True):
         bound += share
-        pick.append(f"WHEN {base.h(81, 100, 'c.id')} < {bound} THEN {answer_id}")
+        pick.append(f"WHEN {base.h(81, 100, c_id)} < {bound} THEN {answer_id}")
     answer = f"(CASE {' '.join(pick)} ELSE {answers[-1][0]} END)"
     c = {n: column(Contact, n, alias="c") for n in ("company", "type", "is_minor")}
     x = {n: column(ContactProfileAnswer, n, alias="x") for n in ("contact", "question")}
@@ -197,18 +198,18 @@ def _manual_answers(questionnaire: ProfileQuestionnaire, size: ProfileQuestion) 
         {
             "contact_id": "x.id",
             "contact_company_id": "x.company_id",
-            "answer_id": "a.id",
+            "answer_id": a_id,
             "question_id": column(ProfileAnswer, "question", alias="a"),
             "questionnaire_priority": "%(qpriority)s",
             "answer_priority": column(ProfileAnswer, "priority", alias="a"),
             "last_updated_on": "current_date",
         },
-        f"FROM (SELECT c.id, {c['company']} AS company_id, {answer} AS answer_id "  # noqa: S608
+        f"FROM (SELECT {c_id} AS id, {c['company']} AS company_id, {answer} AS answer_id "  # noqa: S608 (crm.sql names)
         f"FROM {table(Contact)} c "
-        f"WHERE {c['type']} = 'company' AND NOT {c['is_minor']} "
-        f"AND {base.h(80, 100, 'c.id')} < {MANUAL_PERCENT} "
+        f"WHERE {c['type']} = {base.quote(ContactType.COMPANY)} AND NOT {c['is_minor']} "
+        f"AND {base.h(80, 100, c_id)} < {MANUAL_PERCENT} "
         f"AND NOT EXISTS (SELECT 1 FROM {table(ContactProfileAnswer)} x "
-        f"WHERE {x['contact']} = c.id AND {x['question']} = %(question)s)) AS x "
-        f"JOIN {table(ProfileAnswer)} a ON a.id = x.answer_id",
+        f"WHERE {x['contact']} = {c_id} AND {x['question']} = %(question)s)) AS x "
+        f"JOIN {table(ProfileAnswer)} a ON {a_id} = x.answer_id",
         {"question": size.pk, "qpriority": questionnaire.priority},
     )
