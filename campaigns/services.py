@@ -22,6 +22,7 @@ from crm.services import (
     bulk_job_start,
     model_update,
 )
+from crm.sql import Alias, columns, table
 from setup.models import LinkType, NumberSeries, Salesperson
 from setup.services import number_assign, salesperson_for_user, salesperson_validate_choosable
 
@@ -238,20 +239,25 @@ def _source_contacts_sql(
     return f" {union} ".join(f"({part})" for part in parts), params
 
 
-# Company of each qualifying contact; a customer link gives a customer row, else a contact row.
-_INSERT_TARGETS_SQL = """
-INSERT INTO campaigns_campaigntargetgroup (kind, number, campaign_id)
+def _insert_targets_sql(sources: str) -> str:
+    """Company of each qualifying contact; a customer link gives a customer row, else a
+    contact row. ``src (campaign_id, contact_id)`` names the sources' output itself."""
+    person, company = Alias(Contact, "person"), Alias(Contact, "company")
+    link = Alias(ContactBusinessRelation, "link")
+    contacts, inserted = table(Contact), columns(CampaignTargetGroup, "kind", "number", "campaign")
+    return f"""
+INSERT INTO {table(CampaignTargetGroup)} ({inserted})
 SELECT DISTINCT
-    CASE WHEN link.external_number IS NULL THEN %s ELSE %s END,
-    COALESCE(link.external_number, company.number),
+    CASE WHEN {link.external_number} IS NULL THEN %s ELSE %s END,
+    COALESCE({link.external_number}, {company.number}),
     src.campaign_id
 FROM ({sources}) AS src (campaign_id, contact_id)
-JOIN contacts_contact person ON person.id = src.contact_id
-JOIN contacts_contact company ON company.id = COALESCE(person.company_id, person.id)
-LEFT JOIN contacts_contactbusinessrelation link
-    ON link.contact_id = company.id AND link.link_type = %s
+JOIN {contacts} {person} ON {person.id} = src.contact_id
+JOIN {contacts} {company} ON {company.id} = COALESCE({person.company}, {person.id})
+LEFT JOIN {table(ContactBusinessRelation)} {link}
+    ON {link.contact} = {company.id} AND {link.link_type} = %s
 ON CONFLICT DO NOTHING
-"""
+"""  # noqa: S608 (identifiers from crm.sql, values bound)
 
 
 def _insert_targets(campaign_ids, contact_ids=None) -> int:
@@ -260,7 +266,7 @@ def _insert_targets(campaign_ids, contact_ids=None) -> int:
         return 0
     with connection.cursor() as cursor:
         cursor.execute(
-            _INSERT_TARGETS_SQL.format(sources=sources),
+            _insert_targets_sql(sources),
             [TargetKind.CONTACT, TargetKind.CUSTOMER, *params, LinkType.CUSTOMER],
         )
         return cursor.rowcount
@@ -272,7 +278,7 @@ def campaign_qualifying_count(*, campaign: Campaign) -> int:
     if sources is None:
         return 0
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ({sources}) AS src", params)  # noqa: S608
+        cursor.execute(f"SELECT count(*) FROM ({sources}) AS src", params)  # noqa: S608 (SQL of references.target_sources)
         return cursor.fetchone()[0]
 
 
@@ -370,11 +376,12 @@ def campaign_targets_refresh(*, campaign_id: int, contact_ids: Iterable[int]) ->
     still: set[int] = set()
     sources, params = _source_contacts_sql([campaign_id])
     if sources is not None:
+        c = Alias(Contact, "c")
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT DISTINCT COALESCE(c.company_id, c.id) FROM ({sources}) AS src "  # noqa: S608
-                "(campaign_id, contact_id) JOIN contacts_contact c ON c.id = src.contact_id "
-                "WHERE COALESCE(c.company_id, c.id) = ANY(%s)",
+                f"SELECT DISTINCT COALESCE({c.company}, {c.id}) FROM ({sources}) AS src "  # noqa: S608 (crm.sql names)
+                f"(campaign_id, contact_id) JOIN {table(Contact)} {c} ON {c.id} = src.contact_id "
+                f"WHERE COALESCE({c.company}, {c.id}) = ANY(%s)",
                 [*params, list(companies)],
             )
             still = {row[0] for row in cursor.fetchall()}

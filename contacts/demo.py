@@ -33,6 +33,7 @@ from django.db import connection
 from django.db.models import DateTimeField, Model
 from django.utils import timezone
 
+from crm.sql import Alias, column, table
 from setup.models import (
     BusinessRelation,
     ContactType,
@@ -312,8 +313,12 @@ def insert_select(model: type[Model], columns: dict[str, str], tail: str, params
     except the primary key gets its model default (``now()`` for auto timestamps), so a field
     added to the model later does not break the seed.
     """
+    fields = model._meta.concrete_fields
+    unknown = set(columns) - {field.attname for field in fields}
+    if unknown:  # a renamed field would otherwise silently get its default
+        raise ValueError(f"unknown {model._meta.label} columns: {sorted(unknown)}")
     names, exprs = [], []
-    for field in model._meta.concrete_fields:
+    for field in fields:
         if field.generated or (field.primary_key and field.attname not in columns):
             continue
         names.append(connection.ops.quote_name(field.column))
@@ -325,8 +330,7 @@ def insert_select(model: type[Model], columns: dict[str, str], tail: str, params
             key = f"default_{field.attname}"
             params[key] = field.get_db_prep_save(field.get_default(), connection)
             exprs.append(f"%({key})s")
-    table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(exprs)} {tail}"
+    sql = f"INSERT INTO {table(model)} ({', '.join(names)}) SELECT {', '.join(exprs)} {tail}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -401,7 +405,9 @@ def seed(*, contacts: int, stdout) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        cursor.execute("SELECT coalesce(max(id), 0) FROM contacts_contact")
+        cursor.execute(
+            f"SELECT coalesce(max({column(Contact, 'id')}), 0) FROM {table(Contact)}"  # noqa: S608 (crm.sql names)
+        )
         id_floor = cursor.fetchone()[0]
     companies_wanted = max(1, math.ceil(contacts * COMPANY_SHARE))
     companies_now = Contact.objects.filter(type=ContactType.COMPANY).count()
@@ -560,12 +566,38 @@ def _insert_companies(block: NumberBlock, n: int, setup, base: dict, stdout) -> 
         SELECT s.id, s.o, place.*, {name} AS name,
                now() - {h(26, 4 * 365 * 86400)} * interval '1 second' AS created_at,
                now() - {h(26, 4 * 365 * 86400)} * {u(27)} * interval '1 second' AS modified_at
-        FROM (SELECT nextval(pg_get_serial_sequence('contacts_contact', 'id')) AS id, g - 1 AS o
+        FROM (SELECT nextval({_contact_sequence()}) AS id, g - 1 AS o
               FROM generate_series(1, %(n)s) AS g OFFSET 0) AS s
         JOIN {places} ON place.i = (%(place_pick)s::bigint[])[1 + {h(1, len(params["place_pick"]))}]
-        OFFSET 0) AS c"""  # noqa: S608
+        OFFSET 0) AS c"""  # noqa: S608 (identifiers from crm.sql, values bound)
     insert_select(Contact, columns, tail, params)
     stdout.write(f"    contacts: {n} companies inserted")
+
+
+def _contact_sequence() -> str:
+    """The contacts' id sequence, named from ``_meta`` (as text literals, escaped)."""
+    return (
+        f"pg_get_serial_sequence({quote(Contact._meta.db_table)}, {quote(Contact._meta.pk.column)})"
+    )
+
+
+# The company columns a person copies (``demo_company``, read as ``co``).
+_DEMO_COMPANY_FIELDS = (
+    "id",
+    "name",
+    "address",
+    "address_2",
+    "post_code",
+    "city",
+    "county",
+    "country",
+    "phone",
+    "correspondence_type",
+    "salesperson",
+    "territory",
+    "language",
+    "business_relation_summary",
+)
 
 
 def _insert_persons(block: NumberBlock, offset: int, n: int, base: dict, stdout) -> None:
@@ -590,14 +622,24 @@ def _insert_persons(block: NumberBlock, offset: int, n: int, base: dict, stdout)
 
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS demo_company")  # a second seed in one transaction
+        # The temporary table's own names (co.name, co.country_id, …) are the attnames.
+        kept = ", ".join(
+            f"{column(Contact, name)} AS {Contact._meta.get_field(name).attname}"
+            for name in _DEMO_COMPANY_FIELDS
+        )
+        language = Alias(Language, "l")
+
+        def c(name: str) -> str:
+            return column(Contact, name)
+
         cursor.execute(
-            "CREATE TEMP TABLE demo_company ON COMMIT DROP AS "
-            "SELECT row_number() OVER (ORDER BY id) AS rn, id, name, address, address_2, "
-            "post_code, city, county, country_id, phone, correspondence_type, salesperson_id, "
-            "territory_id, language_id, business_relation_summary, "
-            "coalesce(nullif(substr(home_page, 5), ''), 'example.com') AS domain, "
-            "language_id IS NOT DISTINCT FROM (SELECT id FROM setup_language WHERE code = 'FRA')"
-            " AS is_fr FROM contacts_contact WHERE type = 'company'"
+            "CREATE TEMP TABLE demo_company ON COMMIT DROP AS "  # noqa: S608 (crm.sql names)
+            f"SELECT row_number() OVER (ORDER BY {c('id')}) AS rn, {kept}, "
+            f"coalesce(nullif(substr({c('home_page')}, 5), ''), 'example.com') AS domain, "
+            f"{c('language')} IS NOT DISTINCT FROM (SELECT {language.id} FROM {table(Language)} "
+            f"{language} WHERE {language.code} = %s) AS is_fr "
+            f"FROM {table(Contact)} WHERE {c('type')} = %s",
+            ["FRA", ContactType.COMPANY],
         )
         cursor.execute("ALTER TABLE demo_company ADD PRIMARY KEY (rn)")
         cursor.execute("ANALYZE demo_company")
@@ -690,36 +732,37 @@ def _insert_persons(block: NumberBlock, offset: int, n: int, base: dict, stdout)
                    now() - {hs(54, 4 * 365 * 86400)} * interval '1 second' AS created_at,
                    now() - {hs(54, 4 * 365 * 86400)} * {us(55)} * interval '1 second'
                        AS modified_at
-            FROM (SELECT nextval(pg_get_serial_sequence('contacts_contact', 'id')) AS id,
+            FROM (SELECT nextval({_contact_sequence()}) AS id,
                          g - 1 AS o
                   FROM generate_series(1, %(n)s) AS g OFFSET 0) AS s
             JOIN {places}
                 ON place.i = (%(place_pick)s::bigint[])[1 + {hs(56, len(params["place_pick"]))}]
             LEFT JOIN demo_company AS co ON co.rn = {pick}
             OFFSET 0) AS q
-        ) AS p"""  # noqa: S608
+        ) AS p"""  # noqa: S608 (identifiers from crm.sql, values bound)
     insert_select(Contact, columns, tail, params)
     stdout.write(f"    contacts: {n} persons inserted")
 
 
 def _insert_satellites(setup: MarketingSetup, id_floor: int, stdout) -> dict[str, int]:
     counts: dict[str, int] = {}
-    new = "FROM contacts_contact AS c WHERE c.id > %(id_floor)s"
-    company = f"{new} AND c.type = 'company'"
+    c, contacts = Alias(Contact, "c"), table(Contact)
+    new = f"FROM {contacts} AS c WHERE {c.id} > %(id_floor)s"
+    company = f"{new} AND {c.type} = {quote(ContactType.COMPANY)}"
     slot = "CROSS JOIN (VALUES (1), (2)) AS slot(n)"
 
     groups = ids(MailingGroup)
     if groups:
         ng = len(groups)
         pick = (
-            f"CASE WHEN slot.n = 1 THEN {h(60, ng, 'c.id')} "
-            f"ELSE ({h(60, ng, 'c.id')} + 1 + {h(61, max(ng - 1, 1), 'c.id')}) %% {ng} END"
+            f"CASE WHEN slot.n = 1 THEN {h(60, ng, c.id)} "
+            f"ELSE ({h(60, ng, c.id)} + 1 + {h(61, max(ng - 1, 1), c.id)}) %% {ng} END"
         )
         counts["mailing groups"] = insert_select(
             ContactMailingGroup,
-            {"contact_id": "c.id", "mailing_group_id": f"(%(groups)s::bigint[])[1 + {pick}]"},
-            f"FROM contacts_contact AS c {slot} WHERE c.id > %(id_floor)s AND "
-            f"{h(62, 100, 'c.id')} < CASE WHEN slot.n = 1 THEN 30 ELSE "
+            {"contact_id": c.id, "mailing_group_id": f"(%(groups)s::bigint[])[1 + {pick}]"},
+            f"FROM {contacts} AS c {slot} WHERE {c.id} > %(id_floor)s AND "
+            f"{h(62, 100, c.id)} < CASE WHEN slot.n = 1 THEN 30 ELSE "
             f"{8 if ng > 1 else 0} END",
             {"id_floor": id_floor, "groups": groups},
         )
@@ -727,15 +770,15 @@ def _insert_satellites(setup: MarketingSetup, id_floor: int, stdout) -> dict[str
     if groups:
         ng = len(groups)
         pick = (
-            f"CASE WHEN slot.n = 1 THEN {h(63, ng, 'c.id')} "
-            f"ELSE ({h(63, ng, 'c.id')} + 1 + {h(64, max(ng - 1, 1), 'c.id')}) %% {ng} END"
+            f"CASE WHEN slot.n = 1 THEN {h(63, ng, c.id)} "
+            f"ELSE ({h(63, ng, c.id)} + 1 + {h(64, max(ng - 1, 1), c.id)}) %% {ng} END"
         )
         counts["industry groups"] = insert_select(
             ContactIndustryGroup,
-            {"contact_id": "c.id", "industry_group_id": f"(%(groups)s::bigint[])[1 + {pick}]"},
-            f"FROM contacts_contact AS c {slot} WHERE c.id > %(id_floor)s "
-            f"AND c.type = 'company' AND "
-            f"{h(65, 100, 'c.id')} < CASE WHEN slot.n = 1 THEN 90 ELSE "
+            {"contact_id": c.id, "industry_group_id": f"(%(groups)s::bigint[])[1 + {pick}]"},
+            f"FROM {contacts} AS c {slot} WHERE {c.id} > %(id_floor)s "
+            f"AND {c.type} = {quote(ContactType.COMPANY)} AND "
+            f"{h(65, 100, c.id)} < CASE WHEN slot.n = 1 THEN 90 ELSE "
             f"{20 if ng > 1 else 0} END",
             {"id_floor": id_floor, "groups": groups},
         )
@@ -743,15 +786,15 @@ def _insert_satellites(setup: MarketingSetup, id_floor: int, stdout) -> dict[str
     if groups:
         ng = len(groups)
         pick = (
-            f"CASE WHEN slot.n = 1 THEN {h(66, ng, 'c.id')} "
-            f"ELSE ({h(66, ng, 'c.id')} + 1 + {h(67, max(ng - 1, 1), 'c.id')}) %% {ng} END"
+            f"CASE WHEN slot.n = 1 THEN {h(66, ng, c.id)} "
+            f"ELSE ({h(66, ng, c.id)} + 1 + {h(67, max(ng - 1, 1), c.id)}) %% {ng} END"
         )
         counts["job responsibilities"] = insert_select(
             ContactJobResponsibility,
-            {"contact_id": "c.id", "job_responsibility_id": f"(%(groups)s::bigint[])[1 + {pick}]"},
-            f"FROM contacts_contact AS c {slot} WHERE c.id > %(id_floor)s "
-            f"AND c.type = 'person' AND c.company_id IS NOT NULL AND "
-            f"{h(68, 100, 'c.id')} < CASE WHEN slot.n = 1 THEN 60 ELSE "
+            {"contact_id": c.id, "job_responsibility_id": f"(%(groups)s::bigint[])[1 + {pick}]"},
+            f"FROM {contacts} AS c {slot} WHERE {c.id} > %(id_floor)s "
+            f"AND {c.type} = {quote(ContactType.PERSON)} AND {c.company} IS NOT NULL AND "
+            f"{h(68, 100, c.id)} < CASE WHEN slot.n = 1 THEN 60 ELSE "
             f"{15 if ng > 1 else 0} END",
             {"id_floor": id_floor, "groups": groups},
         )
@@ -762,46 +805,46 @@ def _insert_satellites(setup: MarketingSetup, id_floor: int, stdout) -> dict[str
         counts["web sources"] = insert_select(
             ContactWebSource,
             {
-                "contact_id": "c.id",
+                "contact_id": c.id,
                 "web_source_id": "%(web_source)s",
-                "search_word": "left(c.name, 30)",
+                "search_word": f"left({c.name}, 30)",
             },
-            f"{company} AND {h(69, 100, 'c.id')} < 10",
+            f"{company} AND {h(69, 100, c.id)} < 10",
             {"id_floor": id_floor, "web_source": web_source},
         )
     counts["business relations"] = _insert_relations(setup, id_floor, company)
     counts["alternate addresses"] = insert_select(
         ContactAltAddress,
         {
-            "contact_id": "c.id",
-            "code": f"CASE WHEN c.type = 'company' THEN "
-            f"(%(alt)s::text[])[1 + {h(70, len(ALT_CODES), 'c.id')}] ELSE "
-            f"(%(alt_person)s::text[])[1 + {h(70, len(ALT_CODES_PERSON), 'c.id')}] END",
-            "company_name": "c.company_name",
-            "address": f"(1 + {h(71, 90, 'c.id')}) || ' ' || "
+            "contact_id": c.id,
+            "code": f"CASE WHEN {c.type} = {quote(ContactType.COMPANY)} THEN "
+            f"(%(alt)s::text[])[1 + {h(70, len(ALT_CODES), c.id)}] ELSE "
+            f"(%(alt_person)s::text[])[1 + {h(70, len(ALT_CODES_PERSON), c.id)}] END",
+            "company_name": c.company_name,
+            "address": f"(1 + {h(71, 90, c.id)}) || ' ' || "
             "(ARRAY['rue des Écoles', 'Seaside Road', 'chemin du Lac', 'Harbour View'])"
-            f"[1 + {h(72, 4, 'c.id')}]",
-            "city": f"(ARRAY['Nice', 'Brighton', 'Annecy', 'Halifax'])[1 + {h(72, 4, 'c.id')}]",
-            "post_code": f"(ARRAY['06000', 'BN1 1AA', '74000', 'B3H 1A1'])[1 + {h(72, 4, 'c.id')}]",
-            "country_id": "c.country_id",
-            "phone": "c.phone",
-            "email": "c.email",
-            "search_email": "c.search_email",
+            f"[1 + {h(72, 4, c.id)}]",
+            "city": f"(ARRAY['Nice', 'Brighton', 'Annecy', 'Halifax'])[1 + {h(72, 4, c.id)}]",
+            "post_code": f"(ARRAY['06000', 'BN1 1AA', '74000', 'B3H 1A1'])[1 + {h(72, 4, c.id)}]",
+            "country_id": c.country,
+            "phone": c.phone,
+            "email": c.email,
+            "search_email": c.search_email,
         },
-        f"{new} AND {h(73, 100, 'c.id')} < 2",
+        f"{new} AND {h(73, 100, c.id)} < 2",
         {"id_floor": id_floor, "alt": ALT_CODES, "alt_person": ALT_CODES_PERSON},
     )
+    a = Alias(ContactAltAddress, "a")
     counts["alternate address date ranges"] = insert_select(
         ContactAltAddressDateRange,
         {
-            "contact_id": "a.contact_id",
-            "alt_address_id": "a.id",
-            "starting_date": f"current_date + {h(74, 120, 'a.id')}::int",
-            "ending_date": f"current_date + {h(74, 120, 'a.id')}::int + 7 + "
-            f"{h(75, 21, 'a.id')}::int",
+            "contact_id": a.contact,
+            "alt_address_id": a.id,
+            "starting_date": f"current_date + {h(74, 120, a.id)}::int",
+            "ending_date": f"current_date + {h(74, 120, a.id)}::int + 7 + {h(75, 21, a.id)}::int",
         },
-        "FROM contacts_contactaltaddress AS a WHERE a.contact_id > %(id_floor)s "
-        f"AND {h(76, 2, 'a.id')} = 0",
+        f"FROM {table(ContactAltAddress)} AS a WHERE {a.contact} > %(id_floor)s "
+        f"AND {h(76, 2, a.id)} = 0",
         {"id_floor": id_floor},
     )
     if setup.maintain_duplicate_strings:
@@ -813,7 +856,8 @@ def _insert_satellites(setup: MarketingSetup, id_floor: int, stdout) -> dict[str
 
 def _insert_relations(setup: MarketingSetup, id_floor: int, company: str) -> int:
     """Business relations matching each company's summary (see ``_summary_sql``)."""
-    r = h(RELATION_SALT, 100, "c.id")
+    c_id = column(Contact, "id", "c")
+    r = h(RELATION_SALT, 100, c_id)
     total = 0
     links = [
         (setup.customer_relation_id, setup.customer_series, "customer", f"{r} < 20"),
@@ -838,7 +882,7 @@ def _insert_relations(setup: MarketingSetup, id_floor: int, company: str) -> int
                 "pickup_status": quote(PickupStatus.ACKNOWLEDGED),
                 "acknowledged_at": "now()",
             },
-            f"FROM (SELECT c.id, row_number() OVER (ORDER BY c.id) - 1 AS o {company} "
+            f"FROM (SELECT {c_id} AS id, row_number() OVER (ORDER BY {c_id}) - 1 AS o {company} "
             f"AND {condition}) AS c",
             {"id_floor": id_floor, "relation": relation_id},
         )
@@ -880,17 +924,17 @@ def _insert_duplicate_strings(company: str, id_floor: int) -> int:
     """CON-60 for the new companies, one statement over all setup rows."""
     if not DuplicateSearchStringSetup.objects.exists():
         return 0
+    c, setup = Alias(Contact, "c"), Alias(DuplicateSearchStringSetup, "s")
     value = (
-        "CASE s.field "
+        f"CASE {setup.field} "
         + " ".join(
-            f"WHEN {quote(field)} THEN c.{connection.ops.quote_name(field)}"
-            for field in DuplicateField.values
+            f"WHEN {quote(field)} THEN {getattr(c, field)}" for field in DuplicateField.values
         )
         + " END"
     )
     stripped = f"translate({value}, %(strip)s, '')"
-    cut = f"upper(CASE s.part WHEN 'first' THEN left({stripped}, s.length) "
-    cut += f"ELSE right({stripped}, s.length) END)"
+    cut = f"upper(CASE {setup.part} WHEN 'first' THEN left({stripped}, {setup.length}) "
+    cut += f"ELSE right({stripped}, {setup.length}) END)"
     return insert_select(
         ContactDuplicateSearchString,
         {
@@ -899,8 +943,10 @@ def _insert_duplicate_strings(company: str, id_floor: int) -> int:
             "part": "x.part",
             "search_string": "x.search_string",
         },
-        f"FROM (SELECT c.id, s.field, s.part, {cut} AS search_string "  # noqa: S608
-        "FROM contacts_contact AS c CROSS JOIN contacts_duplicatesearchstringsetup AS s "
-        "WHERE c.id > %(id_floor)s AND c.type = 'company') AS x WHERE x.search_string <> ''",
+        f"FROM (SELECT {c.id} AS id, {setup.field} AS field, {setup.part} AS part, "  # noqa: S608 (crm.sql names)
+        f"{cut} AS search_string "
+        f"FROM {table(Contact)} AS c CROSS JOIN {table(DuplicateSearchStringSetup)} AS s "
+        f"WHERE {c.id} > %(id_floor)s AND {c.type} = {quote(ContactType.COMPANY)}) AS x "
+        "WHERE x.search_string <> ''",
         {"id_floor": id_floor, "strip": DUPLICATE_STRIP_CHARS},
     )

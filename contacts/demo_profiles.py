@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from crm.services import bulk_job_create
 from crm.sql import column, table
+from setup.models import ContactType, LinkType
 
 from . import demo as base
 from .models import (
@@ -32,7 +33,9 @@ from .models import (
     ProfileQuestion,
     ProfileQuestionnaire,
     QuestionnaireContactType,
+    SalesEntryKind,
     SalesHistoryLine,
+    SalesHistoryLinkType,
 )
 from .profiles import (
     CLASSIFICATION_JOB_KIND,
@@ -137,21 +140,24 @@ def _sales_history() -> int:
     r_ext = column(ContactBusinessRelation, "external_number", alias="r")
     l_link = column(SalesHistoryLine, "link_type", alias="l")
     l_ext = column(SalesHistoryLine, "external_number", alias="l")
-    key = "(r.id * 16 + g)"
-    amount = f"round((150 + 24000 * power({u(91, key)}, 2) * (0.3 + {u(92, 'r.id')}))::numeric, 2)"
+    r_id = column(ContactBusinessRelation, "id", alias="r")
+    customer, sale = base.quote(LinkType.CUSTOMER), base.quote(SalesEntryKind.SALE)
+    history_customer = base.quote(SalesHistoryLinkType.CUSTOMER)
+    key = f"({r_id} * 16 + g)"
+    amount = f"round((150 + 24000 * power({u(91, key)}, 2) * (0.3 + {u(92, r_id)}))::numeric, 2)"
     posting = f"(current_date - {h(93, 360, key)}::int)"
     paid = f"{h(95, 100, key)} < 85"
     return base.insert_select(
         SalesHistoryLine,
         {
-            "entry_kind": "'sale'",
-            "link_type": "'customer'",
+            "entry_kind": sale,
+            "link_type": history_customer,
             "external_number": r_ext,
             "contact_id": "NULL",
             "item_code": f"(%(items)s::text[])[1 + {h(94, len(ITEMS), key)}]",
             "item_group": f"(%(groups)s::text[])[1 + {h(94, len(ITEMS), key)}]",
             "posting_date": posting,
-            "document_number": "'INV' || lpad((r.id * 16 + g)::text, 9, '0')",
+            "document_number": f"'INV' || lpad({key}::text, 9, '0')",
             "quantity": f"1 + {h(96, 20, key)}",
             "amount": amount,
             "cost_amount": f"round({amount} * 0.62, 2)",
@@ -159,13 +165,13 @@ def _sales_history() -> int:
             "ELSE 0 END",
             "due_date": f"{posting} + 30",
             "paid_on": f"CASE WHEN {paid} THEN {posting} + 20 + {h(98, 30, key)}::int END",
-            "source_id": f"'{DEMO_SOURCE}' || r.id || '-' || g",
+            "source_id": f"'{DEMO_SOURCE}' || {r_id} || '-' || g",
         },
-        f"FROM {table(ContactBusinessRelation)} r "  # noqa: S608 -- names from crm.sql
-        f"CROSS JOIN LATERAL generate_series(1, 2 + {h(99, 6, 'r.id')}::int) AS g "
-        f"WHERE {r_link} = 'customer' AND {r_ext} <> '' "
+        f"FROM {table(ContactBusinessRelation)} r "  # noqa: S608 (identifiers from crm.sql)
+        f"CROSS JOIN LATERAL generate_series(1, 2 + {h(99, 6, r_id)}::int) AS g "
+        f"WHERE {r_link} = {customer} AND {r_ext} <> '' "
         f"AND NOT EXISTS (SELECT 1 FROM {table(SalesHistoryLine)} l "
-        f"WHERE {l_link} = 'customer' AND {l_ext} = {r_ext})",
+        f"WHERE {l_link} = {history_customer} AND {l_ext} = {r_ext})",
         {"items": [code for code, _group in ITEMS], "groups": [g for _code, g in ITEMS]},
     )
 
@@ -179,10 +185,11 @@ def _manual_answers(questionnaire: ProfileQuestionnaire, size: ProfileQuestion) 
     )
     if len(answers) != len(SIZES):
         return 0
+    c_id, a_id = column(Contact, "id", alias="c"), column(ProfileAnswer, "id", alias="a")
     pick, bound = [], 0
     for (answer_id, _priority), (_text, share) in zip(answers, SIZES, strict=True):
         bound += share
-        pick.append(f"WHEN {base.h(81, 100, 'c.id')} < {bound} THEN {answer_id}")
+        pick.append(f"WHEN {base.h(81, 100, c_id)} < {bound} THEN {answer_id}")
     answer = f"(CASE {' '.join(pick)} ELSE {answers[-1][0]} END)"
     c = {n: column(Contact, n, alias="c") for n in ("company", "type", "is_minor")}
     x = {n: column(ContactProfileAnswer, n, alias="x") for n in ("contact", "question")}
@@ -191,18 +198,18 @@ def _manual_answers(questionnaire: ProfileQuestionnaire, size: ProfileQuestion) 
         {
             "contact_id": "x.id",
             "contact_company_id": "x.company_id",
-            "answer_id": "a.id",
+            "answer_id": a_id,
             "question_id": column(ProfileAnswer, "question", alias="a"),
             "questionnaire_priority": "%(qpriority)s",
             "answer_priority": column(ProfileAnswer, "priority", alias="a"),
             "last_updated_on": "current_date",
         },
-        f"FROM (SELECT c.id, {c['company']} AS company_id, {answer} AS answer_id "  # noqa: S608
+        f"FROM (SELECT {c_id} AS id, {c['company']} AS company_id, {answer} AS answer_id "  # noqa: S608 (crm.sql names)
         f"FROM {table(Contact)} c "
-        f"WHERE {c['type']} = 'company' AND NOT {c['is_minor']} "
-        f"AND {base.h(80, 100, 'c.id')} < {MANUAL_PERCENT} "
+        f"WHERE {c['type']} = {base.quote(ContactType.COMPANY)} AND NOT {c['is_minor']} "
+        f"AND {base.h(80, 100, c_id)} < {MANUAL_PERCENT} "
         f"AND NOT EXISTS (SELECT 1 FROM {table(ContactProfileAnswer)} x "
-        f"WHERE {x['contact']} = c.id AND {x['question']} = %(question)s)) AS x "
-        f"JOIN {table(ProfileAnswer)} a ON a.id = x.answer_id",
+        f"WHERE {x['contact']} = {c_id} AND {x['question']} = %(question)s)) AS x "
+        f"JOIN {table(ProfileAnswer)} a ON {a_id} = x.answer_id",
         {"question": size.pk, "qpriority": questionnaire.priority},
     )

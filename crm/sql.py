@@ -38,6 +38,31 @@ def columns(model: type[models.Model], *field_names: str, alias: str | None = No
     return ", ".join(column(model, name, alias) for name in field_names)
 
 
+class Alias:
+    """The columns of ``model`` read through a SQL alias, for statements naming many of them::
+
+        c = Alias(Contact, "c")
+        f"SELECT {c.company} FROM {table(Contact)} {c} WHERE {c.type} = %s"
+        # SELECT c."company_id" FROM "contacts_contact" c WHERE c."type" = %s
+
+    Each attribute is ``column(model, name, alias)``, so an unknown field raises at once; the
+    alias itself is ``str(c)``. Also right for a CTE or subquery that selects the model's columns
+    under their own names (``SELECT c.id, c.type … FROM contacts c`` read as ``src``).
+    """
+
+    def __init__(self, model: type[models.Model], alias: str) -> None:
+        self._model = model
+        self._alias = alias
+
+    def __getattr__(self, field_name: str) -> str:
+        if field_name.startswith("_"):  # copy/pickle protocol probes, never a column
+            raise AttributeError(field_name)
+        return column(self._model, field_name, self._alias)
+
+    def __str__(self) -> str:
+        return self._alias
+
+
 def concrete_columns(model: type[models.Model], *, exclude: tuple[str, ...] = ("id",)) -> list:
     """The concrete local fields of ``model`` except ``exclude`` (field names), in order."""
     return [

@@ -2,6 +2,8 @@
 
 from django.db import connection
 
+from contacts.models import Contact
+from crm.sql import Alias, column, table
 from setup.models import Language
 
 from .body_templates import email_body_validate
@@ -83,39 +85,45 @@ def seed(*, contacts: int, stdout, interactions: int | None = None) -> str:
         setup.save(update_fields=["outgoing_call", "updated_at"])
 
     template_ids = [templates[code].pk for code in ("CALL", "CALLIN", "MEETING", "LETTER")]
+    # ``c`` is a contact row (``c.*``), ``t`` a template: their columns come from crm.sql.
+    c, t, e = Alias(Contact, "c"), Alias(InteractionTemplate, "t"), Alias(InteractionLogEntry, "e")
     explicit = {
-        "contact_id": "c.id",
-        "contact_company_id": "COALESCE(c.company_id, c.id)",
-        "contact_name_snapshot": "LEFT(c.name, 100)",
-        "date": "current_date - ((c.id * 37 + g * 101) % 720)::int",
-        "time": "time '08:00' + ((c.id + g) % 600) * interval '1 minute'",
-        "description": "t.description",
-        "information_flow": "t.information_flow",
-        "initiated_by": "t.initiated_by",
-        "cost": "t.unit_cost",
-        "duration_min": "t.unit_duration_min",
-        "salesperson_id": "c.salesperson_id",
-        "group_id": "t.group_id",
-        "template_id": "t.id",
-        "correspondence_type": "t.correspondence_type",
+        "contact_id": c.id,
+        "contact_company_id": f"COALESCE({c.company}, {c.id})",
+        "contact_name_snapshot": f"LEFT({c.name}, 100)",
+        "date": f"current_date - (({c.id} * 37 + g * 101) % 720)::int",
+        "time": f"time '08:00' + (({c.id} + g) % 600) * interval '1 minute'",
+        "description": t.description,
+        "information_flow": t.information_flow,
+        "initiated_by": t.initiated_by,
+        "cost": t.unit_cost,
+        "duration_min": t.unit_duration_min,
+        "salesperson_id": c.salesperson,
+        "group_id": t.group,
+        "template_id": t.id,
+        "correspondence_type": t.correspondence_type,
         "evaluation": "(ARRAY['', 'positive', 'neutral', 'very_positive', 'negative'])"
-        "[1 + (c.id + g) % 5]",
-        "attempt_failed": "(c.id + g) % 11 = 0",
-        "is_canceled": "(c.id + g) % 29 = 0",
+        f"[1 + ({c.id} + g) % 5]",
+        "attempt_failed": f"({c.id} + g) % 11 = 0",
+        "is_canceled": f"({c.id} + g) % 29 = 0",
         "created_at": "now()",
         "updated_at": "now()",
     }
+    fields = InteractionLogEntry._meta.concrete_fields
+    unknown = set(explicit) - {field.attname for field in fields}
+    if unknown:  # a renamed field would otherwise silently get its default
+        raise ValueError(f"unknown interaction columns: {sorted(unknown)}")
     columns, expressions, params = [], [], []
-    for field in InteractionLogEntry._meta.concrete_fields:
+    for field in fields:
         if field.primary_key or field.attname == "entry_no":
             continue
-        columns.append(connection.ops.quote_name(field.column))
+        columns.append(column(InteractionLogEntry, field.name))
         if field.attname in explicit:
             expressions.append(explicit[field.attname].replace("%", "%%"))
         else:
             expressions.append("%s")
             params.append(field.get_db_prep_save(field.get_default(), connection))
-    table = InteractionLogEntry._meta.db_table
+    entries = table(InteractionLogEntry)
     # The first contacts without entries, PER_CONTACT each, up to ``interactions`` in all.
     limit = None
     if interactions is not None:
@@ -123,13 +131,13 @@ def seed(*, contacts: int, stdout, interactions: int | None = None) -> str:
         limit = max(0, -(-missing // PER_CONTACT))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+            f"INSERT INTO {entries} ({', '.join(columns)}) "  # noqa: S608 (crm.sql names)
             f"SELECT {', '.join(expressions)} "
-            "FROM (SELECT c.* FROM contacts_contact c WHERE NOT c.is_privacy_blocked "
-            f"  AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.contact_id = c.id) "
-            "  ORDER BY c.id LIMIT %s) c CROSS JOIN generate_series(1, %s) g "
-            "JOIN interactions_interactiontemplate t "
-            "  ON t.id = (%s::bigint[])[1 + (c.id + g) %% cardinality(%s::bigint[])] ",
+            f"FROM (SELECT c.* FROM {table(Contact)} c WHERE NOT {c.is_privacy_blocked} "
+            f"  AND NOT EXISTS (SELECT 1 FROM {entries} e WHERE {e.contact} = {c.id}) "
+            f"  ORDER BY {c.id} LIMIT %s) c CROSS JOIN generate_series(1, %s) g "
+            f"JOIN {table(InteractionTemplate)} t "
+            f"  ON {t.id} = (%s::bigint[])[1 + ({c.id} + g) %% cardinality(%s::bigint[])] ",
             [*params, limit, PER_CONTACT, template_ids, template_ids],
         )
         added = cursor.rowcount

@@ -22,9 +22,18 @@ import math
 from django.db import connection
 from django.utils import timezone
 
-from contacts.demo import h, insert_select, issue_block
-from contacts.models import Contact
-from setup.models import MarketingSetup, NumberSeries, Salesperson, Team
+from contacts.demo import h, insert_select, issue_block, quote
+from contacts.models import BusinessRelationSummary, Contact
+from crm.sql import Alias, table
+from setup.models import (
+    ContactType,
+    Currency,
+    Language,
+    MarketingSetup,
+    NumberSeries,
+    Salesperson,
+    Team,
+)
 
 from .models import (
     Activity,
@@ -228,54 +237,64 @@ def _opportunities(setup, cycles, codes, salespeople: list[int]) -> int:
         "topics_en": TOPICS_EN,
     }
     n_topics = len(TOPICS_FR)
-    customer = "c.business_relation_summary IN ('customer', 'multiple')"
+    # Contacts c (company) and p (its first person), stages s, opportunities o, languages l:
+    # their columns come from crm.sql; demo_opp's columns are its own (AS names).
+    c, p, s = Alias(Contact, "c"), Alias(Contact, "p"), Alias(SalesCycleStage, "s")
+    o, lang = Alias(Opportunity, "o"), Alias(Language, "l")
+    summaries = (BusinessRelationSummary.CUSTOMER, BusinessRelationSummary.MULTIPLE)
+    customer = f"{c.business_relation_summary} IN ({', '.join(map(quote, summaries))})"
     outcome = (
-        f"CASE WHEN {h(502, 100, 'c.id')} < 5 THEN 'new' "
-        f"WHEN {h(502, 100, 'c.id')} < 50 AND {customer} THEN 'won' "
-        f"WHEN {h(502, 100, 'c.id')} < 20 THEN 'lost' ELSE 'open' END"
+        f"CASE WHEN {h(502, 100, c.id)} < 5 THEN 'new' "
+        f"WHEN {h(502, 100, c.id)} < 50 AND {customer} THEN 'won' "
+        f"WHEN {h(502, 100, c.id)} < 20 THEN 'lost' ELSE 'open' END"
     )
     # Customers run the "existing customers" cycle, prospects (mostly) the new business one.
-    cycle = f"CASE WHEN {customer} AND {h(503, 100, 'c.id')} < 70 THEN %(exist)s ELSE %(new)s END"
+    cycle = f"CASE WHEN {customer} AND {h(503, 100, c.id)} < 70 THEN %(exist)s ELSE %(new)s END"
+    sequence = (
+        f"pg_get_serial_sequence({quote(Opportunity._meta.db_table)}, "
+        f"{quote(Opportunity._meta.pk.column)})"
+    )
+    contacts = table(Contact)
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             CREATE TEMP TABLE demo_opp ON COMMIT DROP AS
             SELECT x.*, row_number() OVER (ORDER BY x.company_id) - 1 AS o,
-                   nextval(pg_get_serial_sequence('opportunities_opportunity', 'id')) AS id,
+                   nextval({sequence}) AS id,
                    (1 + {h(504, 1000, "x.company_id")} %% x.stages)::int AS final_stage
             FROM (
-                SELECT c.id AS company_id, coalesce(p.id, c.id) AS contact_id,
-                       coalesce(c.salesperson_id,
-                                (%(salespeople)s::bigint[])[1 + {h(505, len(salespeople), "c.id")}])
+                SELECT {c.id} AS company_id, coalesce({p.id}, {c.id}) AS contact_id,
+                       coalesce({c.salesperson},
+                                (%(salespeople)s::bigint[])[1 + {h(505, len(salespeople), c.id)}])
                            AS salesperson_id,
                        {cycle} AS cycle_id,
-                       (SELECT count(*) FROM opportunities_salescyclestage s
-                        WHERE s.sales_cycle_id = {cycle}) AS stages,
+                       (SELECT count(*) FROM {table(SalesCycleStage)} {s}
+                        WHERE {s.sales_cycle} = {cycle}) AS stages,
                        {outcome} AS outcome,
-                       current_date - (20 + {h(506, 300, "c.id")})::int AS created,
-                       (500 + {h(507, 400, "c.id")} * 125)::numeric AS value,
-                       current_date + {h(508, 180, "c.id")}::int AS close_date,
-                       CASE WHEN c.language_id = (SELECT id FROM setup_language
-                                                  WHERE code = 'FRA')
-                            THEN (%(topics_fr)s::text[])[1 + {h(509, n_topics, "c.id")}]
-                            ELSE (%(topics_en)s::text[])[1 + {h(509, n_topics, "c.id")}]
-                       END || ' – ' || c.name AS description,
-                       (%(won)s::bigint[])[1 + {h(510, 2, "c.id")}] AS won_code,
-                       (%(lost)s::bigint[])[1 + {h(510, 3, "c.id")}] AS lost_code
-                FROM contacts_contact c
+                       current_date - (20 + {h(506, 300, c.id)})::int AS created,
+                       (500 + {h(507, 400, c.id)} * 125)::numeric AS value,
+                       current_date + {h(508, 180, c.id)}::int AS close_date,
+                       CASE WHEN {c.language} = (SELECT {lang.id} FROM {table(Language)} {lang}
+                                                  WHERE {lang.code} = 'FRA')
+                            THEN (%(topics_fr)s::text[])[1 + {h(509, n_topics, c.id)}]
+                            ELSE (%(topics_en)s::text[])[1 + {h(509, n_topics, c.id)}]
+                       END || ' – ' || {c.name} AS description,
+                       (%(won)s::bigint[])[1 + {h(510, 2, c.id)}] AS won_code,
+                       (%(lost)s::bigint[])[1 + {h(510, 3, c.id)}] AS lost_code
+                FROM {contacts} {c}
                 LEFT JOIN LATERAL (
-                    SELECT p.id FROM contacts_contact p
-                    WHERE p.company_id = c.id AND p.type = 'person'
-                      AND NOT p.is_privacy_blocked
-                    ORDER BY p.id LIMIT 1
+                    SELECT {p.id} FROM {contacts} {p}
+                    WHERE {p.company} = {c.id} AND {p.type} = {quote(ContactType.PERSON)}
+                      AND NOT {p.is_privacy_blocked}
+                    ORDER BY {p.id} LIMIT 1
                 ) p ON true
-                WHERE c.type = 'company' AND NOT c.is_privacy_blocked
-                  AND NOT EXISTS (SELECT 1 FROM opportunities_opportunity o
-                                  WHERE o.contact_company_id = c.id)
-                ORDER BY hashint8extended(c.id, 501)
+                WHERE {c.type} = {quote(ContactType.COMPANY)} AND NOT {c.is_privacy_blocked}
+                  AND NOT EXISTS (SELECT 1 FROM {table(Opportunity)} {o}
+                                  WHERE {o.contact_company} = {c.id})
+                ORDER BY hashint8extended({c.id}, 501)
                 LIMIT %(missing)s
             ) AS x
-            """,  # noqa: S608
+            """,  # noqa: S608 (identifiers from crm.sql, values bound)
             params,
         )
         cursor.execute("SELECT count(*) FROM demo_opp")
@@ -319,7 +338,8 @@ def _opportunities(setup, cycles, codes, salespeople: list[int]) -> int:
 
 def _entries() -> int:
     """One entry per stage passed (the last one active unless closed), plus the close."""
-    probability = "round(s.completed_percent * s.chances_percent / 100, 5)"
+    s = Alias(SalesCycleStage, "s")
+    probability = f"round({s.completed_percent} * {s.chances_percent} / 100, 5)"
     stage_date = "d.created + d.step * (g.stage - 1)"
     last = "g.stage = d.final_stage"
     open_last = f"{last} AND d.outcome = 'open'"
@@ -339,16 +359,16 @@ def _entries() -> int:
             "action_taken": "CASE WHEN g.stage = 1 THEN '' ELSE 'next' END",
             "estimated_value": "d.value",
             "calculated_current_value": f"round(d.value * {probability} / 100, 2)",
-            "completed_percent": "s.completed_percent",
-            "chances_percent": "s.chances_percent",
+            "completed_percent": s.completed_percent,
+            "chances_percent": s.chances_percent,
             "probability_percent": probability,
             "previous_stage": "CASE WHEN g.stage > 1 THEN g.stage - 1 END",
             "estimated_close_date": "CASE WHEN d.outcome = 'open' THEN d.close_date "
             "ELSE d.created + d.step * (d.final_stage + 1) END",
         },
         "FROM demo_opp d CROSS JOIN LATERAL generate_series(1, d.final_stage) AS g(stage) "
-        "JOIN opportunities_salescyclestage s "
-        "ON s.sales_cycle_id = d.cycle_id AND s.stage = g.stage "
+        f"JOIN {table(SalesCycleStage)} s "
+        f"ON {s.sales_cycle} = d.cycle_id AND {s.stage} = g.stage "
         "WHERE d.outcome <> 'new'",
         {},
     )
@@ -385,13 +405,14 @@ def _entries() -> int:
 
 def _quotes(setup) -> int:
     """A sales quote for the new-business opportunities past the quote-required stage."""
+    s = Alias(SalesCycleStage, "s")
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMP TABLE demo_quote ON COMMIT DROP AS "
+            "CREATE TEMP TABLE demo_quote ON COMMIT DROP AS "  # noqa: S608 (crm.sql names)
             "SELECT d.*, row_number() OVER (ORDER BY d.id) - 1 AS qo FROM demo_opp d "
-            "WHERE d.outcome <> 'new' AND EXISTS (SELECT 1 FROM opportunities_salescyclestage s "
-            "WHERE s.sales_cycle_id = d.cycle_id AND s.is_quote_required "
-            "AND s.stage < d.final_stage + CASE WHEN d.outcome = 'won' THEN 1 ELSE 0 END)"
+            f"WHERE d.outcome <> 'new' AND EXISTS (SELECT 1 FROM {table(SalesCycleStage)} s "
+            f"WHERE {s.sales_cycle} = d.cycle_id AND {s.is_quote_required} "
+            f"AND {s.stage} < d.final_stage + CASE WHEN d.outcome = 'won' THEN 1 ELSE 0 END)"
         )
         n = cursor.rowcount
     if not n:
@@ -401,6 +422,7 @@ def _quotes(setup) -> int:
     series = setup.sales_quote_series or NumberSeries.objects.get(code="QUOTE")
     block = issue_block(series, n)
     quote_date = "d.created + d.step * 2"
+    currency = Alias(Currency, "cur")
     added = insert_select(
         SalesQuote,
         {
@@ -413,7 +435,8 @@ def _quotes(setup) -> int:
             "valid_until": f"{quote_date} + 30",
             "description": "left(d.description, 100)",
             "amount": "d.value",
-            "currency_id": "(SELECT id FROM setup_currency WHERE code = 'EUR')",
+            "currency_id": f"(SELECT {currency.id} FROM {table(Currency)} {currency} "  # noqa: S608 (crm.sql names)
+            f"WHERE {currency.code} = 'EUR')",
             "status": "CASE d.outcome WHEN 'won' THEN 'accepted' WHEN 'lost' THEN 'declined' "
             "ELSE 'open' END",
         },
@@ -427,15 +450,18 @@ def _quotes(setup) -> int:
 
 def _tasks(setup) -> int:
     """One follow-up task per open opportunity, dated -10…+20 days around today."""
+    c, e = Alias(Contact, "c"), Alias(OpportunityEntry, "e")
+    lang = Alias(Language, "l")
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMP TABLE demo_task ON COMMIT DROP AS "
-            "SELECT d.*, e.id AS entry_id, c.name AS contact_name, "
-            "c.language_id = (SELECT id FROM setup_language WHERE code = 'FRA') AS is_fr, "
+            "CREATE TEMP TABLE demo_task ON COMMIT DROP AS "  # noqa: S608 (crm.sql names)
+            f"SELECT d.*, {e.id} AS entry_id, {c.name} AS contact_name, "
+            f"{c.language} = (SELECT {lang.id} FROM {table(Language)} {lang} "
+            f"WHERE {lang.code} = 'FRA') AS is_fr, "
             "row_number() OVER (ORDER BY d.id) - 1 AS t_o "
-            "FROM demo_opp d JOIN contacts_contact c ON c.id = d.contact_id "
-            "LEFT JOIN opportunities_opportunityentry e "
-            "ON e.opportunity_id = d.id AND e.is_active "
+            f"FROM demo_opp d JOIN {table(Contact)} c ON {c.id} = d.contact_id "
+            f"LEFT JOIN {table(OpportunityEntry)} e "
+            f"ON {e.opportunity} = d.id AND {e.is_active} "
             "WHERE d.outcome IN ('open', 'new')"
         )
         n = cursor.rowcount

@@ -31,11 +31,13 @@ from django.shortcuts import get_object_or_404
 
 from contacts.models import Contact
 from crm import caching
+from crm.sql import Alias, table
 from setup.models import Currency, MarketingSetup, Salesperson
 from setup.services import salesperson_for_user
 
 from .models import (
     OPEN_ENTRY,
+    ActionTaken,
     Attendee,
     Opportunity,
     OpportunityEntry,
@@ -311,20 +313,30 @@ def sales_cycle_statistics(*, cycle: SalesCycle) -> dict:
     return {**totals, "stages": stages}
 
 
-BOARD_CARDS_SQL = """
-    SELECT top.id
-    FROM opportunities_salescyclestage AS s
+def _board_cards_sql() -> str:
+    """Identifiers from ``crm.sql``; the won/lost literals repeat oppentry_board_idx's
+    condition (constants from ``ActionTaken``, not parameters), so the partial index matches
+    whatever the parameter binding."""
+    s, e, top = (
+        Alias(SalesCycleStage, "s"),
+        Alias(OpportunityEntry, "e"),
+        Alias(OpportunityEntry, "top"),
+    )
+    closed = ", ".join(f"'{kind.value}'" for kind in (ActionTaken.WON, ActionTaken.LOST))
+    return f"""
+    SELECT {top.id}
+    FROM {table(SalesCycleStage)} AS s
     CROSS JOIN LATERAL (
-        SELECT e.id
-        FROM opportunities_opportunityentry AS e
-        WHERE e.sales_cycle_id = s.sales_cycle_id AND e.stage = s.stage AND e.is_active
-          AND NOT (e.action_taken IN ('won', 'lost'))
-          AND (%s::bigint IS NULL OR e.salesperson_id = %s::bigint)
-        ORDER BY e.estimated_value DESC, e.id DESC
+        SELECT {e.id}
+        FROM {table(OpportunityEntry)} AS e
+        WHERE {e.sales_cycle} = {s.sales_cycle} AND {e.stage} = {s.stage} AND {e.is_active}
+          AND NOT ({e.action_taken} IN ({closed}))
+          AND (%s::bigint IS NULL OR {e.salesperson} = %s::bigint)
+        ORDER BY {e.estimated_value} DESC, {e.id} DESC
         LIMIT %s
     ) AS top
-    WHERE s.sales_cycle_id = %s
-"""
+    WHERE {s.sales_cycle} = %s
+"""  # noqa: S608 (identifiers from crm.sql, values bound)
 
 
 def _board_card_ids(*, cycle: SalesCycle, salesperson: Salesperson | None) -> RawSQL:
@@ -332,8 +344,8 @@ def _board_card_ids(*, cycle: SalesCycle, salesperson: Salesperson | None) -> Ra
     LIMIT stops after the cards) in one statement (LATERAL), instead of ranking every open
     entry of the cycle; used as a subquery of the cards' query."""
     salesperson_id = salesperson.pk if salesperson else None
-    return RawSQL(  # noqa: S611 - constant SQL, values bound as parameters
-        BOARD_CARDS_SQL, (salesperson_id, salesperson_id, BOARD_CARDS_PER_STAGE, cycle.pk)
+    return RawSQL(  # noqa: S611 - identifiers from crm.sql, values bound as parameters
+        _board_cards_sql(), (salesperson_id, salesperson_id, BOARD_CARDS_PER_STAGE, cycle.pk)
     )
 
 

@@ -152,3 +152,23 @@ def _no_csp_violation(request):
     page.on("console", listen)
     yield
     assert not refused, "CSP violations:\n" + "\n".join(refused)
+
+
+@pytest.fixture
+def rename_column(db, monkeypatch):
+    """Rename a model field's database column inside the test transaction and in ``_meta``
+    (as a ``db_column`` change would): raw SQL that names the old column then fails, SQL built
+    through ``crm.sql`` follows. Both are undone at the end of the test."""
+    from django.db import connection
+
+    from crm.sql import quote, table
+
+    def rename(model, field_name: str, new: str) -> None:
+        field = model._meta.get_field(field_name)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"ALTER TABLE {table(model)} RENAME COLUMN {quote(field.column)} TO {quote(new)}"
+            )
+        monkeypatch.setattr(field, "column", new)
+
+    return rename

@@ -74,9 +74,11 @@ def interactions_bulk_log_start(
 
 
 def _bulk_source(params: dict) -> tuple[str, list]:
+    """The condition on the contacts ``c`` (a stored queryset's SQL, or a list of ids)."""
+    c_id = column(Contact, "id", "c")
     if "contact_sql" in params:
-        return f"c.id IN ({params['contact_sql']})", list(params["contact_sql_params"])
-    return "c.id = ANY(%s)", [params.get("contact_ids", [])]
+        return f"{c_id} IN ({params['contact_sql']})", list(params["contact_sql_params"])
+    return f"{c_id} = ANY(%s)", [params.get("contact_ids", [])]
 
 
 def _bulk_insert_sql(*, job: BulkJob, template: InteractionTemplate) -> tuple[str, list, list]:
@@ -120,8 +122,12 @@ def _bulk_insert_sql(*, job: BulkJob, template: InteractionTemplate) -> tuple[st
         "created_at": ("now()", []),
         "updated_at": ("now()", []),
     }
+    fields = InteractionLogEntry._meta.concrete_fields
+    unknown = set(explicit) - {field.attname for field in fields}
+    if unknown:  # a renamed field would otherwise silently get its default
+        raise ValueError(f"unknown interaction columns: {sorted(unknown)}")
     columns, expressions, params = [], [], []
-    for field in InteractionLogEntry._meta.concrete_fields:
+    for field in fields:
         if field.primary_key or field.attname == "entry_no":
             continue
         columns.append(column(InteractionLogEntry, field.name))
@@ -161,16 +167,19 @@ def interactions_bulk_log(
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {temp}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {temp} AS "  # noqa: S608
-            f"SELECT c.{column(Contact, 'id')} FROM {contact} c WHERE {source}",
+            f"CREATE TEMPORARY TABLE {temp} AS "  # noqa: S608 (identifiers from crm.sql)
+            f"SELECT {column(Contact, 'id', 'c')} AS id FROM {contact} c WHERE {source}",
             source_params,
         )
         cursor.execute(f"ALTER TABLE {temp} ADD PRIMARY KEY (id)")
         cursor.execute(f"ANALYZE {temp}")
-        cursor.execute(f"SELECT count(*) FROM {temp}")  # noqa: S608
+        cursor.execute(f"SELECT count(*) FROM {temp}")  # noqa: S608 (quoted temp table name)
         total = cursor.fetchone()[0]
         last_id = entries.aggregate(last=models.Max("contact_id"))["last"] or 0
-        cursor.execute(f"SELECT count(*) FROM {temp} WHERE id <= %s", [last_id])  # noqa: S608
+        cursor.execute(
+            f"SELECT count(*) FROM {temp} WHERE id <= %s",  # noqa: S608 (quoted temp table name)
+            [last_id],
+        )
         processed = cursor.fetchone()[0]
     try:
         return _bulk_log_batches(
@@ -229,7 +238,7 @@ def _bulk_log_batches(
         )
         SELECT (SELECT max(id) FROM batch), (SELECT count(*) FROM batch),
                (SELECT count(*) FROM inserted)
-    """  # noqa: S608
+    """  # noqa: S608 (identifiers from crm.sql, values bound)
     batches = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -312,7 +321,7 @@ def interactions_bulk_log_from_rows(
         INSERT INTO {table(InteractionLogEntry)} ({", ".join(names)})
         SELECT {", ".join(expressions)} FROM ({rows_sql}) r
         {conflict}
-    """  # noqa: S608
+    """  # noqa: S608 (identifiers from crm.sql, rows_sql from the caller, values bound)
     with connection.cursor() as cursor:
         # Params in textual order: the outer SELECT list, then the rows subquery.
         cursor.execute(sql, [*params, *rows_params])

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from contacts.models import Contact
 from crm.exceptions import ApplicationError
 from crm.models import normalize_code
-from crm.sql import column, columns, table
+from crm.sql import Alias, column, columns, table
 from segments.criteria import CriteriaError, filter_count, matching_contacts_sql, normalize_filters
 from segments.models import (
     LINE_NO_STEP,
@@ -27,6 +27,7 @@ from segments.models import (
     SegmentInteractionLanguage,
     SegmentLine,
 )
+from setup.models import ContactType
 
 from .header import (
     OPTION_FIELDS,
@@ -35,6 +36,7 @@ from .header import (
     _busy_check,
     _flat,
     _line_contact_ids,
+    _line_source_columns,
     _line_values,
     _lines_delete,
     _lock,
@@ -56,27 +58,35 @@ def _add_sql(segment: Segment, action: SegmentCriteriaAction) -> tuple[str, list
     the action's record of what it inserted (SEG-23 as bent by decision 0008)."""
     match_sql, match_params = matching_contacts_sql(action.filters)
     contacts = table(Contact)
+    p, c, co = Alias(Contact, "p"), Alias(Contact, "c"), Alias(Contact, "co")
+    line = Alias(SegmentLine, "l")
     candidates = ["SELECT id FROM sel"]
+    candidate_params: list = []
     if action.expand_companies:
         candidates.append(
-            f"SELECT p.id FROM {contacts} p WHERE p.type = 'person' "  # noqa: S608
-            "AND p.company_id IN (SELECT id FROM sel)"
+            f"SELECT {p.id} FROM {contacts} {p} WHERE {p.type} = %s "  # noqa: S608 (crm.sql names)
+            f"AND {p.company} IN (SELECT id FROM sel)"
         )
+        candidate_params.append(ContactType.PERSON)
     if action.allow_related_companies:
         candidates.append(
-            f"SELECT c.company_id FROM {contacts} c WHERE c.type = 'person' "  # noqa: S608
-            "AND c.company_id IS NOT NULL AND c.id IN (SELECT id FROM sel)"
+            f"SELECT {c.company} FROM {contacts} {c} WHERE {c.type} = %s "  # noqa: S608 (crm.sql names)
+            f"AND {c.company} IS NOT NULL AND {c.id} IN (SELECT id FROM sel)"
         )
-    conditions = ["NOT c.is_privacy_blocked", "NOT COALESCE(co.is_privacy_blocked, false)"]
-    params: list = [*match_params]
+        candidate_params.append(ContactType.PERSON)
+    conditions = [
+        f"NOT {c.is_privacy_blocked}",
+        f"NOT COALESCE({co.is_privacy_blocked}, false)",
+    ]
+    condition_params: list = []
     if not action.ignore_exclusion:
-        conditions.append("NOT c.exclude_from_segment")
+        conditions.append(f"NOT {c.exclude_from_segment}")
     if not action.allow_existing_contacts:
         conditions.append(
-            f"NOT EXISTS (SELECT 1 FROM {table(SegmentLine)} l "  # noqa: S608
-            "WHERE l.segment_id = %s AND l.contact_id = c.id)"
+            f"NOT EXISTS (SELECT 1 FROM {table(SegmentLine)} {line} "  # noqa: S608 (crm.sql names)
+            f"WHERE {line.segment} = %s AND {line.contact} = {c.id})"
         )
-        params.append(segment.pk)
+        condition_params.append(segment.pk)
     base = _next_line_no(segment)
     columns, expressions, value_params = _line_values(segment, line_no_expr="src.line_no")
     columns.append(column(SegmentLine, "added_by_position"))
@@ -86,22 +96,22 @@ def _add_sql(segment: Segment, action: SegmentCriteriaAction) -> tuple[str, list
     sql = f"""
         WITH sel AS ({match_sql}),
         numbered AS (
-            SELECT c.id, c.type, c.company_id, c.salesperson_id, c.language_id,
-                   c.correspondence_type,
+            SELECT {_line_source_columns(c)},
                    %s::bigint + %s::bigint * row_number() OVER (
-                       ORDER BY COALESCE(co.name, c.company_name), co.number,
-                                (c.type <> 'company'), c.name, c.id
+                       ORDER BY COALESCE({co.name}, {c.company_name}), {co.number},
+                                ({c.type} <> %s), {c.name}, {c.id}
                    ) AS line_no
-            FROM {contacts} c
-            LEFT JOIN {contacts} co ON co.id = c.company_id
-            WHERE c.id IN ({" UNION ".join(candidates)}) AND {" AND ".join(conditions)}
+            FROM {contacts} {c}
+            LEFT JOIN {contacts} {co} ON {co.id} = {c.company}
+            WHERE {c.id} IN ({" UNION ".join(candidates)}) AND {" AND ".join(conditions)}
         )
         INSERT INTO {table(SegmentLine)} ({", ".join(columns)})
         SELECT {", ".join(expressions)} FROM numbered src {alt_sql}
-    """  # noqa: S608
-    # Params in textual order: sel, the numbering base/step, the conditions, the values.
-    ordered = [*match_params, base, LINE_NO_STEP, *params[len(match_params) :]]
-    ordered += [*_flat(value_params), *alt_params]
+    """  # noqa: S608 (identifiers from crm.sql, values bound)
+    # Params in textual order: sel, the numbering base/step/type, the candidates, the
+    # conditions, the values.
+    ordered = [*match_params, base, LINE_NO_STEP, ContactType.COMPANY]
+    ordered += [*candidate_params, *condition_params, *_flat(value_params), *alt_params]
     return sql, ordered
 
 
@@ -121,29 +131,33 @@ def _remove_sql(segment: Segment, action: SegmentCriteriaAction) -> tuple[str, l
     """SEG-22: reduce deletes matching lines, refine the non-matching ones; one DELETE."""
     match_sql, match_params = matching_contacts_sql(action.filters)
     contacts = table(Contact)
+    p, line = Alias(Contact, "p"), Alias(SegmentLine, "l")
     matched = "SELECT id FROM m"
     if action.entire_companies:
         matched += (
-            f" UNION SELECT p.id FROM {contacts} p "  # noqa: S608
-            "WHERE p.company_id IN (SELECT id FROM m)"
+            f" UNION SELECT {p.id} FROM {contacts} {p} "  # noqa: S608 (crm.sql names)
+            f"WHERE {p.company} IN (SELECT id FROM m)"
         )
     negate = "NOT " if action.action == CriteriaActionKind.REFINE else ""
+    # ``deleted`` returns the line columns under their own names.
+    returned = columns(SegmentLine, "id", "line_no", "contact", "added_by_position", alias="l")
     sql = f"""
         WITH m AS ({match_sql}),
         deleted AS (
-            DELETE FROM {table(SegmentLine)} l
-            WHERE l.segment_id = %s AND {negate}EXISTS (
-                SELECT 1 FROM ({matched}) mm WHERE mm.id = l.contact_id
+            DELETE FROM {table(SegmentLine)} {line}
+            WHERE {line.segment} = %s AND {negate}EXISTS (
+                SELECT 1 FROM ({matched}) mm WHERE mm.id = {line.contact}
             )
-            RETURNING l.id, l.line_no, l.contact_id, l.added_by_position
+            RETURNING {returned}
         ),
         deleted_languages AS (
             DELETE FROM {table(SegmentInteractionLanguage)}
-            WHERE line_id IN (SELECT id FROM deleted)
+            WHERE {column(SegmentInteractionLanguage, "line")} IN (SELECT id FROM deleted)
         )
         INSERT INTO {table(SegmentHistory)} ({_history_columns()})
-        SELECT %s, %s, line_no, contact_id, %s, added_by_position FROM deleted
-    """  # noqa: S608
+        SELECT %s, %s, {column(SegmentLine, "line_no")}, {column(SegmentLine, "contact")}, %s,
+               {column(SegmentLine, "added_by_position")} FROM deleted
+    """  # noqa: S608 (identifiers from crm.sql, values bound)
     params = [*match_params, segment.pk, segment.pk, action.position, HistoryChange.DELETED]
     return sql, params
 
@@ -258,14 +272,15 @@ def _go_back_add(segment: Segment, action: SegmentCriteriaAction) -> int:
     statement; lines added before decision 0008 are found through ``inserted`` history."""
     lines, history = table(SegmentLine), table(SegmentHistory)
     languages = table(SegmentInteractionLanguage)
+    line, h = Alias(SegmentLine, "l"), Alias(SegmentHistory, "h")
     legacy = SegmentHistory.objects.filter(
         segment=segment, action_position=action.position, change=HistoryChange.INSERTED
     ).exists()
     legacy_sql = (
-        f"""OR l.line_no IN (
-                SELECT h.line_no FROM {history} h
-                WHERE h.segment_id = %s AND h.action_position = %s AND h.change = %s
-            )"""  # noqa: S608
+        f"""OR {line.line_no} IN (
+                SELECT {h.line_no} FROM {history} {h}
+                WHERE {h.segment} = %s AND {h.action_position} = %s AND {h.change} = %s
+            )"""  # noqa: S608 (identifiers from crm.sql, values bound)
         if legacy
         else ""
     )
@@ -274,15 +289,16 @@ def _go_back_add(segment: Segment, action: SegmentCriteriaAction) -> int:
         cursor.execute(
             f"""
             WITH deleted AS (
-                DELETE FROM {lines} l
-                WHERE l.segment_id = %s AND (l.added_by_position = %s {legacy_sql})
-                RETURNING l.id
+                DELETE FROM {lines} {line}
+                WHERE {line.segment} = %s AND ({line.added_by_position} = %s {legacy_sql})
+                RETURNING {line.id}
             ),
             deleted_languages AS (
-                DELETE FROM {languages} WHERE line_id IN (SELECT id FROM deleted)
+                DELETE FROM {languages}
+                WHERE {column(SegmentInteractionLanguage, "line")} IN (SELECT id FROM deleted)
             )
             SELECT count(*) FROM deleted
-            """,  # noqa: S608
+            """,  # noqa: S608 (identifiers from crm.sql, values bound)
             [segment.pk, action.position, *legacy_params],
         )
         return cursor.fetchone()[0]
@@ -292,21 +308,21 @@ def _go_back_remove(segment: Segment, action: SegmentCriteriaAction) -> int:
     """Re-create the lines a reduce/refine deleted, from its history: same contact, line
     number and adding action, other values from the header defaults."""
     lines, history, contacts = table(SegmentLine), table(SegmentHistory), table(Contact)
-    columns, expressions, value_params = _line_values(segment, line_no_expr="src.line_no")
+    c, h, src = Alias(Contact, "c"), Alias(SegmentHistory, "h"), Alias(SegmentHistory, "src")
+    columns, expressions, value_params = _line_values(segment, line_no_expr=src.line_no)
     columns.append(column(SegmentLine, "added_by_position"))
-    expressions.append("src.added_by_position")
+    expressions.append(src.added_by_position)
     alt_sql, alt_params = _alt_address_join(segment)
     with connection.cursor() as cursor, _bulk_statement(cursor):
         cursor.execute(
             f"""
             INSERT INTO {lines} ({", ".join(columns)})
             SELECT {", ".join(expressions)} FROM (
-                SELECT c.id, c.type, c.company_id, c.salesperson_id, c.language_id,
-                       c.correspondence_type, h.line_no, h.added_by_position
-                FROM {history} h JOIN {contacts} c ON c.id = h.contact_id
-                WHERE h.segment_id = %s AND h.action_position = %s AND h.change = %s
+                SELECT {_line_source_columns(c)}, {h.line_no}, {h.added_by_position}
+                FROM {history} {h} JOIN {contacts} {c} ON {c.id} = {h.contact}
+                WHERE {h.segment} = %s AND {h.action_position} = %s AND {h.change} = %s
             ) src {alt_sql}
-            """,  # noqa: S608
+            """,  # noqa: S608 (identifiers from crm.sql, values bound)
             [
                 *_flat(value_params),
                 segment.pk,

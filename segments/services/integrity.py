@@ -24,17 +24,18 @@ def _orphans(model: type[models.Model], *, keys: tuple[str, ...]) -> tuple[int, 
     """Count and list (the first INTEGRITY_SAMPLE_SIZE by segment and ``keys[1]``) the rows of
     ``model`` whose segment or contact is missing; two hashed anti-joins, one scan."""
     segment, contact = column(model, "segment", "r"), column(model, "contact", "r")
+    s_id, c_id = column(Segment, "id", "s"), column(Contact, "id", "c")
     sql = f"""
         SELECT {columns(model, *keys, alias="r")},
-               s.id IS NULL AS segment_missing, c.id IS NULL AS contact_missing,
+               {s_id} IS NULL AS segment_missing, {c_id} IS NULL AS contact_missing,
                count(*) OVER () AS total
         FROM {table(model)} r
-        LEFT JOIN {table(Segment)} s ON s.id = {segment}
-        LEFT JOIN {table(Contact)} c ON c.id = {contact}
-        WHERE s.id IS NULL OR c.id IS NULL
+        LEFT JOIN {table(Segment)} s ON {s_id} = {segment}
+        LEFT JOIN {table(Contact)} c ON {c_id} = {contact}
+        WHERE {s_id} IS NULL OR {c_id} IS NULL
         ORDER BY {segment}, {column(model, keys[1], "r")}
         LIMIT %s
-    """  # noqa: S608 - identifiers come quoted from crm.sql (_meta); the limit is a parameter
+    """  # noqa: S608 (identifiers from crm.sql, the limit is bound)
     with connection.cursor() as cursor:
         cursor.execute(sql, [INTEGRITY_SAMPLE_SIZE])
         rows = cursor.fetchall()

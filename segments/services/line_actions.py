@@ -20,7 +20,7 @@ from crm.services import (
     bulk_job_progress,
     bulk_job_start,
 )
-from crm.sql import columns, table
+from crm.sql import Alias, columns, table
 from segments.models import Segment, SegmentLine
 from setup.models import MailingGroup
 
@@ -42,14 +42,15 @@ def segment_mailing_group_apply(
         ContactMailingGroup, "contact", "mailing_group", "created_at", "updated_at"
     )
     conflict = columns(ContactMailingGroup, "contact", "mailing_group")
+    line = Alias(SegmentLine, "l")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {table(ContactMailingGroup)} ({insert_columns})
-            SELECT DISTINCT l.contact_id, %s, now(), now() FROM {table(SegmentLine)} l
-            WHERE l.segment_id = %s
+            SELECT DISTINCT {line.contact}, %s, now(), now() FROM {table(SegmentLine)} {line}
+            WHERE {line.segment} = %s
             ON CONFLICT ({conflict}) DO NOTHING
-            """,  # noqa: S608
+            """,  # noqa: S608 (identifiers from crm.sql, values bound)
             [mailing_group.pk, segment.pk],
         )
         added = cursor.rowcount

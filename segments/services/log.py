@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from contacts.models import Contact, ContactAltAddressDateRange
-from crm.sql import table
+from crm.sql import Alias, table
 from interactions.campaign_entries import campaign_entries_for_logged_segment
 from segments.models import (
     LoggedSegment,
@@ -17,11 +17,13 @@ from segments.models import (
     SegmentInteractionLanguage,
     SegmentLine,
 )
+from setup.models import CorrespondenceType
 
 from .header import (
     _alt_address_join,
     _busy_check,
     _flat,
+    _line_source_columns,
     _line_values,
     _lines_delete,
     _lock,
@@ -94,22 +96,24 @@ def _email_check(segment: Segment) -> None:
     alt_table, contacts = table(ContactAltAddressDateRange), table(Contact)
     from contacts.models import ContactAltAddress
 
+    c, line = Alias(Contact, "c"), Alias(SegmentLine, "l")
+    r, a = Alias(ContactAltAddressDateRange, "r"), Alias(ContactAltAddress, "a")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT c.number, c.name FROM {table(SegmentLine)} l
-            JOIN {contacts} c ON c.id = l.contact_id
-            WHERE l.segment_id = %s AND l.correspondence_type = 'email' AND c.email = ''
+            SELECT {c.number}, {c.name} FROM {table(SegmentLine)} {line}
+            JOIN {contacts} {c} ON {c.id} = {line.contact}
+            WHERE {line.segment} = %s AND {line.correspondence_type} = %s AND {c.email} = ''
               AND NOT EXISTS (
-                SELECT 1 FROM {alt_table} r JOIN {table(ContactAltAddress)} a
-                  ON a.id = r.alt_address_id
-                WHERE r.contact_id = c.id AND r.starting_date <= COALESCE(l.date, %s)
-                  AND (r.ending_date IS NULL OR r.ending_date >= COALESCE(l.date, %s))
-                  AND a.email <> ''
+                SELECT 1 FROM {alt_table} {r} JOIN {table(ContactAltAddress)} {a}
+                  ON {a.id} = {r.alt_address}
+                WHERE {r.contact} = {c.id} AND {r.starting_date} <= COALESCE({line.date}, %s)
+                  AND ({r.ending_date} IS NULL OR {r.ending_date} >= COALESCE({line.date}, %s))
+                  AND {a.email} <> ''
               )
-            ORDER BY l.line_no LIMIT 1
-            """,  # noqa: S608
-            [segment.pk, segment.date, segment.date],
+            ORDER BY {line.line_no} LIMIT 1
+            """,  # noqa: S608 (identifiers from crm.sql, values bound)
+            [segment.pk, CorrespondenceType.EMAIL, segment.date, segment.date],
         )
         row = cursor.fetchone()
     if row is not None:
@@ -189,46 +193,62 @@ def _log_rows_sql(
         "email_body",
         "attachment_id",
     ]
+    line, c = Alias(SegmentLine, "l"), Alias(Contact, "c")
+    a = Alias(ContactAltAddress, "a")
+    ll, hl = Alias(SegmentInteractionLanguage, "ll"), Alias(SegmentInteractionLanguage, "hl")
+    # The output names are the entry attnames in ``columns`` (checked by the interactions
+    # service); a line column read as is gets its entry name with AS.
     sql = f"""
-        SELECT l.contact_id, COALESCE(l.contact_company_id, l.contact_id) AS contact_company_id,
-               LEFT(c.name, 100) AS contact_name_snapshot, l.date, l.time,
-               LEFT(COALESCE(NULLIF(l.description, ''), ll.description, hl.description, ''),
-                    100) AS description,
-               LEFT(COALESCE(NULLIF(l.subject, ''), NULLIF(ll.subject, ''), hl.subject, ''),
-                    100) AS subject,
-               l.information_flow, l.initiated_by, l.cost, l.duration_min,
-               %s::integer AS user_id, l.salesperson_id, l.group_id, l.template_id,
-               l.language_id, l.campaign_id, ce.entry_id AS campaign_entry_id,
-               l.is_campaign_target, l.is_campaign_response, %s AS segment_number,
-               %s::bigint AS logged_segment_id, l.evaluation, l.attempt_failed,
-               CASE WHEN l.correspondence_type = 'email' AND NOT %s THEN ''
-                    ELSE l.correspondence_type END AS correspondence_type,
-               l.alt_address_id,
-               LEFT(COALESCE(NULLIF(l.contact_via, ''),
-                    CASE WHEN l.correspondence_type = 'email' AND c.email = ''
-                         THEN NULLIF(a.email, '') END, ''), 80) AS contact_via,
-               COALESCE(ll.email_body, hl.email_body, '') AS email_body,
+        SELECT {line.contact} AS contact_id,
+               COALESCE({line.contact_company}, {line.contact}) AS contact_company_id,
+               LEFT({c.name}, 100) AS contact_name_snapshot, {line.date} AS date,
+               {line.time} AS time,
+               LEFT(COALESCE(NULLIF({line.description}, ''), {ll.description}, {hl.description},
+                    ''), 100) AS description,
+               LEFT(COALESCE(NULLIF({line.subject}, ''), NULLIF({ll.subject}, ''), {hl.subject},
+                    ''), 100) AS subject,
+               {line.information_flow} AS information_flow, {line.initiated_by} AS initiated_by,
+               {line.cost} AS cost, {line.duration_min} AS duration_min,
+               %s::integer AS user_id, {line.salesperson} AS salesperson_id,
+               {line.group} AS group_id, {line.template} AS template_id,
+               {line.language} AS language_id, {line.campaign} AS campaign_id,
+               ce.entry_id AS campaign_entry_id,
+               {line.is_campaign_target} AS is_campaign_target,
+               {line.is_campaign_response} AS is_campaign_response,
+               %s AS segment_number,
+               %s::bigint AS logged_segment_id, {line.evaluation} AS evaluation,
+               {line.attempt_failed} AS attempt_failed,
+               CASE WHEN {line.correspondence_type} = %s AND NOT %s THEN ''
+                    ELSE {line.correspondence_type} END AS correspondence_type,
+               {line.alt_address} AS alt_address_id,
+               LEFT(COALESCE(NULLIF({line.contact_via}, ''),
+                    CASE WHEN {line.correspondence_type} = %s AND {c.email} = ''
+                         THEN NULLIF({a.email}, '') END, ''), 80) AS contact_via,
+               COALESCE({ll.email_body}, {hl.email_body}, '') AS email_body,
                COALESCE(lla.attachment_id, hla.attachment_id) AS attachment_id
-        FROM {table(SegmentLine)} l
-        JOIN {table(Contact)} c ON c.id = l.contact_id
-        LEFT JOIN {table(ContactAltAddress)} a ON a.id = l.alt_address_id
+        FROM {table(SegmentLine)} {line}
+        JOIN {table(Contact)} {c} ON {c.id} = {line.contact}
+        LEFT JOIN {table(ContactAltAddress)} {a} ON {a.id} = {line.alt_address}
         LEFT JOIN (SELECT unnest(%s::bigint[]) AS campaign_id,
-                          unnest(%s::bigint[]) AS entry_id) ce ON ce.campaign_id = l.campaign_id
-        LEFT JOIN {languages} ll ON ll.line_id = l.id AND ll.language_id = l.language_id
-        LEFT JOIN {languages} hl ON hl.segment_id = l.segment_id AND hl.line_id IS NULL
-             AND hl.language_id = l.language_id
+                          unnest(%s::bigint[]) AS entry_id) ce
+             ON ce.campaign_id = {line.campaign}
+        LEFT JOIN {languages} {ll} ON {ll.line} = {line.id} AND {ll.language} = {line.language}
+        LEFT JOIN {languages} {hl} ON {hl.segment} = {line.segment} AND {hl.line} IS NULL
+             AND {hl.language} = {line.language}
         LEFT JOIN (SELECT unnest(%s::bigint[]) AS row_id,
-                          unnest(%s::bigint[]) AS attachment_id) lla ON lla.row_id = ll.id
+                          unnest(%s::bigint[]) AS attachment_id) lla ON lla.row_id = {ll.id}
         LEFT JOIN (SELECT unnest(%s::bigint[]) AS row_id,
-                          unnest(%s::bigint[]) AS attachment_id) hla ON hla.row_id = hl.id
-        WHERE l.segment_id = %s
-        ORDER BY l.line_no
-    """  # noqa: S608
+                          unnest(%s::bigint[]) AS attachment_id) hla ON hla.row_id = {hl.id}
+        WHERE {line.segment} = %s
+        ORDER BY {line.line_no}
+    """  # noqa: S608 (identifiers from crm.sql, values bound)
     params = [
         getattr(user, "pk", None),
         segment.number,
         logged.pk,
+        CorrespondenceType.EMAIL,
         send,
+        CorrespondenceType.EMAIL,
         campaign_ids,
         [entries[pk] for pk in campaign_ids],
         row_ids,
@@ -317,19 +337,21 @@ def segment_log(
                 "campaign": segment.campaign,
             },
         )
-        columns, expressions, value_params = _line_values(new_segment, line_no_expr="src.line_no")
+        src = Alias(SegmentLine, "src")
+        columns, expressions, value_params = _line_values(new_segment, line_no_expr=src.line_no)
         alt_sql, alt_params = _alt_address_join(new_segment)
+        c, line = Alias(Contact, "c"), Alias(SegmentLine, "l")
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 INSERT INTO {table(SegmentLine)} ({", ".join(columns)})
                 SELECT {", ".join(expressions)} FROM (
-                    SELECT DISTINCT ON (c.id) c.id, c.type, c.company_id, c.salesperson_id,
-                           c.language_id, c.correspondence_type, l.line_no
-                    FROM {table(SegmentLine)} l JOIN {table(Contact)} c ON c.id = l.contact_id
-                    WHERE l.segment_id = %s ORDER BY c.id, l.line_no
+                    SELECT DISTINCT ON ({c.id}) {_line_source_columns(c)}, {line.line_no}
+                    FROM {table(SegmentLine)} {line} JOIN {table(Contact)} {c}
+                         ON {c.id} = {line.contact}
+                    WHERE {line.segment} = %s ORDER BY {c.id}, {line.line_no}
                 ) src {alt_sql}
-                """,  # noqa: S608
+                """,  # noqa: S608 (identifiers from crm.sql, values bound)
                 [*_flat(value_params), segment.pk, *alt_params],
             )
     SegmentHistory.objects.filter(segment=segment).delete()
