@@ -17,7 +17,6 @@ from django.views import View
 from django_htmx.http import HttpResponseStopPolling
 
 from .adapters.base import RemoteError
-from .adapters.tryton import adapter_for
 from .defaults import mappings_reset_to_defaults
 from .engine import dependency_order
 from .entities import ENTITIES
@@ -44,6 +43,7 @@ from .services import (
     log_purge,
 )
 from .tasks import sync_all_task, sync_mapping_run, sync_record_push
+from .views_records import remote_picker_results
 
 PAGE = 50
 
@@ -413,42 +413,12 @@ class RemotePickView(AdminOnly, View):
 
     def get(self, request, pk):
         mapping = get_object_or_404(SyncTableMapping, pk=pk)
-        local_id = request.GET.get("record", "")
         query = (request.GET.get("q") or "").strip()
-        results, error = [], ""
-        if query:
-            try:
-                adapter = adapter_for(ExternalCrmConnection.load())
-                results = adapter.search(
-                    mapping.remote_resource,
-                    [(self._name_field(mapping), query, False)],
-                    remote_filter=mapping.remote_filter,
-                    limit=20,
-                )
-            except RemoteError as exc:
-                error = str(exc)
-        coupled = set(
-            SyncCoupling.objects.filter(
-                mapping=mapping, remote_id__in=[r.id for r in results]
-            ).values_list("remote_id", flat=True)
-        )
         return TemplateResponse(
             request,
             "sync/remote_pick.html",
-            {
-                "mapping": mapping,
-                "record": local_id,
-                "q": query,
-                "results": results,
-                "coupled": coupled,
-                "error": error,
-            },
+            {**remote_picker_results(mapping, query), "record": request.GET.get("record", "")},
         )
-
-    @staticmethod
-    def _name_field(mapping) -> str:
-        names = mapping.fields.values_list("remote_field", flat=True)
-        return "name" if "name" in names else ("description" if "description" in names else "code")
 
     def post(self, request, pk):
         mapping = get_object_or_404(SyncTableMapping, pk=pk)

@@ -62,6 +62,23 @@ def name_field(mapping: SyncTableMapping) -> str:
     return "name" if "name" in names else ("description" if "description" in names else "code")
 
 
+def remote_picker_results(mapping: SyncTableMapping, query: str) -> dict:
+    """The SYN-14 pickers' context (the card's and the setup records page's): the remote
+    matches of ``query``, which of them are coupled already, and the external CRM's error."""
+    results, error = [], ""
+    if query:
+        try:
+            results = remote_search(mapping, query)
+        except RemoteError as exc:
+            error = _remote_error(exc)
+    coupled = set(
+        SyncCoupling.objects.filter(
+            mapping=mapping, remote_id__in=[r.id for r in results]
+        ).values_list("remote_id", flat=True)
+    )
+    return {"mapping": mapping, "q": query, "results": results, "coupled": coupled, "error": error}
+
+
 def remote_search(mapping: SyncTableMapping, query: str) -> list:
     """SYN-14 picker: the first ``PICKER_LIMIT`` remote records whose name contains ``query``
     (searched on the external CRM's side)."""
@@ -150,26 +167,11 @@ class RemoteSearchView(PermissionRequiredMixin, View):
             raise Http404
         mapping = get_object_or_404(SyncTableMapping, pk=pk)
         query = (request.GET.get("q") or "").strip()
-        results, error = [], ""
-        if query:
-            try:
-                results = remote_search(mapping, query)
-            except RemoteError as exc:
-                error = _remote_error(exc)
-        coupled = set(
-            SyncCoupling.objects.filter(
-                mapping=mapping, remote_id__in=[r.id for r in results]
-            ).values_list("remote_id", flat=True)
-        )
         return TemplateResponse(
             request,
             "sync/remote_results.html",
             {
-                "mapping": mapping,
-                "results": results,
-                "coupled": coupled,
-                "q": query,
-                "error": error,
+                **remote_picker_results(mapping, query),
                 "model": request.GET.get("model", ""),
                 "record": request.GET.get("record", ""),
             },

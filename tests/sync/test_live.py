@@ -472,6 +472,9 @@ def test_records_page_status_filter_and_record_actions(editor, client, admin_use
         "party.party", [("name", "Page Lonely", True)], remote_filter="", limit=5
     )
     assert f'value="{found.id}"' in page
+    # a fragment finds it too: the setup page's picker is the cards' (first 20 containing it)
+    page = client.get(pick, {"record": lonely.pk, "q": "lonely"}).content.decode()
+    assert f'value="{found.id}"' in page
     client.post(pick, {"record": lonely.pk, "remote_id": found.id})
     assert remote_id("ACCOUNT", lonely) == found.id
 
