@@ -9,6 +9,7 @@ from django.db.models.functions import Concat, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.fields import StoredGeneratedField
 from crm.models import TimeStampedModel, normalize_code
 from crm.url_cache import reverse_pk
 from setup.models import ContactType, CorrespondenceType, LinkType
@@ -176,11 +177,11 @@ class Contact(TimeStampedModel):
         _("last date modified"), default=timezone.now, editable=False
     )
     # Fragment search (generated, never written by the application).
-    search_document = models.GeneratedField(
-        expression=_search_document(), output_field=models.TextField(), db_persist=True
+    search_document = StoredGeneratedField(
+        expression=_search_document(), output_field=models.TextField()
     )
-    search_phone_digits = models.GeneratedField(
-        expression=_phone_digits(), output_field=models.TextField(), db_persist=True
+    search_phone_digits = StoredGeneratedField(
+        expression=_phone_digits(), output_field=models.TextField()
     )
 
     class Meta:

@@ -9,9 +9,6 @@ from django.core.management.base import BaseCommand
 
 class Command(BaseCommand):
     help = "Compile the project's translations (.po → .mo) without GNU gettext."
-    # No system checks: the model checks of a GeneratedField ask the database for its version,
-    # and this command runs where there is none (the Docker image build, a fresh set-up).
-    requires_system_checks = []
 
     def handle(self, *args, **options):
         root = Path(settings.BASE_DIR)
