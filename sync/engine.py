@@ -645,7 +645,7 @@ def _match_index(run: Run, keys: list[SyncFieldMapping]) -> MatchIndex:
                 None,
                 remote_filter=run.mapping.remote_filter,
                 fields=names,
-                offset=len(rows),
+                after=rows[-1] if rows else None,
                 limit=MATCH_INDEX_PAGE,
             )
             rows += page
@@ -869,21 +869,21 @@ def pull(run: Run) -> None:
             _pull_batch(run, rows, fms)
         return
     since = None if run.create_missing else mapping.remote_watermark
-    offset = 0
+    last = None
     while True:
         rows = adapter.modified_since(
             mapping.remote_resource,
             since,
             remote_filter=mapping.remote_filter,
             fields=names,
-            offset=offset,
+            after=last,
             limit=page,
         )
         ok_until, failed_any = _pull_batch(run, rows, fms)
         watermark, blocked = _advance(watermark, blocked, ok_until, failed_any, WATERMARK_STEP)
         if len(rows) < page:
             break
-        offset += page
+        last = rows[-1]
     mapping.remote_watermark = watermark
     mapping.save(update_fields=["remote_watermark"])
 

@@ -59,7 +59,7 @@ def connection_test(*, connection: ExternalCrmConnection | None = None) -> tuple
             "party.party"
         }
         for resource in sorted(resources):
-            adapter.modified_since(resource, None, remote_filter="", fields=[], offset=0, limit=1)
+            adapter.modified_since(resource, None, remote_filter="", fields=[], after=None, limit=1)
     except RemoteAuthError as exc:
         ok, message = False, _auth_message(exc)
     except RemoteUnavailable as exc:

@@ -72,6 +72,9 @@ class RemoteRow:
     modified: dt.datetime | None
     modified_by: str = ""
     values: dict[str, Any] = field(default_factory=dict)
+    # The row's place in ``modified_since``'s order, as the adapter defines it: the next page
+    # starts after it (keyset paging, so reading N rows costs N, not N²/page as OFFSET does).
+    cursor: Any = None
 
 
 class HttpTransport:
@@ -169,10 +172,11 @@ class RemoteAdapter:
         *,
         remote_filter: str,
         fields: list[str],
-        offset: int,
+        after: RemoteRow | None,
         limit: int,
     ) -> list[RemoteRow]:
-        """One page of the records modified after ``since``, oldest change first."""
+        """One page of the records modified after ``since``, oldest change first; ``after``
+        is the last row of the previous page (None for the first page)."""
         raise NotImplementedError
 
     def created_since(

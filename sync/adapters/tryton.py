@@ -238,30 +238,48 @@ class TrytonAdapter(RemoteAdapter):
             ) from exc
         return domain if isinstance(domain, list) else []
 
-    def modified_since(self, resource, since, *, remote_filter, fields, offset, limit):
+    def modified_since(self, resource, since, *, remote_filter, fields, after, limit):
         domain = self._domain(remote_filter)
         if since is not None:
             domain = [*domain, ["OR", ["write_date", ">=", since], ["create_date", ">=", since]]]
+        if after is not None:
+            domain = [*domain, self._after(*after.cursor)]
         rows = self.call(
             resource,
             "search_read",
             domain,
-            offset,
+            0,
             limit,
             [["write_date", "ASC NULLS FIRST"], ["id", "ASC"]],
             [*META, *self._own_fields(resource, fields)],
         )
         return self._flatten(resource, rows, fields)
 
+    @staticmethod
+    def _after(write_date, record_id: int) -> list:
+        """The rows after (write_date, id) in the order (write_date NULLS FIRST, id)."""
+        if write_date is None:
+            return [
+                "OR",
+                [["write_date", "=", None], ["id", ">", record_id]],
+                ["write_date", "!=", None],
+            ]
+        return [
+            "OR",
+            ["write_date", ">", write_date],
+            [["write_date", "=", write_date], ["id", ">", record_id]],
+        ]
+
     def created_since(self, resource, since, *, created_by, fields):
         rows: list[dict] = []
         page = 1000
         while True:
+            after = [["id", ">", rows[-1]["id"]]] if rows else []
             chunk = self.call(
                 resource,
                 "search_read",
-                [["create_uid", "=", int(created_by)], ["create_date", ">=", since]],
-                len(rows),
+                [["create_uid", "=", int(created_by)], ["create_date", ">=", since], *after],
+                0,
                 page,
                 [["id", "ASC"]],
                 [*META, *self._own_fields(resource, fields)],
@@ -364,6 +382,7 @@ class TrytonAdapter(RemoteAdapter):
                     modified=modified,
                     modified_by=str(modifier),
                     values={k: values.get(k, "") for k in fields},
+                    cursor=(row.get("write_date"), row["id"]),
                 )
             )
         return result

@@ -506,3 +506,44 @@ def test_a_run_closes_the_job_that_a_killed_worker_left_running(enabled):
         assert dead.message_text.startswith("interrompue : le worker s'est arrêté")
     with translation.override("en"):
         assert dead.message_text.startswith("interrupted: the worker stopped")
+
+
+def test_paging_reads_every_remote_record_once_even_when_one_is_edited_between_pages(editor):
+    """SYN-2: a run pages through Tryton after the last row it read (keyset on write date and
+    id), so a record edited in Tryton between two pages moves to the end and is read there,
+    and no record is skipped (paging by OFFSET skipped the one that slid into its place)."""
+    ids = editor.create(
+        "party.party", [{"name": f"Paged {i}", "category": "Company"} for i in range(7)]
+    )
+    remote_filter = '[["name", "like", "Paged %"]]'
+    seen: list[str] = []
+    last = None
+    while True:
+        page = editor.modified_since(
+            "party.party", None, remote_filter=remote_filter, fields=["name"], after=last, limit=3
+        )
+        if not seen:  # someone edits the first record in Tryton while the run pages
+            editor.write("party.party", [(page[0].id, {"name": "Paged 0 (edited)"})])
+        seen += [row.id for row in page]
+        if len(page) < 3:
+            break
+        last = page[-1]
+    assert sorted(set(seen), key=int) == sorted(ids, key=int)
+    assert seen[-1] == ids[0] and seen.count(ids[0]) == 2  # read again after its edit
+    assert len(seen) == len(ids) + 1
+
+
+def test_a_pull_over_several_pages_creates_each_remote_company_once(editor):
+    """SYN-2: a run reading more records than a page goes on from the last row of each page."""
+    from sync.models import ExternalCrmConnection
+
+    ExternalCrmConnection.objects.update(page_size=2)
+    names = [f"Pulled page {i}" for i in range(5)]
+    editor.create("party.party", [{"name": name, "category": "Company"} for name in names])
+    account = mapping("ACCOUNT")
+    account.sync_only_coupled = False
+    account.save()
+    mapping_run(account)
+    for name in names:
+        company = Contact.objects.get(name=name)
+        assert SyncCoupling.objects.filter(mapping=account, local_id=company.pk).count() == 1
