@@ -359,5 +359,6 @@ def segment_log(
     deleted_lines = _lines_delete(segment)
     _segment_row_delete(segment)
     segment_targets_notify(campaign_ids=target_campaigns, contact_ids=contact_ids)
-    analyze_if_large_share((SegmentLine, deleted_lines), (InteractionLogEntry, logged_count))
+    # The entries' table was analyzed by the bulk log itself when it changed enough of it.
+    analyze_if_large_share((SegmentLine, deleted_lines))
     return logged, None, new_segment

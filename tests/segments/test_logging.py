@@ -97,3 +97,30 @@ def test_sg18_without_description_fails(ready_segment, marketing_user):
     segment = segment_update(segment=ready_segment, data={"description": ""})
     with pytest.raises(ValidationError, match="description"):
         segment_log(segment=segment, user=marketing_user)
+
+
+def test_logging_a_large_segment_analyzes_each_changed_table_once(
+    ready_segment, marketing_user, monkeypatch
+):
+    """A log that changes a large share of the entries and of the lines leaves both tables
+    analyzed, each once: the bulk log analyzes the entries it inserted, the segment its
+    deleted lines (a second ANALYZE of the entries cost 0.45 s at 5M rows for nothing)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from segments.models import SegmentLine
+    from segments.services import header
+
+    for contact in (CompanyFactory(), PersonFactory()):
+        segment_line_add(segment=ready_segment, contact=contact)
+    monkeypatch.setattr(header, "ANALYZE_AFTER_ROWS", 1)
+    with CaptureQueriesContext(connection) as ctx:
+        segment_log(segment=ready_segment, user=marketing_user)
+    analyzed = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
+    quote = connection.ops.quote_name
+    assert sorted(analyzed) == sorted(
+        [
+            f"ANALYZE {quote(InteractionLogEntry._meta.db_table)}",
+            f"ANALYZE {quote(SegmentLine._meta.db_table)}",
+        ]
+    )
