@@ -731,8 +731,18 @@ class SegmentCoverSheetsView(InteractionCoverSheetView):
         self.extra_context = {"segment": segment, "contact_count": len(contacts)}
         return contacts
 
+    def _nothing_to_print(self, pk):
+        """A segment without lines has no sheet to print: back to its card, saying why."""
+        segment = selectors.segment_get(pk=pk)  # 404 for an unknown segment
+        if segment.lines.exists():
+            return None
+        messages.warning(
+            self.request, _("This segment has no lines: there are no cover sheets to print.")
+        )
+        return redirect("segments:segment-detail", pk=segment.pk)
+
     def get(self, request, pk):
-        return super().get(request)
+        return self._nothing_to_print(pk) or super().get(request)
 
     def post(self, request, pk):
-        return super().post(request)
+        return self._nothing_to_print(pk) or super().post(request)

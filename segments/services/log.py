@@ -316,7 +316,7 @@ def segment_log(
         entries=entries,
         attachments=_log_attachments(segment),
     )
-    logged_count = interactions_bulk_log_from_rows(
+    interactions_bulk_log_from_rows(  # analyzes the entries table when it changed enough
         rows_sql=rows_sql, rows_params=rows_params, columns=columns
     )
     if send:

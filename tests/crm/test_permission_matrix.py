@@ -284,7 +284,7 @@ MATRIX: dict[str, tuple[int, int, int, int]] = {
     "segments:setup": (302, 200, 200, 200),
     "segments:segment-actions": (302, 200, 200, 200),
     "segments:segment-activity-assign": (302, 403, 200, 200),
-    "segments:segment-cover-sheets": (302, 404, 404, 404),
+    "segments:segment-cover-sheets": (302, 302, 302, 302),  # no lines: back to the card
     "segments:segment-create": (302, 403, 200, 200),
     "segments:segment-criteria": (302, 403, 200, 200),
     "segments:segment-delete": (302, 403, 405, 405),

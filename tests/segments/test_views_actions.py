@@ -26,6 +26,7 @@ def segment(new_segment):
 
 def test_card_links_labels_cover_sheets_and_actions(marketing_client, segment):
     """SEG-52/53/54: the card links labels and cover sheets and offers the per-line actions."""
+    segment_line_add(segment=segment, contact=CompanyFactory())
     response = marketing_client.get(reverse("segments:segment-detail", args=[segment.pk]))
     content = response.content.decode()
     assert reverse("reports:segment-labels", args=[segment.pk]) in content
@@ -95,3 +96,30 @@ def test_seg52_cover_sheets_for_every_segment_contact(marketing_client, segment,
     assert sheets.status_code == 200
     assert "Alpha SA" in content and "Beta SARL" in content
     assert content.count("Catalogue 2027") >= 2
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "This segment has no lines: there are no cover sheets to print."),
+        ("fr", "Ce segment n'a aucune ligne : il n'y a pas de page de garde à imprimer."),
+    ],
+)
+def test_a_segment_without_lines_offers_no_cover_sheets(
+    marketing_client, segment, language, message
+):
+    """SEG-52: a segment with no lines shows no cover-sheet link, and the address of its
+    cover sheets leads back to the card with the reason, in the user's language (it answered
+    404)."""
+    from django.utils.html import escape
+
+    marketing_client.cookies["django_language"] = language
+    card = reverse("segments:segment-detail", args=[segment.pk])
+    url = reverse("segments:segment-cover-sheets", args=[segment.pk])
+    assert url not in marketing_client.get(card).content.decode()
+    for response in (
+        marketing_client.get(url, follow=True),
+        marketing_client.post(url, {"free_text": "x"}, follow=True),
+    ):
+        assert response.redirect_chain == [(card, 302)]
+        assert escape(message) in response.content.decode()
