@@ -21,6 +21,7 @@ from .models import (
     SyncCoupling,
     SyncJob,
     SyncJobError,
+    SyncJobKind,
     SyncJobStatus,
     SyncResult,
     SyncTableMapping,
@@ -376,16 +377,28 @@ def couple_match_start(
     return job
 
 
-def records_sync(*, mapping: SyncTableMapping, local_ids: list[int], winner: str = "") -> None:
-    """SYN-14 "Synchronize now" for these records, after the commit; on a bidirectional
-    mapping ``winner`` ("local" or "remote") is the side that overwrites the other."""
+def records_sync(
+    *, mapping: SyncTableMapping, local_ids: list[int], winner: str = "", user=None
+) -> SyncJob:
+    """SYN-14 "Synchronize now" for these records: a queued job, run after the commit (the
+    card polls it); on a bidirectional mapping ``winner`` ("local" or "remote") is the side
+    that overwrites the other."""
     from .tasks import sync_record_push
 
     if mapping.direction != Direction.BIDIRECTIONAL:
         winner = "local" if mapping.direction == Direction.TO_REMOTE else "remote"
     elif winner not in ("local", "remote"):
         raise ValidationError(_("Choose which side wins."))
-    transaction.on_commit(lambda: sync_record_push.delay(mapping.pk, list(local_ids), winner))
+    job = SyncJob.objects.create(
+        mapping=mapping,
+        kind=SyncJobKind.SYNCHRONIZATION,
+        direction=mapping.direction,
+        user=user,
+    )
+    transaction.on_commit(
+        lambda: sync_record_push.delay(mapping.pk, list(local_ids), winner, job.pk)
+    )
+    return job
 
 
 @transaction.atomic

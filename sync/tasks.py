@@ -63,12 +63,18 @@ def sync_all_task(
 
 
 @shared_task(acks_late=True)
-def sync_record_push(mapping_id: int, local_ids: list[int], winner: str = "") -> int | None:
-    """SYN-12 / SYN-14: synchronise these records now."""
+def sync_record_push(
+    mapping_id: int, local_ids: list[int], winner: str = "", job_id: int | None = None
+) -> int | None:
+    """SYN-12 / SYN-14: synchronise these records now, in the queued job ``job_id`` when
+    given (the one the card polls); a redelivered message of a finished job does nothing."""
     mapping = SyncTableMapping.objects.filter(pk=mapping_id).first()
     if mapping is None:
         return None
-    return mapping_run(mapping, record_ids=list(local_ids), winner=winner).pk
+    job = _job(job_id)
+    if job_id is not None and job is None:
+        return job_id
+    return mapping_run(mapping, job=job, record_ids=list(local_ids), winner=winner).pk
 
 
 @shared_task

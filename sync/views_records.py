@@ -25,6 +25,7 @@ from .models import (
     ExternalCrmConnection,
     SyncCoupling,
     SyncJob,
+    SyncJobStatus,
     SyncTableMapping,
 )
 from .services import (
@@ -108,7 +109,12 @@ class RecordPanelView(CouplingMixin, View):
             raise Http404
         return obj, mapping
 
-    def render(self, request, obj, mapping, *, message="", error=""):
+    def render(self, request, obj, mapping, *, message="", error="", job=None):
+        """``job``: a "Synchronise now" job; the panel says where it is and, until it ends,
+        asks for itself again every second."""
+        poll = None
+        if job is not None:
+            message, error, poll = _job_state(job)
         coupling = SyncCoupling.objects.filter(mapping=mapping, local_id=obj.pk).first()
         return TemplateResponse(
             request,
@@ -121,12 +127,19 @@ class RecordPanelView(CouplingMixin, View):
                 "bidirectional": mapping.direction == Direction.BIDIRECTIONAL,
                 "message": message,
                 "error": error,
+                "poll_job": poll,
             },
         )
 
     def get(self, request, model, pk):
         obj, mapping = self.record()
-        return self.render(request, obj, mapping)
+        job_id = request.GET.get("job", "")
+        job = (
+            SyncJob.objects.filter(pk=int(job_id), mapping=mapping).first()
+            if job_id.isdigit()
+            else None
+        )
+        return self.render(request, obj, mapping, job=job)
 
     def post(self, request, model, pk):
         obj, mapping = self.record()
@@ -142,10 +155,14 @@ class RecordPanelView(CouplingMixin, View):
                 create_in_remote(mapping=mapping, local_id=obj.pk)
                 message = _("Created in the external CRM and coupled.")
             elif action == "sync":
-                records_sync(
-                    mapping=mapping, local_ids=[obj.pk], winner=request.POST.get("winner", "")
+                job = records_sync(
+                    mapping=mapping,
+                    local_ids=[obj.pk],
+                    winner=request.POST.get("winner", ""),
+                    user=request.user,
                 )
-                message = _("Synchronisation started.")
+                job.refresh_from_db()  # run already when tasks run in-process
+                return self.render(request, obj, mapping, job=job)
             elif action == "remove":
                 coupling_remove(mapping=mapping, local_ids=[obj.pk])
                 message = _("Coupling removed.")
@@ -154,6 +171,26 @@ class RecordPanelView(CouplingMixin, View):
         except RemoteError as exc:
             error = _remote_error(exc)
         return self.render(request, obj, mapping, message=message, error=error)
+
+
+def _job_state(job: SyncJob) -> tuple[str, str, SyncJob | None]:
+    """(message, error, the job to ask about again) of a card's "Synchronise now" job."""
+    if job.status in (SyncJobStatus.QUEUED, SyncJobStatus.RUNNING):
+        return _("Synchronisation running…"), "", job
+    if job.status == SyncJobStatus.SKIPPED:
+        return (
+            "",
+            _(
+                "Another run of this mapping was going on, so nothing was synchronised. "
+                "Try again in a moment."
+            ),
+            None,
+        )
+    if job.status == SyncJobStatus.FAILED:
+        return "", job.message_text or _("The synchronisation failed."), None
+    if job.failed:
+        return "", _("The record could not be synchronised: see the last error."), None
+    return _("Synchronised."), "", None
 
 
 class RemoteSearchView(PermissionRequiredMixin, View):

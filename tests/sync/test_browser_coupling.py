@@ -4,6 +4,7 @@ Tryton party in the picker, see the list's status column turn "coupled", synchro
 Tryton and read the value back through Tryton's API, then remove the coupling."""
 
 import pytest
+from playwright.sync_api import expect
 
 from sync.models import SyncCoupling, SyncTableMapping
 from tests.browser.conftest import (  # noqa: F401  (the browser fixtures, for this folder)
@@ -14,8 +15,18 @@ from tests.browser.conftest import (  # noqa: F401  (the browser fixtures, for t
 from tests.sync.conftest import DATABASE
 
 TEXT = {
-    "en": {"coupled": "Coupled", "not_coupled": "Not coupled", "removed": "Coupling removed."},
-    "fr": {"coupled": "Couplé", "not_coupled": "Non couplé", "removed": "Couplage supprimé."},
+    "en": {
+        "coupled": "Coupled",
+        "not_coupled": "Not coupled",
+        "removed": "Coupling removed.",
+        "synced": "Synchronised.",
+    },
+    "fr": {
+        "coupled": "Couplé",
+        "not_coupled": "Non couplé",
+        "removed": "Couplage supprimé.",
+        "synced": "Synchronisé.",
+    },
 }
 
 
@@ -93,7 +104,8 @@ def test_couple_a_contact_from_its_card_and_synchronise_it(
     page.locator("#sync-panel").wait_for()
     page.locator("#sync-winner-local").check()
     page.click("#sync-panel button[value=sync]")
-    page.wait_for_selector("#sync-panel .sync-message")
+    # the panel follows the job until it ends (in-process here: at once; a worker: polled)
+    expect(page.locator("#sync-panel .sync-message")).to_have_text(text["synced"])
     party = editor.read("party.party", [party_id], ["name", "email"])[0].values
     assert party["name"] == "Browser Coupling SA"
     assert party["email"] == "hello@coupling.test"

@@ -268,3 +268,46 @@ def test_list_bulk_actions_remove_synchronise_and_match_the_ticked_rows(
 
     jobs = SyncJob.objects.filter(kind="uncoupling").order_by("mapping__name")
     assert [(j.mapping.name, j.uncoupled) for j in jobs] == [("ACCOUNT", 2), ("CONTACT", 1)]
+
+
+@pytest.mark.parametrize(
+    ("language", "running", "done", "skipped"),
+    [
+        ("en", "Synchronisation running…", "Synchronised.", "nothing was synchronised"),
+        ("fr", "Synchronisation en cours…", "Synchronisé.", "rien n&#x27;a été synchronisé"),
+    ],
+)
+def test_synchronise_now_is_a_job_the_panel_follows_until_it_ends(
+    client,
+    admin_user_,
+    enabled,
+    django_capture_on_commit_callbacks,
+    language,
+    running,
+    done,
+    skipped,
+):
+    """SYN-14: "Synchronise now" queues a job and the card's panel asks about it every second
+    while it is queued or running, then says how it ended (in the user's language) and stops
+    asking; it used to say "started" and leave the outcome to a reload."""
+    from sync.models import SyncJob, SyncJobStatus
+
+    company = CompanyFactory()
+    couple("ACCOUNT", company, "42")
+    client.force_login(admin_user_)
+    client.cookies["django_language"] = language
+    panel = reverse("sync:record-panel", args=["contact", company.pk])
+    with django_capture_on_commit_callbacks() as callbacks:  # no worker picks it up yet
+        html = client.post(panel, {"action": "sync", "winner": "local"}).content.decode()
+    job = SyncJob.objects.get(mapping__name="ACCOUNT", user=admin_user_)
+    assert job.status == SyncJobStatus.QUEUED and len(callbacks) == 1
+    poll = f"{panel}?job={job.pk}"
+    assert running in html and f'hx-get="{poll}"' in html and 'hx-trigger="every 1s"' in html
+    SyncJob.objects.filter(pk=job.pk).update(status=SyncJobStatus.RUNNING)
+    assert 'hx-trigger="every 1s"' in client.get(poll).content.decode()
+    SyncJob.objects.filter(pk=job.pk).update(status=SyncJobStatus.SUCCEEDED)
+    html = client.get(poll).content.decode()
+    assert done in html and "hx-trigger" not in html
+    SyncJob.objects.filter(pk=job.pk).update(status=SyncJobStatus.SKIPPED)
+    html = client.get(poll).content.decode()
+    assert skipped in html and "hx-trigger" not in html

@@ -23,7 +23,7 @@ from sync.models import (
     SyncTableMapping,
     UpdateConflict,
 )
-from sync.services import couple_match, full_sync_finish
+from sync.services import couple_match, full_sync_finish, records_sync
 from tests.factories.contacts import CompanyFactory, ContactBusinessRelationFactory, PersonFactory
 from tests.factories.setup import CountryFactory
 from tests.sync.conftest import DATABASE
@@ -547,3 +547,20 @@ def test_a_pull_over_several_pages_creates_each_remote_company_once(editor):
     for name in names:
         company = Contact.objects.get(name=name)
         assert SyncCoupling.objects.filter(mapping=account, local_id=company.pk).count() == 1
+
+
+def test_syn14_synchronise_now_runs_in_the_job_that_the_card_follows(
+    editor, django_capture_on_commit_callbacks
+):
+    """SYN-14: "Synchronise now" runs in the job it queued (the one the card's panel polls),
+    which ends succeeded once Tryton holds the value; no second job is made."""
+    person, party_id = _coupled_person(editor)
+    later(person)
+    Contact.objects.filter(pk=person.pk).update(email="now@both.test")
+    before = SyncJob.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        job = records_sync(mapping=mapping("CONTACT"), local_ids=[person.pk], winner="local")
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.modified == 1
+    assert SyncJob.objects.count() == before + 1
+    assert remote(editor, party_id)["email"] == "now@both.test"
