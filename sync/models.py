@@ -39,6 +39,10 @@ class ExternalCrmConnection(TimeStampedModel):
     timeout_s = models.PositiveIntegerField(_("time-out (seconds)"), default=30)
     last_test_at = models.DateTimeField(_("last tested"), null=True, blank=True, editable=False)
     last_test_message = models.TextField(_("last test result"), blank=True, editable=False)
+    # The result as its message and parameters (sync/texts.py), shown in the reader's language.
+    last_test_message_source = models.JSONField(
+        _("last test result (message and parameters)"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("external CRM connection")
@@ -57,6 +61,10 @@ class ExternalCrmConnection(TimeStampedModel):
 
     def set_password(self, value: str) -> None:
         self.secret_encrypted = secret_encrypt(value, purpose=SECRET_PURPOSE)
+
+    @property
+    def last_test_message_text(self) -> str:
+        return shown(self.last_test_message_source, self.last_test_message)
 
 
 class Direction(models.TextChoices):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .adapters.base import RemoteAuthError, RemoteError, RemoteUnavailable
 from .adapters.tryton import adapter_for
@@ -26,6 +27,7 @@ from .models import (
     SyncResult,
     SyncTableMapping,
 )
+from .texts import Source, msg, render, render_en
 
 CONNECTION_FIELDS = [
     "base_url",
@@ -51,7 +53,8 @@ def connection_save(*, data: dict[str, Any]) -> ExternalCrmConnection:
 
 
 def connection_test(*, connection: ExternalCrmConnection | None = None) -> tuple[bool, str]:
-    """Authenticate and read one page of each mapped resource; one clear message."""
+    """Authenticate and read one page of each mapped resource; one clear message, stored as
+    its source so that the setup page shows it in the reader's language."""
     connection = connection or ExternalCrmConnection.load()
     try:
         adapter = adapter_for(connection)
@@ -62,41 +65,56 @@ def connection_test(*, connection: ExternalCrmConnection | None = None) -> tuple
         for resource in sorted(resources):
             adapter.modified_since(resource, None, remote_filter="", fields=[], after=None, limit=1)
     except RemoteAuthError as exc:
-        ok, message = False, _auth_message(exc)
+        ok, source = False, _auth_message(exc)
     except RemoteUnavailable as exc:
-        ok, message = False, _("The external CRM cannot be reached: %(error)s") % {"error": exc}
-    except RemoteError as exc:
-        ok, message = (
+        ok, source = (
             False,
-            _("The external CRM answered with an error: %(error)s") % {"error": exc},
+            msg(
+                gettext_noop(
+                    "The external CRM cannot be reached: %(error)s. "
+                    "Check the URL and the database name."
+                ),
+                error=exc,
+            ),
+        )
+    except RemoteError as exc:
+        ok, source = (
+            False,
+            msg(gettext_noop("The external CRM answered with an error: %(error)s"), error=exc),
         )
     else:
         connection.integration_user_remote_id = uid
-        ok, message = (
+        ok, source = (
             True,
-            _("Connected as %(user)s (remote user %(uid)s).")
-            % {
-                "user": connection.username,
-                "uid": uid,
-            },
+            msg(
+                gettext_noop("Connected as %(user)s (remote user %(uid)s)."),
+                user=connection.username,
+                uid=uid,
+            ),
         )
     connection.last_test_at = timezone.now()
-    connection.last_test_message = message
+    connection.last_test_message = render_en(source)
+    connection.last_test_message_source = source
     connection.save(
         update_fields=[
             "integration_user_remote_id",
             "last_test_at",
             "last_test_message",
+            "last_test_message_source",
             "updated_at",
         ]
     )
-    return ok, message
+    return ok, render(source)
 
 
-def _auth_message(exc: RemoteAuthError) -> str:
+def _auth_message(exc: RemoteAuthError) -> Source:
     if exc.status == 404 or "database" in exc.source.get("id", ""):
-        return _("The database was not found on the external CRM (check the URL and database).")
-    return _("The external CRM refused the user name or password.")
+        return msg(
+            gettext_noop(
+                "The database was not found on the external CRM (check the URL and database)."
+            )
+        )
+    return msg(gettext_noop("The external CRM refused the user name or password."))
 
 
 @transaction.atomic

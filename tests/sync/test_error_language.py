@@ -152,3 +152,41 @@ def test_stored_errors_never_hold_the_password_or_the_session():
     assert "Pa55-w0rd!" not in stored
     assert "s3ss10n-k3y" not in stored
     assert adapter._auth["Authorization"].split(" ", 1)[1] not in stored
+
+
+def test_the_last_connection_test_reads_in_the_readers_language(client, admin_user_, tryton):
+    """Test connection's result is kept as its message and parameters: a test run by a French
+    administrator reads in English on an English administrator's setup page (it was stored
+    as the French text)."""
+    from django.utils.html import escape
+
+    from sync.models import ExternalCrmConnection
+    from sync.services import connection_test
+
+    connection = ExternalCrmConnection.load()
+    connection.set_password("not-the-password")
+    connection.save()
+    french = "Le CRM externe a refusé le nom d'utilisateur ou le mot de passe."
+    english = "The external CRM refused the user name or password."
+    with translation.override("fr"):
+        ok, message = connection_test()
+    assert not ok and message == french
+    client.force_login(admin_user_)
+    url = reverse("sync:connection")
+    assert escape(english) in _page(client, url, "en")
+    assert escape(french) in _page(client, url, "fr")
+
+
+def test_a_connection_test_that_gets_no_answer_says_what_to_check(tryton):
+    """A wrong database name makes Tryton wait without answering: the message names the
+    time-out once and says to check the URL and the database name."""
+    from sync.models import ExternalCrmConnection
+    from sync.services import connection_test
+
+    ExternalCrmConnection.objects.update(database="no_such_database", timeout_s=1)
+    ok, message = connection_test()
+    assert not ok
+    assert message == (
+        "The external CRM cannot be reached: the external CRM is unreachable (no answer "
+        "within 1 s). Check the URL and the database name."
+    )
