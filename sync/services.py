@@ -62,8 +62,8 @@ def connection_test(*, connection: ExternalCrmConnection | None = None) -> tuple
         resources = set(SyncTableMapping.objects.values_list("remote_resource", flat=True)) or {
             "party.party"
         }
-        for resource in sorted(resources):
-            adapter.modified_since(resource, None, remote_filter="", fields=[], after=None, limit=1)
+        for resource in sorted(resources):  # may the integration user read each of them?
+            adapter.existing_ids(resource, ["0"])
     except RemoteAuthError as exc:
         ok, source = False, _auth_message(exc)
     except RemoteUnavailable as exc:

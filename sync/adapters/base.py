@@ -72,8 +72,8 @@ class RemoteRow:
     modified: dt.datetime | None
     modified_by: str = ""
     values: dict[str, Any] = field(default_factory=dict)
-    # The row's place in ``modified_since``'s order, as the adapter defines it: the next page
-    # starts after it (keyset paging, so reading N rows costs N, not N²/page as OFFSET does).
+    # The row's place in ``modified_since``'s pages, as the adapter defines it: the next page
+    # starts after it.
     cursor: Any = None
 
 

@@ -98,6 +98,7 @@ class TrytonAdapter(RemoteAdapter):
         self.context: dict = {}
         self.uid = ""
         self._ids: dict[tuple[str, str], int] = {}
+        self._listings: dict[tuple, list[tuple[int, Any]]] = {}  # modified_since's listings
         self.company_id = company_id
 
     # ---- protocol -------------------------------------------------------------------------
@@ -238,37 +239,55 @@ class TrytonAdapter(RemoteAdapter):
             ) from exc
         return domain if isinstance(domain, list) else []
 
-    def modified_since(self, resource, since, *, remote_filter, fields, after, limit):
-        domain = self._domain(remote_filter)
-        if since is not None:
-            domain = [*domain, ["OR", ["write_date", ">=", since], ["create_date", ">=", since]]]
-        if after is not None:
-            domain = [*domain, self._after(*after.cursor)]
-        rows = self.call(
-            resource,
-            "search_read",
-            domain,
-            0,
-            limit,
-            [["write_date", "ASC NULLS FIRST"], ["id", "ASC"]],
-            [*META, *self._own_fields(resource, fields)],
-        )
-        return self._flatten(resource, rows, fields)
+    ORDER = [["write_date", "ASC NULLS FIRST"], ["id", "ASC"]]
 
-    @staticmethod
-    def _after(write_date, record_id: int) -> list:
-        """The rows after (write_date, id) in the order (write_date NULLS FIRST, id)."""
-        if write_date is None:
-            return [
-                "OR",
-                [["write_date", "=", None], ["id", ">", record_id]],
-                ["write_date", "!=", None],
-            ]
-        return [
-            "OR",
-            ["write_date", ">", write_date],
-            [["write_date", "=", write_date], ["id", ">", record_id]],
-        ]
+    def modified_since(self, resource, since, *, remote_filter, fields, after, limit):
+        """Pages of one *listing*. The first page lists what matches (ids in write-date order,
+        with the write date each had) in one search, so the remote filter is evaluated once
+        per run and not once per page: Tryton evaluates a filter such as CONTACT's "employee
+        of" relation over every party before it can sort and cut a page (4-7 s a page at
+        22,000 parties, whether paged by offset or by keyset). Each page then reads its
+        records by id. A record changed since the listing is left to the next run (its new
+        write date is later than any this run saw, so past the watermark it leaves); a
+        record deleted since is not returned."""
+        key = (resource, since, remote_filter)
+        if after is None:
+            domain = self._domain(remote_filter)
+            if since is not None:
+                changed = ["OR", ["write_date", ">=", since], ["create_date", ">=", since]]
+                domain = [*domain, changed]
+            listed = self.call(resource, "search_read", domain, 0, None, self.ORDER, ["write_date"])
+            self._listings[key] = [(r["id"], r.get("write_date")) for r in listed]
+            position = 0
+        else:
+            key, position = after.cursor
+        listing = self._listings.get(key, [])
+        rows: list[dict] = []
+        positions: list[int] = []
+        while len(rows) < limit and position < len(listing):
+            chunk = listing[position : position + limit - len(rows)]
+            found = {
+                r["id"]: r
+                for r in self.call(
+                    resource,
+                    "search_read",
+                    [["id", "in", [record_id for record_id, _when in chunk]]],
+                    0,
+                    None,
+                    None,
+                    [*META, *self._own_fields(resource, fields)],
+                )
+            }
+            for offset, (record_id, write_date) in enumerate(chunk):
+                row = found.get(record_id)
+                if row is not None and row.get("write_date") == write_date:
+                    rows.append(row)
+                    positions.append(position + offset + 1)
+            position += len(chunk)
+        flattened = self._flatten(resource, rows, fields)
+        for row, next_position in zip(flattened, positions, strict=True):
+            row.cursor = (key, next_position)
+        return flattened
 
     def created_since(self, resource, since, *, created_by, fields):
         rows: list[dict] = []
@@ -382,7 +401,6 @@ class TrytonAdapter(RemoteAdapter):
                     modified=modified,
                     modified_by=str(modifier),
                     values={k: values.get(k, "") for k in fields},
-                    cursor=(row.get("write_date"), row["id"]),
                 )
             )
         return result

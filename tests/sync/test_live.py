@@ -13,7 +13,7 @@ from django.utils import timezone
 from contacts.models import Contact
 from contacts.services import contact_update
 from sync.adapters.tryton import TrytonAdapter
-from sync.engine import PARENT_NOT_COUPLED, mapping_run, sync_all
+from sync.engine import PARENT_NOT_COUPLED, WATERMARK_STEP, mapping_run, sync_all
 from sync.models import (
     DeletionConflict,
     ScheduleStatus,
@@ -508,29 +508,37 @@ def test_a_run_closes_the_job_that_a_killed_worker_left_running(enabled):
         assert dead.message_text.startswith("interrupted: the worker stopped")
 
 
-def test_paging_reads_every_remote_record_once_even_when_one_is_edited_between_pages(editor):
-    """SYN-2: a run pages through Tryton after the last row it read (keyset on write date and
-    id), so a record edited in Tryton between two pages moves to the end and is read there,
-    and no record is skipped (paging by OFFSET skipped the one that slid into its place)."""
+def test_paging_reads_each_listed_record_once_and_leaves_later_changes_to_the_next_run(editor):
+    """SYN-2: a run lists what matches once, then reads it page by page. A record edited in
+    Tryton after the listing is not read in this run (it could not be placed in its order);
+    its new write date is past every row this run read, so the next run, reading from the
+    watermark, gets it. Nothing is read twice, nothing is lost."""
     ids = editor.create(
         "party.party", [{"name": f"Paged {i}", "category": "Company"} for i in range(7)]
     )
     remote_filter = '[["name", "like", "Paged %"]]'
-    seen: list[str] = []
+    seen: list = []
     last = None
     while True:
         page = editor.modified_since(
             "party.party", None, remote_filter=remote_filter, fields=["name"], after=last, limit=3
         )
-        if not seen:  # someone edits the first record in Tryton while the run pages
-            editor.write("party.party", [(page[0].id, {"name": "Paged 0 (edited)"})])
-        seen += [row.id for row in page]
+        if not seen:  # someone edits a record already read and one not yet read
+            editor.write("party.party", [(ids[0], {"name": "Paged 0 (edited)"})])
+            editor.write("party.party", [(ids[5], {"name": "Paged 5 (edited)"})])
+        seen += page
         if len(page) < 3:
             break
         last = page[-1]
-    assert sorted(set(seen), key=int) == sorted(ids, key=int)
-    assert seen[-1] == ids[0] and seen.count(ids[0]) == 2  # read again after its edit
-    assert len(seen) == len(ids) + 1
+    assert [row.id for row in seen] == [i for i in ids if i != ids[5]]
+    watermark = max(row.modified for row in seen) + WATERMARK_STEP  # as a run leaves it
+    later_run = editor.modified_since(
+        "party.party", watermark, remote_filter=remote_filter, fields=["name"], after=None, limit=10
+    )
+    assert {row.id: row.values["name"] for row in later_run} == {
+        ids[0]: "Paged 0 (edited)",
+        ids[5]: "Paged 5 (edited)",
+    }
 
 
 def test_a_pull_over_several_pages_creates_each_remote_company_once(editor):
