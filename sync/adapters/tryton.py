@@ -284,6 +284,8 @@ class TrytonAdapter(RemoteAdapter):
                     rows.append(row)
                     positions.append(position + offset + 1)
             position += len(chunk)
+        if position >= len(listing):
+            self._listings.pop(key, None)  # read to the end: the next call starts a new listing
         flattened = self._flatten(resource, rows, fields)
         for row, next_position in zip(flattened, positions, strict=True):
             row.cursor = (key, next_position)
