@@ -234,9 +234,13 @@ def test_the_picker_reads_other_matches_from_the_trigram_bitmap_and_sorts_them_b
 
     # given
     starting = CompanyFactory(name="Garcia Holdings")
-    inside = [PersonFactory(name=f"{first} Garcia") for first in ("Zoe", "Anna", "Mia")]
-    by_email = PersonFactory(name="Bob Martin", email="bob.garcia@mail.example")
-    CompanyFactory(name="Unrelated")
+    # one employer with a fixed name: a generated company name ("Johnson, Garcia and White")
+    # would itself match the text
+    employer = CompanyFactory(name="Unrelated")
+    inside = [
+        PersonFactory(name=f"{first} Garcia", company=employer) for first in ("Zoe", "Anna", "Mia")
+    ]
+    by_email = PersonFactory(name="Bob Martin", email="bob.garcia@mail.example", company=employer)
     # when
     with CaptureQueriesContext(connection) as ctx:
         found = contact_picker_search(text="garcia")
