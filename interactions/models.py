@@ -381,6 +381,7 @@ class InteractionLogEntry(TimeStampedModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
+        db_constraint=False,  # decision 0011
         null=True,
         blank=True,
         related_name="+",
@@ -389,6 +390,7 @@ class InteractionLogEntry(TimeStampedModel):
     salesperson = models.ForeignKey(
         "setup.Salesperson",
         on_delete=models.PROTECT,
+        db_constraint=False,  # decision 0011
         null=True,
         blank=True,
         db_index=False,
@@ -398,6 +400,7 @@ class InteractionLogEntry(TimeStampedModel):
     group = models.ForeignKey(
         InteractionGroup,
         on_delete=models.PROTECT,
+        db_constraint=False,  # decision 0011
         null=True,
         blank=True,
         db_index=False,
@@ -407,6 +410,7 @@ class InteractionLogEntry(TimeStampedModel):
     template = models.ForeignKey(
         InteractionTemplate,
         on_delete=models.PROTECT,
+        db_constraint=False,  # decision 0011
         null=True,
         blank=True,
         db_index=False,
@@ -416,6 +420,7 @@ class InteractionLogEntry(TimeStampedModel):
     language = models.ForeignKey(
         "setup.Language",
         on_delete=models.PROTECT,
+        db_constraint=False,  # decision 0011
         null=True,
         blank=True,
         related_name="+",
@@ -446,6 +451,7 @@ class InteractionLogEntry(TimeStampedModel):
     logged_segment = models.ForeignKey(
         "segments.LoggedSegment",
         on_delete=models.SET_NULL,
+        db_constraint=False,  # decision 0011
         null=True,
         blank=True,
         db_index=False,
@@ -509,6 +515,7 @@ class InteractionLogEntry(TimeStampedModel):
     bulk_job = models.ForeignKey(
         "crm.BulkJob",
         on_delete=models.SET_NULL,
+        db_constraint=False,  # decision 0011
         null=True,
         blank=True,
         db_index=False,
