@@ -183,11 +183,8 @@ def run_benchmark(
         return run
 
     def go_back():
-        """Rows: the lines the undone action had deleted (re-created by the undo)."""
-        from segments.models import SegmentHistory
-
-        last = segment.criteria_actions.order_by("-position").values("position")[:1]
-        restored = SegmentHistory.objects.filter(segment=segment, action_position=last).count()
+        """Rows: the lines the undone action had deleted (re-created by the undo), counted
+        before the clock starts: the service itself does not count them."""
         segment_go_back(segment=segment)
         return restored
 
@@ -201,6 +198,10 @@ def run_benchmark(
         row = _measure(name, apply(action, filters), describe=json.dumps(filters)[:120])
         rows.append(row)
         stdout.write(f"  {name}: {row['service_ms']} ms (bare {row['bare_sql_ms']} ms)\n")
+    from segments.models import SegmentHistory
+
+    last = segment.criteria_actions.order_by("-position").values("position")[:1]
+    restored = SegmentHistory.objects.filter(segment=segment, action_position=last).count()
     rows.append(_measure("go back (undo refine)", go_back, describe="last action"))
     log_lines = log_lines or min(LOG_LINES, max(contacts // 10, 1))
     rows.append(_log_row(user=user, lines=log_lines, stdout=stdout))

@@ -190,7 +190,7 @@ class SegmentLine(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="lines",
         db_constraint=False,
-        db_index=False,  # leading column of segmentline_segment_line_no_unique
+        db_index=False,  # leading column of segmentline_line_no_idx
         verbose_name=_("segment"),
     )
     # Line numbers step by 10,000 per contact (SEG-21); a million lines exceed 32 bits.
@@ -243,8 +243,14 @@ class SegmentLine(TimeStampedModel):
         verbose_name_plural = _("segment lines")
         ordering = ["segment", "line_no"]
         indexes = [
+            # The lines page, "append after the last line", go back. Not unique (decision
+            # 0012): go back re-creates lines under the numbers of lines a reduce/refine has
+            # just deleted, and a unique index visited each deleted row to check it (0.45 s per
+            # 83,000 lines). The services number lines under the segment's lock; the integrity
+            # check reports a number used twice.
+            models.Index(fields=["segment", "line_no"], name="segmentline_line_no_idx"),
             # No (segment, contact) index: "already on the segment?" (SEG-20) and the
-            # reduce/refine joins (SEG-22) hash the segment's lines, read through the unique
+            # reduce/refine joins (SEG-22) hash the segment's lines, read through the
             # (segment, line_no) index; one more random-order index cost every add ~1 s per
             # 300,000 lines. A single contact's lines come from segmentline_contact_idx.
             # Contact deletion and "segments of this contact".
@@ -263,10 +269,6 @@ class SegmentLine(TimeStampedModel):
             ),
         ]
         constraints = [
-            # Also the index of the lines page and of "append after the last line".
-            models.UniqueConstraint(
-                fields=["segment", "line_no"], name="segmentline_segment_line_no_unique"
-            ),
             models.CheckConstraint(
                 condition=Q(correspondence_type__in=CorrespondenceType.values),
                 name="segmentline_correspondence_type_valid",
@@ -527,6 +529,10 @@ class SegmentIntegrityReport(TimeStampedModel):
     checked_at = models.DateTimeField(_("checked at"))
     orphan_line_count = models.PositiveIntegerField(_("orphan lines"), default=0)
     orphan_history_count = models.PositiveIntegerField(_("orphan history rows"), default=0)
+    # Decision 0012: line numbers are unique per segment by the services, not by an index.
+    duplicate_line_count = models.PositiveIntegerField(
+        _("line numbers used twice"), default=0, db_default=0
+    )
     sample = models.JSONField(_("sample"), default=dict, blank=True)
 
     class Meta:
@@ -538,5 +544,5 @@ class SegmentIntegrityReport(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        counts = f"{self.orphan_line_count}/{self.orphan_history_count}"
+        counts = f"{self.orphan_line_count}/{self.orphan_history_count}/{self.duplicate_line_count}"
         return f"{self.checked_at:%Y-%m-%d %H:%M} {counts}"

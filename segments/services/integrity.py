@@ -4,8 +4,10 @@ Lines and history rows reference their segment and contact without a database co
 the services and Django's collector keep them consistent. This check, run by Celery beat
 (``segment_integrity_check_task``), finds the rows whose segment or contact no longer exists
 (a raw delete, a restore, a bug) and records their count and a short list in the single
-``SegmentIntegrityReport`` row, which the segments' setup page shows. Idempotent: each run
-replaces the report and changes nothing else.
+``SegmentIntegrityReport`` row, which the segments' setup page shows. It also reports the
+line numbers used twice in a segment: the services number lines under the segment's lock,
+and no unique index checks it (decision 0012). Idempotent: each run replaces the report and
+changes nothing else.
 """
 
 from __future__ import annotations
@@ -52,20 +54,42 @@ def _orphans(model: type[models.Model], *, keys: tuple[str, ...]) -> tuple[int, 
     return total, sample
 
 
+def _duplicate_line_numbers() -> tuple[int, list[dict]]:
+    """Count and list the (segment, line number) pairs held by more than one line; one
+    ordered read of the (segment, line_no) index."""
+    segment, line_no = column(SegmentLine, "segment"), column(SegmentLine, "line_no")
+    sql = f"""
+        SELECT {segment}, {line_no}, count(*) AS lines, count(*) OVER () AS total
+        FROM {table(SegmentLine)}
+        GROUP BY {segment}, {line_no}
+        HAVING count(*) > 1
+        ORDER BY {segment}, {line_no}
+        LIMIT %s
+    """  # noqa: S608 (identifiers from crm.sql, the limit is bound)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [INTEGRITY_SAMPLE_SIZE])
+        rows = cursor.fetchall()
+    total = rows[0][-1] if rows else 0
+    return total, [{"segment": s, "line_no": n, "lines": c} for s, n, c, _t in rows]
+
+
 @transaction.atomic
 def segment_integrity_check() -> SegmentIntegrityReport:
-    """Find orphan segment lines and history rows; store and return the report."""
+    """Find orphan segment lines and history rows and line numbers used twice; store and
+    return the report."""
     line_count, lines = _orphans(SegmentLine, keys=("segment", "line_no", "contact"))
     history_count, history = _orphans(
         SegmentHistory, keys=("segment", "action_position", "line_no", "contact")
     )
+    duplicate_count, duplicates = _duplicate_line_numbers()
     report, _created = SegmentIntegrityReport.objects.update_or_create(
         pk=1,
         defaults={
             "checked_at": timezone.now(),
             "orphan_line_count": line_count,
             "orphan_history_count": history_count,
-            "sample": {"lines": lines, "history": history},
+            "duplicate_line_count": duplicate_count,
+            "sample": {"lines": lines, "history": history, "duplicates": duplicates},
         },
     )
     return report

@@ -13,7 +13,12 @@ from segments.models import (
     SegmentIntegrityReport,
     SegmentInteractionLanguage,
 )
-from segments.services import segment_criteria_apply, segment_line_delete
+from segments.services import (
+    segment_criteria_apply,
+    segment_go_back,
+    segment_integrity_check,
+    segment_line_delete,
+)
 from segments.tasks import segment_integrity_check_task
 from tests.factories.contacts import CompanyFactory
 
@@ -90,11 +95,65 @@ def test_a_consistent_database_reports_no_orphans(segment_with_lines, client, ma
     segment_integrity_check_task()
     report = SegmentIntegrityReport.objects.get()
     assert (report.orphan_line_count, report.orphan_history_count) == (0, 0)
+    assert report.duplicate_line_count == 0
     client.force_login(marketing_user)
-    assert (
-        "No orphan segment lines or history rows."
-        in client.get(reverse("segments:setup")).content.decode()
+    page = client.get(reverse("segments:setup")).content.decode()
+    assert "No orphan segment lines or history rows." in page
+    assert "Every line number is used once in its segment." in page
+
+
+def test_a_line_number_used_twice_is_reported_in_english_and_french(
+    segment_with_lines, client, marketing_user
+):
+    """Decision 0012: no unique index holds line numbers; a number written twice behind the
+    services' back (raw SQL) is found by the check and shown on the setup page."""
+    # given
+    segment, kept, gone = segment_with_lines
+    line_no = segment.lines.get(contact=kept).line_no
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE segments_segmentline SET line_no = %s "
+            "WHERE segment_id = %s AND contact_id = %s",
+            [line_no, segment.pk, gone.pk],
+        )
+    # when
+    segment_integrity_check_task()
+    # then
+    report = SegmentIntegrityReport.objects.get()
+    assert report.duplicate_line_count == 1
+    assert report.sample["duplicates"] == [{"segment": segment.pk, "line_no": line_no, "lines": 2}]
+    client.force_login(marketing_user)
+    page = client.get(reverse("segments:setup")).content.decode()
+    assert "1 line number is used by more than one line of its segment." in page
+    assert f"<td>{line_no}</td>" in page
+    with translation.override("fr"):
+        page = client.get(reverse("segments:setup"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "1 numéro de ligne est utilisé par plusieurs lignes de son segment." in page
+
+
+def test_go_back_of_a_refine_gives_each_line_its_number_back_once(new_segment):
+    """SEG-24 without a unique index: the re-created lines take back their numbers, and no
+    number is held twice afterwards."""
+    # given
+    for city_name in ("Vannes", "Vannes", "Lorient", "Lorient"):
+        CompanyFactory(city=city_name)
+    segment = new_segment()
+    segment_criteria_apply(
+        segment=segment,
+        action="add",
+        filters={"contact": {"city": {"op": "in", "values": ["Vannes", "Lorient"]}}},
     )
+    before = sorted(segment.lines.values_list("line_no", "contact_id"))
+    segment_criteria_apply(
+        segment=segment,
+        action="refine",
+        filters={"contact": {"city": {"op": "in", "values": ["Vannes"]}}},
+    )
+    # when
+    segment_go_back(segment=segment)
+    # then
+    assert sorted(segment.lines.values_list("line_no", "contact_id")) == before
+    assert segment_integrity_check().duplicate_line_count == 0
 
 
 def test_the_check_is_scheduled_daily():

@@ -118,7 +118,7 @@ def test_logging_a_large_segment_analyzes_each_changed_table_once(
         segment_log(segment=ready_segment, user=marketing_user)
     analyzed = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
     quote = connection.ops.quote_name
-    assert sorted(analyzed) == sorted(
+    assert sorted(sql.split(" (")[0] for sql in analyzed) == sorted(
         [
             f"ANALYZE {quote(InteractionLogEntry._meta.db_table)}",
             f"ANALYZE {quote(SegmentLine._meta.db_table)}",

@@ -92,7 +92,7 @@ def test_a_bulk_reduce_analyzes_the_lines_and_the_history_tables(new_segment, mo
     with CaptureQueriesContext(connection) as ctx:
         segment_criteria_apply(segment=segment, action="reduce", filters={})
     analyzed = {q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")}
-    assert analyzed == {
+    assert {sql.split(" (")[0] for sql in analyzed} == {
         f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}"
         for model in (SegmentLine, SegmentHistory)
     }
