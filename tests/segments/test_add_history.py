@@ -107,3 +107,28 @@ def test_a_small_add_does_not_analyze(new_segment):
     with CaptureQueriesContext(connection) as ctx:
         add(segment, "Vannes")
     assert not [q for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
+
+
+def test_the_analyze_after_a_bulk_add_samples_with_a_small_statistics_target(
+    new_segment, monkeypatch
+):
+    """Decision 0012: the in-transaction ANALYZE keeps a short histogram (autovacuum's own
+    ANALYZE follows with the full target) and leaves the setting as it found it."""
+    # given
+    for _ in range(12):
+        CompanyFactory(city="Vannes")
+    segment = new_segment()
+    monkeypatch.setattr(header, "ANALYZE_AFTER_ROWS", 1)
+    monkeypatch.setattr(header, "ANALYZE_STATISTICS_TARGET", 2)
+    # when
+    add(segment, "Vannes")
+    # then
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT cardinality(histogram_bounds::text::text[]) FROM pg_stats "
+            "WHERE tablename = %s AND attname = 'contact_id'",
+            [SegmentLine._meta.db_table],
+        )
+        assert cursor.fetchone()[0] <= 3
+        cursor.execute("SHOW default_statistics_target")
+        assert cursor.fetchone()[0] == "100"
