@@ -8,6 +8,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from crm.choices import use_cached_code_choices
 from crm.concurrency import VersionFormMixin
 from crm.linebreaks import LineBreaksFormMixin
 from crm.validators import IMAGE_EXTENSIONS, image_validators
@@ -160,6 +161,7 @@ class ContactForm(LineBreaksFormMixin, VersionFormMixin, forms.ModelForm):
             self.initial["image"] = None  # no file yet: nothing to show or post back
         add_new_buttons(self, user)
         add_address_lookup(self)
+        use_cached_code_choices(self)
         self.fields["number"].required = False
         self.fields["number"].help_text = _("Leave blank for the next number of the series.")
         if creating:

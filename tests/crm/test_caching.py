@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
+from django.utils import translation
 
 from setup.models import Country, Territory
 
@@ -67,3 +68,28 @@ def test_card_shows_a_renamed_country(client, make_user):
     page = client.get(company.get_absolute_url()).content.decode()
     assert "New name" in page
     assert "Old name" not in page
+
+
+def test_the_contact_form_reads_its_code_choices_from_the_cache_and_sees_a_new_row(
+    client, make_user
+):
+    """crm.choices: the contact form's code-table selects come from the cache (no query per
+    select once cached), and a new territory is offered on the next request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(make_user("creator", groups=["Sales"]))
+    url = reverse("contacts:contact-create")
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(url).content.decode()
+    tables = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "setup_territory" not in tables and "setup_country" not in tables
+    assert "ZZFORM" not in page
+
+    territory = Territory.objects.create(code="ZZFORM", description="Form territory")
+    page = client.get(url).content.decode()
+    assert f'value="{territory.pk}"' in page and "ZZFORM" in page
+    with translation.override("fr"):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "ZZFORM" in page
