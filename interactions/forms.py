@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Contact
+from crm.choices import use_cached_code_choices
 from crm.concurrency import VersionFormMixin
 from crm.widgets import DateInput, SearchSelect
 from setup.models import CorrespondenceType, Language, Salesperson
@@ -144,6 +145,7 @@ class InteractionForm(forms.Form):
             else:
                 field.widget = forms.HiddenInput()
             self.fields[name] = field
+        use_cached_code_choices(self)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
