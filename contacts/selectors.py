@@ -474,10 +474,19 @@ class NoCountPaginator(Paginator):
             few = search_match_count(self.object_list, SEARCH_SORT_IN_MEMORY) <= (
                 SEARCH_SORT_IN_MEMORY
             )
-            inner = _unindexed_order(self.object_list) if few else self.object_list
-            window = self.object_list.filter(
-                pk__in=inner[bottom : bottom + self.per_page + 1].values("pk")
-            )
+            if few:
+                # The page's ids, also from the trigram bitmap only: left to the planner, stale
+                # statistics made it read the covering sort index whole as a table instead.
+                ids = _on_trigram_bitmap(
+                    _unindexed_order(self.object_list)[bottom : bottom + self.per_page + 1].values(
+                        "pk"
+                    ),
+                    "SELECT * FROM %s AS matches",
+                )
+                inner = [next(iter(row.values())) for row in ids]
+            else:
+                inner = self.object_list[bottom : bottom + self.per_page + 1].values("pk")
+            window = self.object_list.filter(pk__in=inner)
         elif deferred and isinstance(self.object_list, QuerySet):
             # Deferred join: skip the offset (or test the search filter) over ids only, an
             # index-only scan of the sort index, then read the full rows of the page by

@@ -105,7 +105,7 @@ def _page_plan(client, text: str) -> str:
         response = client.get(reverse("contacts:contact-list"), {"q": text}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     statements = [q["sql"] for q in ctx.captured_queries if "search_document" in q["sql"]]
-    assert len(statements) == 2  # the count of matches (capped), the page
+    assert len(statements) == 3  # the count of matches (capped), the page's ids, its rows
     plans = []
     for sql in statements:
         plans.append(_explain(sql))
