@@ -1,7 +1,6 @@
 """Query meaning of the contact list's GET parameters (no permission scoping here)."""
 
 import datetime as dt
-import hashlib
 
 import django_filters
 from django import forms
@@ -11,10 +10,10 @@ from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from crm import caching
+from crm.choices import cached_choices
 from crm.extensions import ExtensibleFilterSetMixin
 from crm.widgets import DateInput
 from setup.models import (
@@ -31,12 +30,10 @@ from .forms import ContactFilterForm
 from .models import Contact, ContactBusinessRelation, ContactIndustryGroup, ContactMailingGroup
 from .selectors import contact_search, keyset_seek
 
-CHOICES_NAMESPACE = "choices"
-
 
 class CachedChoiceIterator(django_filters.fields.ModelChoiceIterator):
-    """Choices of a small code table from the cache (``crm.caching``, namespace "choices",
-    bumped when a row of the table changes); one plain fetch on a miss."""
+    """Choices of a small code table from the cache (``crm.choices.cached_choices``), after
+    the filter's "none" and empty labels."""
 
     def __iter__(self):
         if self.field.null_label is not None:
@@ -46,16 +43,7 @@ class CachedChoiceIterator(django_filters.fields.ModelChoiceIterator):
         yield from self.cached()
 
     def cached(self) -> list[tuple[str, str]]:
-        queryset = self.queryset
-        model = queryset.model
-        caching.invalidate_on_change(CHOICES_NAMESPACE, model)
-        query = queryset.query  # the code-table querysets here differ only in their order
-        key = f"{model._meta.label_lower}:{get_language()}:{query.order_by}:{query.where}"
-        return caching.cached(
-            CHOICES_NAMESPACE,
-            hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest(),
-            lambda: [(str(obj.pk), self.field.label_from_instance(obj)) for obj in queryset.all()],
-        )
+        return cached_choices(self.field)
 
 
 class CodeChoiceField(django_filters.fields.ModelChoiceField):

@@ -3,8 +3,10 @@
 Every ``<select>`` of a code table (country, language, salesperson …) ran its query and built
 one model instance per row on each rendering of a form; the contact form has nine of them
 (about a fifth of its CPU). ``cached_choices`` keeps the (key, label) pairs in the shared cache
-until a row of the table changes; ``use_cached_code_choices`` switches a form's code-table
-fields to them. Validation of a posted value still reads the row (``ModelChoiceField``).
+until a row of the table changes. The contact list's filters read them
+(``contacts.filters.CachedChoiceIterator``); ``use_cached_code_choices`` switches a form's
+code-table fields to them. Validation of a posted value in a form still reads the row
+(``ModelChoiceField``).
 """
 
 import hashlib
