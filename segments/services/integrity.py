@@ -38,20 +38,7 @@ def _orphans(model: type[models.Model], *, keys: tuple[str, ...]) -> tuple[int, 
         ORDER BY {segment}, {column(model, keys[1], "r")}
         LIMIT %s
     """  # noqa: S608 (identifiers from crm.sql, the limit is bound)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [INTEGRITY_SAMPLE_SIZE])
-        rows = cursor.fetchall()
-    total = rows[0][-1] if rows else 0
-    size = len(keys)
-    sample = [
-        {
-            **dict(zip(keys, row[:size], strict=True)),
-            "segment_missing": row[size],
-            "contact_missing": row[size + 1],
-        }
-        for row in rows
-    ]
-    return total, sample
+    return _sampled(sql, (*keys, "segment_missing", "contact_missing"))
 
 
 def _duplicate_line_numbers() -> tuple[int, list[dict]]:
@@ -66,11 +53,17 @@ def _duplicate_line_numbers() -> tuple[int, list[dict]]:
         ORDER BY {segment}, {line_no}
         LIMIT %s
     """  # noqa: S608 (identifiers from crm.sql, the limit is bound)
+    return _sampled(sql, ("segment", "line_no", "lines"))
+
+
+def _sampled(sql: str, names: tuple[str, ...]) -> tuple[int, list[dict]]:
+    """Run ``sql`` (its last column ``count(*) OVER ()``, its limit the one parameter) and
+    return that count and the sampled rows as dicts of ``names``."""
     with connection.cursor() as cursor:
         cursor.execute(sql, [INTEGRITY_SAMPLE_SIZE])
         rows = cursor.fetchall()
     total = rows[0][-1] if rows else 0
-    return total, [{"segment": s, "line_no": n, "lines": c} for s, n, c, _t in rows]
+    return total, [dict(zip(names, row[:-1], strict=True)) for row in rows]
 
 
 @transaction.atomic
