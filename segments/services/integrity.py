@@ -42,18 +42,23 @@ def _orphans(model: type[models.Model], *, keys: tuple[str, ...]) -> tuple[int, 
 
 
 def _duplicate_line_numbers() -> tuple[int, list[dict]]:
-    """Count and list the (segment, line number) pairs held by more than one line; one
-    ordered read of the (segment, line_no) index."""
-    segment, line_no = column(SegmentLine, "segment"), column(SegmentLine, "line_no")
+    """Count and list the (segment, line number) pairs held by more than one line, with the
+    segment's number; one ordered read of the (segment, line_no) index."""
+    segment, line_no = column(SegmentLine, "segment", "l"), column(SegmentLine, "line_no", "l")
+    s_id, s_number = column(Segment, "id", "s"), column(Segment, "number", "s")
     sql = f"""
-        SELECT {segment}, {line_no}, count(*) AS lines, count(*) OVER () AS total
-        FROM {table(SegmentLine)}
-        GROUP BY {segment}, {line_no}
-        HAVING count(*) > 1
-        ORDER BY {segment}, {line_no}
+        SELECT d.segment, {s_number}, d.line_no, d.lines, count(*) OVER () AS total
+        FROM (
+            SELECT {segment} AS segment, {line_no} AS line_no, count(*) AS lines
+            FROM {table(SegmentLine)} l
+            GROUP BY {segment}, {line_no}
+            HAVING count(*) > 1
+        ) d
+        LEFT JOIN {table(Segment)} s ON {s_id} = d.segment
+        ORDER BY d.segment, d.line_no
         LIMIT %s
     """  # noqa: S608 (identifiers from crm.sql, the limit is bound)
-    return _sampled(sql, ("segment", "line_no", "lines"))
+    return _sampled(sql, ("segment", "number", "line_no", "lines"))
 
 
 def _sampled(sql: str, names: tuple[str, ...]) -> tuple[int, list[dict]]:

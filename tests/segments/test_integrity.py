@@ -121,7 +121,9 @@ def test_a_line_number_used_twice_is_reported_in_english_and_french(
     # then
     report = SegmentIntegrityReport.objects.get()
     assert report.duplicate_line_count == 1
-    assert report.sample["duplicates"] == [{"segment": segment.pk, "line_no": line_no, "lines": 2}]
+    assert report.sample["duplicates"] == [
+        {"segment": segment.pk, "number": segment.number, "line_no": line_no, "lines": 2}
+    ]
     client.force_login(marketing_user)
     page = client.get(reverse("segments:setup")).content.decode()
     assert "1 line number is used by more than one line of its segment." in page
