@@ -42,7 +42,7 @@ class CachedChoiceIterator(django_filters.fields.ModelChoiceIterator):
             yield ("", self.field.empty_label)
         yield from self.cached()
 
-    def cached(self) -> list[tuple[str, str]]:
+    def cached(self) -> tuple[tuple[str, str], ...]:
         return cached_choices(self.field)
 
 

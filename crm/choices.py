@@ -19,7 +19,7 @@ from crm import caching
 CHOICES_NAMESPACE = "choices"
 
 
-def cached_choices(field: forms.ModelChoiceField) -> list[tuple[str, str]]:
+def cached_choices(field: forms.ModelChoiceField) -> tuple[tuple[str, str], ...]:
     """``field``'s (primary key, label) pairs, from the cache when its table has not changed."""
     queryset = field.queryset
     model = queryset.model
@@ -32,7 +32,8 @@ def cached_choices(field: forms.ModelChoiceField) -> list[tuple[str, str]]:
     return caching.cached(
         CHOICES_NAMESPACE,
         hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest(),
-        lambda: [(str(obj.pk), field.label_from_instance(obj)) for obj in queryset.all()],
+        lambda: tuple((str(obj.pk), field.label_from_instance(obj)) for obj in queryset.all()),
+        process=True,  # a tuple of (str, str) pairs: no reader can change it
     )
 
 

@@ -61,7 +61,7 @@ def _state() -> dict:
 
 
 def ui_state() -> dict:
-    return cached(NAMESPACE, "ui", _state)
+    return cached(NAMESPACE, "ui", _state, process=True)  # read, never changed, by callers
 
 
 def mapping_ids(model_label: str) -> list[int]:

@@ -43,7 +43,7 @@ def _state() -> dict[str, tuple[bool, bool]]:
 
 
 def sync_state() -> dict[str, tuple[bool, bool]]:
-    return cached(NAMESPACE, "state", _state)
+    return cached(NAMESPACE, "state", _state, process=True)  # read, never changed, by callers
 
 
 @receiver(post_save, sender=ExternalCrmConnection, dispatch_uid="sync-state-connection")

@@ -93,3 +93,73 @@ def test_the_contact_form_reads_its_code_choices_from_the_cache_and_sees_a_new_r
     with translation.override("fr"):
         page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "ZZFORM" in page
+
+
+def test_a_page_reads_each_namespace_version_once_and_holds_unchanging_entries(client, make_user):
+    """crm.caching within a request: the list page reads seven filter choice lists and the
+    sync state several times; once this process holds them, the page asks the cache only
+    for the versions (one read per namespace), and a version changed by another process
+    (here: written straight into the cache) is seen on the next request."""
+    from unittest import mock
+
+    from django.core.cache import caches
+
+    from crm import caching
+
+    client.force_login(make_user("lister", groups=["Sales"]))
+    url = reverse("contacts:contact-list")
+    client.get(url)
+    backend = caches["default"]
+    reads: list[list[str]] = []
+    real_get, real_get_many = backend.get, backend.get_many
+    inner = []  # LocMemCache.get_many calls get once per key: count the call once
+
+    def get(key, *args, **kwargs):
+        if not inner:
+            reads.append([key])
+        return real_get(key, *args, **kwargs)
+
+    def get_many(keys, *args, **kwargs):
+        reads.append(list(keys))
+        inner.append(True)
+        try:
+            return real_get_many(keys, *args, **kwargs)
+        finally:
+            inner.pop()
+
+    with (
+        mock.patch.object(backend, "get", get),
+        mock.patch.object(backend, "get_many", get_many),
+    ):
+        assert client.get(url).status_code == 200
+    namespaces = [
+        keys[0].split(":")[2] if keys[0].startswith("crm:version:") else keys[0].split(":")[1]
+        for keys in reads
+        if keys[0].startswith("crm:")
+    ]
+    assert sorted(namespaces) == sorted(set(namespaces)), reads  # one read each
+    assert "choices" in namespaces
+
+    # Another process adds a territory and bumps the version: the next page offers it.
+    territory = Territory.objects.create(code="ZZELSE", description="Elsewhere")
+    caching._process_entries.clear()  # the bump above came from this process; pretend not
+    backend.set("crm:version:choices", "another-process", None)
+    assert "ZZELSE" in client.get(url).content.decode()
+    assert territory.pk
+
+
+def test_a_bump_within_a_request_is_seen_by_the_rest_of_that_request():
+    """A request that changes a code table and then reads its choices reads the new rows:
+    the request's remembered version follows its own bump."""
+    from crm import caching
+
+    caching._request_begins()  # what request_started does (its other receivers close the DB)
+    try:
+        first = caching.cached("choices", "probe", lambda: ("old",), process=True)
+        assert first == ("old",)
+        assert caching.cached("choices", "probe", lambda: ("new",), process=True) == ("old",)
+        Territory.objects.create(code="ZZBUMP", description="Bumps choices")
+        assert caching.cached("choices", "probe", lambda: ("new",), process=True) == ("new",)
+    finally:
+        caching._request_ends()
+    assert caching._request_versions.get() is None
