@@ -1,0 +1,142 @@
+"""``crm/templatetags/crm_crispy.py`` on and off, in the same run: are Python fields worth it?
+
+    .venv/bin/python -m bench.crispy_field_bench                    # 20,000 contacts, 15 rounds
+    .venv/bin/python -m bench.crispy_field_bench --no-seed --database crm_bench
+
+The form pages of the load test and of each area are fetched through Django's test client as
+a superuser, alternating ``CRM_FAST_CRISPY_FIELDS`` on and off (crispy-bootstrap5's own field
+template) round after round, so that a load change on a shared machine hits both alike. The
+figure that decides is the CPU time of the process per request (median over the rounds).
+The verdict rule (``KEEP_IF``): keep the Python fields when they save at least 20 % of the
+contact create form's CPU; otherwise the library's template is cheaper to maintain.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+
+from bench.form_renderer_bench import _once
+from bench.measure import (
+    Row,
+    page_bench_meta,
+    page_bench_parser,
+    page_bench_setup,
+    seed_contacts,
+    url,
+    write_json,
+)
+
+KEEP_IF = 0.20
+DECIDING_PAGE = "contact create form"
+
+
+def _pages() -> list[tuple[str, str]]:
+    from contacts.models import Contact
+
+    company = Contact.objects.filter(type="company").order_by("pk").values_list("pk", flat=True)
+    pages = [
+        (DECIDING_PAGE, url("contacts:contact-create")),
+        ("interaction create form", url("interactions:entry-create")),
+        ("opportunity create form", url("opportunities:opportunity-create")),
+        ("segment create form", url("segments:segment-create")),
+        ("campaign create form", url("campaigns:campaign-create")),
+    ]
+    if company:
+        pages.insert(1, ("contact edit form", url("contacts:contact-update", company[0])))
+    return pages
+
+
+def _use(fast: bool) -> None:
+    from django.conf import settings
+
+    settings.CRM_FAST_CRISPY_FIELDS = fast
+
+
+def run(*, rounds: int, per_round: int, stdout=sys.stdout) -> tuple[list[Row], list[dict]]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user, _created = get_user_model().objects.get_or_create(
+        username="crispy-field-bench", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    results, rows = [], []
+    for name, path in _pages():
+        samples = {True: ([], []), False: ([], [])}
+        for fast in (True, False):  # warm-up of both
+            _use(fast)
+            _once(client, path)
+        for _round in range(rounds):
+            for fast in (True, False):
+                _use(fast)
+                for _ in range(per_round):
+                    wall, cpu = _once(client, path)
+                    samples[fast][0].append(wall)
+                    samples[fast][1].append(cpu)
+        fast_cpu, library_cpu = (statistics.median(samples[f][1]) for f in (True, False))
+        saving = 1 - fast_cpu / library_cpu if library_cpu else 0.0
+        results.append(
+            {
+                "page": name,
+                "fast_cpu_ms": round(fast_cpu, 2),
+                "library_cpu_ms": round(library_cpu, 2),
+                "fast_p50_ms": round(statistics.median(samples[True][0]), 2),
+                "library_p50_ms": round(statistics.median(samples[False][0]), 2),
+                "cpu_saving": round(saving, 3),
+            }
+        )
+        for fast, label in ((True, "python fields"), (False, "library template")):
+            walls = sorted(samples[fast][0])
+            rows.append(
+                Row(
+                    operation=f"{name} [{label}]",
+                    status="ok",
+                    runs=len(walls),
+                    p50_ms=round(statistics.median(walls), 2),
+                    p95_ms=round(walls[int(0.95 * (len(walls) - 1))], 2),
+                    detail=f"cpu {statistics.median(samples[fast][1]):.2f} ms",
+                )
+            )
+        stdout.write(f"  {name}: cpu {fast_cpu:.2f} vs {library_cpu:.2f} ms ({saving:+.1%})\n")
+    _use(True)
+    return rows, results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = page_bench_parser("bench.crispy_field_bench", __doc__)
+    parser.set_defaults(contacts=20_000, database="crm_bench_forms")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--per-round", type=int, default=3)
+    args = parser.parse_args(argv)
+    page_bench_setup(args)
+    if not args.no_seed:
+        seed_contacts(args.contacts)
+    rows, results = run(rounds=args.rounds, per_round=args.per_round)
+    deciding = next(r for r in results if r["page"] == DECIDING_PAGE)
+    header = (
+        f"{'page':26} {'python cpu':>10} {'library cpu':>11} {'saving':>7} "
+        f"{'python p50':>10} {'library p50':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r['page']:26} {r['fast_cpu_ms']:>10.2f} {r['library_cpu_ms']:>11.2f} "
+            f"{r['cpu_saving']:>7.1%} {r['fast_p50_ms']:>10.2f} {r['library_p50_ms']:>11.2f}"
+        )
+    verdict = "keep" if deciding["cpu_saving"] >= KEEP_IF else "remove"
+    print(f"\nverdict: {verdict} (the {DECIDING_PAGE} must save ≥ {KEEP_IF:.0%} of its CPU)")
+    path = write_json(
+        "crispy-fields",
+        rows,
+        page_bench_meta(args.rounds, pages=results, verdict=verdict, keep_if=KEEP_IF),
+        args.output_dir,
+    )
+    print(f"JSON: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
