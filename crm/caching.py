@@ -18,13 +18,14 @@ outside Django (psql): 5 minutes with a shared cache, 5 seconds with a per-proce
 
 Within a request each namespace's version is read from the cache once, on its first use, and
 kept for the rest of that request (a bump made by the request itself replaces it). A namespace
-whose values are never changed by their readers (``process=True``: choices, sync state) also
-keeps its entries in this process's memory under their version: a page reading seven
-choice lists and the sync state six times costs two cache reads instead of thirteen (each a
-round trip to Redis and an unpickling). Outside a request (workers, shells) every read goes
-to the cache as before.
+whose values are never changed by their readers (``process=True``: choices, sync state, code
+rows, whose rows are copied before they are handed out) also keeps its entries in this
+process's memory under their version: a page reading seven choice lists and the sync state
+six times costs two cache reads instead of thirteen (each a round trip to Redis and an
+unpickling). Outside a request (workers, shells) every read goes to the cache as before.
 """
 
+import copy
 import re
 import uuid
 from collections import OrderedDict
@@ -240,12 +241,14 @@ def connect_invalidation() -> None:
 
 def code_rows(model: type[models.Model]) -> dict:
     """Every row of a small code table by primary key, cached in the "code-rows" namespace
-    (bumped when a row of that table changes)."""
+    (bumped when a row of that table changes) and held by the process within a request: the
+    rows are shared, so a caller that may change one takes a copy (``attach_code_rows``)."""
     invalidate_on_change("code-rows", model)  # no-op for the tables declared at start-up
     return cached(
         "code-rows",
         model._meta.label_lower,
         lambda: {row.pk: row for row in model._default_manager.all()},
+        process=True,
     )
 
 
@@ -257,6 +260,6 @@ def attach_code_rows(instance: models.Model, *fields: str) -> models.Model:
         key = getattr(instance, field.attname)
         if key is not None:
             row = code_rows(field.related_model).get(key)
-            if row is not None:
-                field.set_cached_value(instance, row)
+            if row is not None:  # a copy: what a view changes on it stays in that request
+                field.set_cached_value(instance, copy.copy(row))
     return instance

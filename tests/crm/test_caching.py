@@ -163,3 +163,21 @@ def test_a_bump_within_a_request_is_seen_by_the_rest_of_that_request():
     finally:
         caching._request_ends()
     assert caching._request_versions.get() is None
+
+
+def test_code_rows_are_held_by_the_process_and_handed_out_as_copies():
+    """Within a request, code rows come from this process once read (no cache read), and a
+    contact gets its own copy of a row: a change a view makes to it stays in that request."""
+    from contacts.models import Contact
+    from crm import caching
+
+    country = Country.objects.create(code="QC", name="Held")
+    caching._request_begins()
+    try:
+        rows = caching.code_rows(Country)
+        assert caching.code_rows(Country) is rows
+        contact = caching.attach_code_rows(Contact(country_id=country.pk), "country")
+        contact.country.name = "Changed by a view"
+        assert caching.code_rows(Country)[country.pk].name == "Held"
+    finally:
+        caching._request_ends()
