@@ -5,7 +5,9 @@ import json
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
+from django.forms.renderers import get_default_renderer
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from crm.choices import use_cached_code_choices
@@ -43,6 +45,18 @@ class SelectWithNew(forms.Select):
         context = super().get_context(name, value, attrs)
         context["widget"]["new_url"] = self.new_url
         return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        """The ``<select>`` goes through the renderer on its own, where the project's
+        ``FastWidgetRenderer`` writes it in Python (an ``{% include %}`` of ``select.html``
+        in the template rendered its options one template at a time: a fifth of the contact
+        form's CPU for its five lookups); the template only adds the button."""
+        renderer = renderer or get_default_renderer()
+        context = self.get_context(name, value, attrs)
+        context["widget"]["select_html"] = mark_safe(  # noqa: S308 - the renderer's output
+            renderer.render(forms.Select.template_name, context)
+        )
+        return self._render(self.template_name, context, renderer)
 
 
 def add_new_buttons(form: forms.Form, user) -> None:
