@@ -13,10 +13,9 @@ contact create form's CPU; otherwise the library's template is cheaper to mainta
 
 from __future__ import annotations
 
-import statistics
 import sys
 
-from bench.form_renderer_bench import _once
+from bench.form_renderer_bench import print_ab, run_ab
 from bench.measure import (
     Row,
     page_bench_meta,
@@ -54,54 +53,16 @@ def _use(fast: bool) -> None:
 
 
 def run(*, rounds: int, per_round: int, stdout=sys.stdout) -> tuple[list[Row], list[dict]]:
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    user, _created = get_user_model().objects.get_or_create(
-        username="crispy-field-bench", defaults={"is_staff": True, "is_superuser": True}
+    return run_ab(
+        _pages(),
+        _use,
+        keys=("fast", "library"),
+        labels=("python fields", "library template"),
+        username="crispy-field-bench",
+        rounds=rounds,
+        per_round=per_round,
+        stdout=stdout,
     )
-    client = Client()
-    client.force_login(user)
-    results, rows = [], []
-    for name, path in _pages():
-        samples = {True: ([], []), False: ([], [])}
-        for fast in (True, False):  # warm-up of both
-            _use(fast)
-            _once(client, path)
-        for _round in range(rounds):
-            for fast in (True, False):
-                _use(fast)
-                for _ in range(per_round):
-                    wall, cpu = _once(client, path)
-                    samples[fast][0].append(wall)
-                    samples[fast][1].append(cpu)
-        fast_cpu, library_cpu = (statistics.median(samples[f][1]) for f in (True, False))
-        saving = 1 - fast_cpu / library_cpu if library_cpu else 0.0
-        results.append(
-            {
-                "page": name,
-                "fast_cpu_ms": round(fast_cpu, 2),
-                "library_cpu_ms": round(library_cpu, 2),
-                "fast_p50_ms": round(statistics.median(samples[True][0]), 2),
-                "library_p50_ms": round(statistics.median(samples[False][0]), 2),
-                "cpu_saving": round(saving, 3),
-            }
-        )
-        for fast, label in ((True, "python fields"), (False, "library template")):
-            walls = sorted(samples[fast][0])
-            rows.append(
-                Row(
-                    operation=f"{name} [{label}]",
-                    status="ok",
-                    runs=len(walls),
-                    p50_ms=round(statistics.median(walls), 2),
-                    p95_ms=round(walls[int(0.95 * (len(walls) - 1))], 2),
-                    detail=f"cpu {statistics.median(samples[fast][1]):.2f} ms",
-                )
-            )
-        stdout.write(f"  {name}: cpu {fast_cpu:.2f} vs {library_cpu:.2f} ms ({saving:+.1%})\n")
-    _use(True)
-    return rows, results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,17 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         seed_contacts(args.contacts)
     rows, results = run(rounds=args.rounds, per_round=args.per_round)
     deciding = next(r for r in results if r["page"] == DECIDING_PAGE)
-    header = (
-        f"{'page':26} {'python cpu':>10} {'library cpu':>11} {'saving':>7} "
-        f"{'python p50':>10} {'library p50':>11}"
-    )
-    print(header)
-    print("-" * len(header))
-    for r in results:
-        print(
-            f"{r['page']:26} {r['fast_cpu_ms']:>10.2f} {r['library_cpu_ms']:>11.2f} "
-            f"{r['cpu_saving']:>7.1%} {r['fast_p50_ms']:>10.2f} {r['library_p50_ms']:>11.2f}"
-        )
+    print_ab(results, ("fast", "library"), ("python", "library"))
     verdict = "keep" if deciding["cpu_saving"] >= KEEP_IF else "remove"
     print(f"\nverdict: {verdict} (the {DECIDING_PAGE} must save ≥ {KEEP_IF:.0%} of its CPU)")
     path = write_json(

@@ -66,43 +66,57 @@ def _once(client, path: str) -> tuple[float, float]:
     return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
 
 
-def run(*, rounds: int, per_round: int, stdout=sys.stdout) -> tuple[list[Row], list[dict]]:
+def run_ab(
+    pages: list[tuple[str, str]],
+    use,
+    *,
+    keys: tuple[str, str],
+    labels: tuple[str, str],
+    username: str,
+    rounds: int,
+    per_round: int,
+    stdout=sys.stdout,
+) -> tuple[list[Row], list[dict]]:
+    """Fetch each page ``per_round`` times with ``use(True)``, then with ``use(False)``,
+    ``rounds`` times over, as a superuser through the test client; leave ``use(True)``.
+
+    One result per page: the median process CPU and wall time of each side, under
+    ``<keys[0]>_cpu_ms`` … ``<keys[1]>_p50_ms``, and the CPU ``cpu_saving`` of the first."""
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     user, _created = get_user_model().objects.get_or_create(
-        username="form-renderer-bench", defaults={"is_staff": True, "is_superuser": True}
+        username=username, defaults={"is_staff": True, "is_superuser": True}
     )
     client = Client()
     client.force_login(user)
-    results = []
-    rows = []
-    for name, path in _pages():
-        samples = {FAST: ([], []), DJANGO: ([], [])}
-        for renderer in (FAST, DJANGO):  # warm-up of both
-            _use(renderer)
+    results, rows = [], []
+    for name, path in pages:
+        samples = {True: ([], []), False: ([], [])}
+        for on in (True, False):  # warm-up of both
+            use(on)
             _once(client, path)
         for _round in range(rounds):
-            for renderer in (FAST, DJANGO):
-                _use(renderer)
+            for on in (True, False):
+                use(on)
                 for _ in range(per_round):
                     wall, cpu = _once(client, path)
-                    samples[renderer][0].append(wall)
-                    samples[renderer][1].append(cpu)
-        fast_cpu = statistics.median(samples[FAST][1])
-        django_cpu = statistics.median(samples[DJANGO][1])
-        saving = 1 - fast_cpu / django_cpu if django_cpu else 0.0
-        result = {
-            "page": name,
-            "fast_cpu_ms": round(fast_cpu, 2),
-            "django_cpu_ms": round(django_cpu, 2),
-            "fast_p50_ms": round(statistics.median(samples[FAST][0]), 2),
-            "django_p50_ms": round(statistics.median(samples[DJANGO][0]), 2),
-            "cpu_saving": round(saving, 3),
-        }
-        results.append(result)
-        for renderer, label in ((FAST, "fast"), (DJANGO, "django")):
-            walls = sorted(samples[renderer][0])
+                    samples[on][0].append(wall)
+                    samples[on][1].append(cpu)
+        first_cpu, second_cpu = (statistics.median(samples[on][1]) for on in (True, False))
+        saving = 1 - first_cpu / second_cpu if second_cpu else 0.0
+        results.append(
+            {
+                "page": name,
+                f"{keys[0]}_cpu_ms": round(first_cpu, 2),
+                f"{keys[1]}_cpu_ms": round(second_cpu, 2),
+                f"{keys[0]}_p50_ms": round(statistics.median(samples[True][0]), 2),
+                f"{keys[1]}_p50_ms": round(statistics.median(samples[False][0]), 2),
+                "cpu_saving": round(saving, 3),
+            }
+        )
+        for on, label in ((True, labels[0]), (False, labels[1])):
+            walls = sorted(samples[on][0])
             rows.append(
                 Row(
                     operation=f"{name} [{label}]",
@@ -110,12 +124,41 @@ def run(*, rounds: int, per_round: int, stdout=sys.stdout) -> tuple[list[Row], l
                     runs=len(walls),
                     p50_ms=round(statistics.median(walls), 2),
                     p95_ms=round(walls[int(0.95 * (len(walls) - 1))], 2),
-                    detail=f"cpu {statistics.median(samples[renderer][1]):.2f} ms",
+                    detail=f"cpu {statistics.median(samples[on][1]):.2f} ms",
                 )
             )
-        stdout.write(f"  {name}: cpu {fast_cpu:.2f} vs {django_cpu:.2f} ms ({saving:+.1%})\n")
-    _use(FAST)
+        stdout.write(f"  {name}: cpu {first_cpu:.2f} vs {second_cpu:.2f} ms ({saving:+.1%})\n")
+    use(True)
     return rows, results
+
+
+def print_ab(results: list[dict], keys: tuple[str, str], titles: tuple[str, str]) -> None:
+    width = max(len(r["page"]) for r in results) + 2
+    header = (
+        f"{'page':{width}} {titles[0] + ' cpu':>12} {titles[1] + ' cpu':>12} {'saving':>7} "
+        f"{titles[0] + ' p50':>12} {titles[1] + ' p50':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r['page']:{width}} {r[keys[0] + '_cpu_ms']:>12.2f} {r[keys[1] + '_cpu_ms']:>12.2f} "
+            f"{r['cpu_saving']:>7.1%} {r[keys[0] + '_p50_ms']:>12.2f} "
+            f"{r[keys[1] + '_p50_ms']:>12.2f}"
+        )
+
+
+def run(*, rounds: int, per_round: int, stdout=sys.stdout) -> tuple[list[Row], list[dict]]:
+    return run_ab(
+        _pages(),
+        lambda fast: _use(FAST if fast else DJANGO),
+        keys=("fast", "django"),
+        labels=("fast", "django"),
+        username="form-renderer-bench",
+        rounds=rounds,
+        per_round=per_round,
+        stdout=stdout,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,17 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, results = run(rounds=args.rounds, per_round=args.per_round)
     lists = [r for r in results if "list" in r["page"]]
     keep = any(r["cpu_saving"] >= KEEP_IF for r in lists)
-    header = (
-        f"{'page':34} {'fast cpu':>9} {'django cpu':>11} {'saving':>7} "
-        f"{'fast p50':>9} {'django p50':>11}"
-    )
-    print(header)
-    print("-" * len(header))
-    for r in results:
-        print(
-            f"{r['page']:34} {r['fast_cpu_ms']:>9.2f} {r['django_cpu_ms']:>11.2f} "
-            f"{r['cpu_saving']:>7.1%} {r['fast_p50_ms']:>9.2f} {r['django_p50_ms']:>11.2f}"
-        )
+    print_ab(results, ("fast", "django"), ("fast", "django"))
     verdict = "keep" if keep else "remove"
     print(f"\nverdict: {verdict} (a list page must save ≥ {KEEP_IF:.0%} of its CPU)")
     path = write_json(
