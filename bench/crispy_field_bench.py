@@ -15,16 +15,8 @@ from __future__ import annotations
 
 import sys
 
-from bench.form_renderer_bench import print_ab, run_ab
-from bench.measure import (
-    Row,
-    page_bench_meta,
-    page_bench_parser,
-    page_bench_setup,
-    seed_contacts,
-    url,
-    write_json,
-)
+from bench.form_renderer_bench import ab_arguments, print_ab, run_ab
+from bench.measure import Row, page_bench_meta, url, write_json
 
 KEEP_IF = 0.20
 DECIDING_PAGE = "contact create form"
@@ -66,14 +58,7 @@ def run(*, rounds: int, per_round: int, stdout=sys.stdout) -> tuple[list[Row], l
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = page_bench_parser("bench.crispy_field_bench", __doc__)
-    parser.set_defaults(contacts=20_000, database="crm_bench_forms")
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--per-round", type=int, default=3)
-    args = parser.parse_args(argv)
-    page_bench_setup(args)
-    if not args.no_seed:
-        seed_contacts(args.contacts)
+    args = ab_arguments("bench.crispy_field_bench", __doc__, argv)
     rows, results = run(rounds=args.rounds, per_round=args.per_round)
     deciding = next(r for r in results if r["page"] == DECIDING_PAGE)
     print_ab(results, ("fast", "library"), ("python", "library"))

@@ -148,6 +148,20 @@ def print_ab(results: list[dict], keys: tuple[str, str], titles: tuple[str, str]
         )
 
 
+def ab_arguments(prog: str, doc: str | None, argv: list[str] | None):
+    """The command line of an A/B page benchmark (database, size, ``--rounds``,
+    ``--per-round``), its database set up and, unless ``--no-seed``, seeded."""
+    parser = page_bench_parser(prog, doc)
+    parser.set_defaults(contacts=20_000, database="crm_bench_forms")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--per-round", type=int, default=3)
+    args = parser.parse_args(argv)
+    page_bench_setup(args)
+    if not args.no_seed:
+        seed_contacts(args.contacts)
+    return args
+
+
 def run(*, rounds: int, per_round: int, stdout=sys.stdout) -> tuple[list[Row], list[dict]]:
     return run_ab(
         _pages(),
@@ -162,14 +176,7 @@ def run(*, rounds: int, per_round: int, stdout=sys.stdout) -> tuple[list[Row], l
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = page_bench_parser("bench.form_renderer_bench", __doc__)
-    parser.set_defaults(contacts=20_000, database="crm_bench_forms")
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--per-round", type=int, default=3)
-    args = parser.parse_args(argv)
-    page_bench_setup(args)
-    if not args.no_seed:
-        seed_contacts(args.contacts)
+    args = ab_arguments("bench.form_renderer_bench", __doc__, argv)
     rows, results = run(rounds=args.rounds, per_round=args.per_round)
     lists = [r for r in results if "list" in r["page"]]
     keep = any(r["cpu_saving"] >= KEEP_IF for r in lists)
